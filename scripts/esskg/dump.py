@@ -1,0 +1,63 @@
+"""Writes the merged graph as deterministic Turtle and N-Triples: same input, same bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from esskg.atomic import write_rdf_atomically
+from esskg.namespaces import PREFIXES
+
+
+def merged_triples(
+    source: ox.Dataset | ox.Store | Iterable[ox.Quad | ox.Triple],
+) -> list[ox.Triple]:
+    """The union of all graphs, duplicates removed, blank nodes canonically named, sorted.
+
+    Blank node labels from parsing are arbitrary, so they are renamed by RDFC-1.0: the same graph
+    then always gets the same labels, and sorting gives the same order.
+    """
+    dataset = ox.Dataset(ox.Quad(s.subject, s.predicate, s.object) for s in source)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in dataset}
+    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+
+
+def turtle_bytes(triples: list[ox.Triple]) -> bytes:
+    """Turtle with the project prefixes; sorted input keeps a subject's triples together.
+
+    The @prefix lines are sorted here: the serializer's own order is a hash order, not a promise.
+    """
+    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+    lines = text.splitlines(keepends=True)
+    count = next(
+        (i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines)
+    )
+    return b"".join(sorted(lines[:count])) + b"".join(lines[count:])
+
+
+def ntriples_bytes(triples: list[ox.Triple]) -> bytes:
+    """N-Triples with its lines in byte order, so `sort` and diff agree with esskg."""
+    lines = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
+    return b"".join(sorted(lines))
+
+
+def write_dumps(
+    source: ox.Dataset | ox.Store | Iterable[ox.Quad | ox.Triple], outdir: Path
+) -> list[tuple[Path, int]]:
+    """Write esskg.ttl and esskg.nt into `outdir`; returns each path with its triple count.
+
+    Pass the Dataset from load_dataset() to keep literals as written; a Store gives their values.
+    """
+    triples = merged_triples(source)
+    written = []
+    for name, data, rdf_format in (
+        ("esskg.ttl", turtle_bytes(triples), ox.RdfFormat.TURTLE),
+        ("esskg.nt", ntriples_bytes(triples), ox.RdfFormat.N_TRIPLES),
+    ):
+        target = Path(outdir) / name
+        write_rdf_atomically(target, data, rdf_format, len(triples))
+        written.append((target, len(triples)))
+    return written

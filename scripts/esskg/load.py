@@ -1,0 +1,201 @@
+"""Loads the project (ontology + data/<name>/ folders), one named graph each.
+
+Every file is parsed into an in-memory dataset of its own first and only then merged, so a bad
+file adds nothing and the result is never half-loaded. Parsing is strict (no lenient mode, no
+base IRI): what esskg accepts, any RDF tool accepts.
+
+Two results: load_dataset() keeps every term exactly as written; load_project() gives a Store to
+run SPARQL on. They differ because pyoxigraph's Store keeps typed literals by value
+("01"^^xsd:integer comes back as "1"); validation and dumps therefore read the dataset.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from esskg import sssom
+from esskg.errors import LoadError
+from esskg.namespaces import graph_iri
+from esskg.resources import project
+
+__all__ = [
+    "USER_FORMATS",
+    "LoadError",
+    "add_file",
+    "load_dataset",
+    "load_file",
+    "load_project",
+    "parse_rdf_file",
+    "store_from",
+]
+
+log = logging.getLogger(__name__)
+
+# Formats a user may hand to `validate FILE` or `extra`, by extension.
+USER_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+}
+# Inside data/<name>/ only triples belong: the folder decides the graph.
+_DATA_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES}
+_SSSOM_SUFFIX = ".sssom.tsv"
+
+_POSITION = re.compile(
+    r"^Parser error at line \d+ (?:between columns \d+ and \d+|column \d+): (?P<msg>.*)$", re.S
+)
+# Parser message -> what the author should do; the first match wins.
+_HINTS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"prefix (?P<p>[^ :]*):? has not been declared"),
+        "declare the prefix with @prefix {p}: <...> . at the top of the file",
+    ),
+    (re.compile(r"dot is expected|followed by a dot", re.I), "end the statement with ' .'"),
+    (
+        re.compile(r"No scheme found|relative IRI", re.I),
+        "write a full IRI such as <https://w3id.org/esskg/id/...> or a prefixed name;"
+        " esskg does not resolve relative IRIs",
+    ),
+    (
+        re.compile(r"end of file|unexpected end", re.I),
+        "close the open string, bracket or statement",
+    ),
+    (re.compile(r"invalid IRI|IRI", re.I), 'check the IRI: no spaces or <>"{}|^` inside'),
+    (re.compile(r"UTF-8", re.I), "save the file as UTF-8"),
+]
+
+
+def load_dataset(
+    extra: list[Path] | None = None,
+    *,
+    include_project_data: bool = True,
+    root: Path | str | None = None,
+) -> ox.Dataset:
+    """The project as a dataset, terms as written: ontology, controlled lists, data, `extra`.
+
+    The ontology (graph:ontology) and data/vocabulary/ (graph:vocabulary) always load: files are
+    only meaningful against them. `include_project_data=False` leaves out the other data folders,
+    which is how `validate FILE` checks a user's files on their own. Extra files go into a graph
+    named after their file: IRI unless they carry their own graphs (N-Quads, TriG).
+    """
+    layout = project(root)
+    dataset = ox.Dataset()
+    add_file(dataset, layout.ontology, graph=graph_iri("ontology"))
+    for folder in layout.data_folders():
+        if include_project_data or folder.name == "vocabulary":
+            _merge(dataset, load_folder(folder, graph=graph_iri(folder.name)))
+    for path in extra or []:
+        path = Path(path)
+        add_file(dataset, path, graph=path.resolve().as_uri(), user=True)
+    return dataset
+
+
+def add_file(into: ox.Dataset, path: Path, *, graph: str | None = None, user: bool = False) -> None:
+    """Add one file's statements to `into`, all or none: on LoadError `into` is unchanged."""
+    _merge(into, load_file(path, graph=graph, user=user))
+
+
+def load_project(
+    extra: list[Path] | None = None,
+    *,
+    include_project_data: bool = True,
+    root: Path | str | None = None,
+) -> ox.Store:
+    """The project in an in-memory Store for SPARQL; see load_dataset() for what is loaded."""
+    return store_from(load_dataset(extra, include_project_data=include_project_data, root=root))
+
+
+def store_from(quads: ox.Dataset | list[ox.Quad]) -> ox.Store:
+    """An in-memory Store holding `quads`, for SPARQL."""
+    store = ox.Store()
+    store.extend(quads)
+    return store
+
+
+def load_folder(folder: Path, *, graph: str) -> ox.Dataset:
+    """All data files of one folder, in sorted order, in the named graph `graph`."""
+    dataset = ox.Dataset()
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.name.endswith(_SSSOM_SUFFIX) or path.suffix in _DATA_FORMATS:
+            add_file(dataset, path, graph=graph)
+        else:
+            log.info("skipping %s: not .ttl, .nt or %s", path, _SSSOM_SUFFIX)
+    return dataset
+
+
+def load_file(path: Path, *, graph: str | None = None, user: bool = False) -> ox.Dataset:
+    """One file parsed strictly into a fresh dataset (triples into `graph`, default graph if None).
+
+    `user=True` accepts the quad formats too; a data folder holds only .ttl, .nt and .sssom.tsv.
+    """
+    path = Path(path)
+    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    if path.name.endswith(_SSSOM_SUFFIX) and not user:
+        rows = sssom.read_mapping_table(path)
+        return ox.Dataset(
+            ox.Quad(t.subject, t.predicate, t.object, target) for t in sssom.mapping_triples(rows)
+        )
+    formats = USER_FORMATS if user else _DATA_FORMATS
+    rdf_format = formats.get(path.suffix.lower())
+    if rdf_format is None:
+        accepted = ", ".join(sorted(formats)) + ("" if user else f", {_SSSOM_SUFFIX}")
+        raise LoadError(
+            path,
+            f"unknown file type {path.suffix or '(no extension)'!r}",
+            hint=f"esskg reads {accepted}",
+        )
+    _check_readable(path)
+    dataset = ox.Dataset()
+    try:
+        for quad in ox.parse(path=path, format=rdf_format, base_iri=None):
+            if isinstance(quad.graph_name, ox.DefaultGraph):
+                quad = ox.Quad(quad.subject, quad.predicate, quad.object, target)
+            dataset.add(quad)
+    except SyntaxError as e:
+        raise syntax_error(path, e) from None
+    except OSError as e:
+        raise LoadError(
+            path, e.strerror or str(e), hint="check the file exists and is readable"
+        ) from None
+    return dataset
+
+
+def parse_rdf_file(path: Path) -> list[ox.Triple]:
+    """The triples of a Turtle or N-Triples file, parsed strictly (e.g. the shapes file)."""
+    return [q.triple for q in load_file(path)]
+
+
+def syntax_error(path: Path, error: SyntaxError) -> LoadError:
+    """A LoadError from pyoxigraph's SyntaxError: its line and column, its message, and a hint."""
+    message = str(error.msg or error)
+    match = _POSITION.match(message)
+    if match:
+        message = match.group("msg")
+    hint = next(
+        (
+            template.format(**m.groupdict())
+            for pattern, template in _HINTS
+            if (m := pattern.search(message))
+        ),
+        "fix the syntax at this position",
+    )
+    return LoadError(path, message, line=error.lineno, column=error.offset, hint=hint)
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise LoadError(path, "no such file", hint="check the file exists")
+    if path.is_dir():
+        raise LoadError(path, "is a folder, not a file", hint="name a file inside it")
+
+
+def _merge(into: ox.Dataset, part: ox.Dataset) -> None:
+    for quad in part:
+        into.add(quad)

@@ -1,0 +1,273 @@
+"""The `validate` verb: SHACL validation of the project (or of given files) with pyshacl."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import pyshacl
+import rdflib
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH
+
+from esskg.convert import from_rdflib_term, to_rdflib
+from esskg.dump import merged_triples, turtle_bytes
+from esskg.load import load_dataset, load_file
+from esskg.namespaces import to_curie
+from esskg.resources import project
+
+FORMATS = ("table", "json", "turtle")
+_SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
+
+
+@dataclass(frozen=True)
+class Result:
+    """One sh:ValidationResult, with its messages keyed by language ("" for none)."""
+
+    focus: rdflib.term.Node
+    path: rdflib.term.Node | None
+    value: rdflib.term.Node | None
+    severity: rdflib.URIRef
+    component: rdflib.term.Node | None
+    source_shape: rdflib.term.Node | None
+    messages: dict[str, str] = field(default_factory=dict)
+    path_text: str = ""
+
+    def message(self, lang: str = "fr") -> str:
+        """The message in `lang`, else the untagged one, else any (the first by language tag)."""
+        for key in (lang, ""):
+            if key in self.messages:
+                return self.messages[key]
+        return self.messages[min(self.messages)] if self.messages else ""
+
+    @property
+    def severity_name(self) -> str:
+        return str(self.severity).rsplit("#", 1)[-1]
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of one validation: conforms unless some result is an sh:Violation."""
+
+    conforms: bool
+    results: list[Result]
+    graph: rdflib.Graph
+
+    @property
+    def violations(self) -> int:
+        return sum(1 for r in self.results if r.severity == SH.Violation)
+
+
+def validate_store(
+    source: ox.Dataset | ox.Store | Iterable[ox.Quad], shapes: Path | None = None
+) -> ValidationReport:
+    """Validate the union of all graphs (ontology included) against the shapes file.
+
+    Pass the Dataset from load_dataset() so literals are checked as written, not as the Store
+    normalises them.
+    """
+    shapes_path = shapes if shapes is not None else project().shapes
+    # Strict pyoxigraph parsing first: its errors name line and column, rdflib's do not.
+    shapes_graph = to_rdflib(load_file(shapes_path))
+    data_graph = to_rdflib(source)
+    _, report_graph, _ = pyshacl.validate(
+        data_graph,
+        shacl_graph=shapes_graph,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        abort_on_first=False,
+    )
+    # pyshacl resets this global to True on return; esskg keeps lexical forms as written.
+    rdflib.NORMALIZE_LITERALS = False
+    return report_from_graph(report_graph)
+
+
+def report_from_graph(report_graph: rdflib.Graph) -> ValidationReport:
+    """A ValidationReport from a SHACL report graph, results sorted for stable output."""
+    results = sorted(
+        (
+            _result(report_graph, node)
+            for node in report_graph.subjects(RDF.type, SH.ValidationResult)
+        ),
+        key=lambda r: (
+            _SEVERITY_ORDER.get(r.severity, 9),
+            _sort_text(r.focus),
+            r.path_text,
+            _sort_text(r.component),
+            r.message("en"),
+        ),
+    )
+    conforms = not any(r.severity == SH.Violation for r in results)
+    return ValidationReport(conforms=conforms, results=results, graph=report_graph)
+
+
+def render_table(report: ValidationReport, lang: str = "fr") -> str:
+    """Aligned columns severity, focus, path, message; CURIEs where a prefix fits."""
+    rows = [
+        (r.severity_name, _display(r.focus), r.path_text or "-", r.message(lang))
+        for r in report.results
+    ]
+    return format_table(("severity", "focus", "path", "message"), rows)
+
+
+def render_json(report: ValidationReport) -> str:
+    """A JSON list of results with full IRIs and every message with its language."""
+    items = [
+        {
+            "severity": r.severity_name,
+            "focus": _plain(r.focus),
+            "path": r.path_text or None,
+            "value": _plain(r.value),
+            "constraint": _plain(r.component),
+            # Blank-node shapes get a new label on every parse: null keeps the output stable.
+            "shape": str(r.source_shape) if isinstance(r.source_shape, rdflib.URIRef) else None,
+            "messages": dict(sorted(r.messages.items())),
+        }
+        for r in report.results
+    ]
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_turtle(report: ValidationReport) -> str:
+    """The SHACL report graph as Turtle, blank nodes canonically named and triples sorted."""
+    triples = [
+        ox.Triple(from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o))
+        for s, p, o in report.graph
+    ]
+    return turtle_bytes(merged_triples(triples)).decode("utf-8")
+
+
+def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    if not rows:
+        return ""
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [str(c).replace("\n", " ") for c in row]
+        padded = [c.ljust(w) for c, w in zip(cells[:-1], widths[:-1], strict=True)]
+        lines.append("  ".join([*padded, cells[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check the data (or given files) against the SHACL shapes",
+        description="Validate the project data, or FILEs with the ontology and the controlled "
+        "lists, "
+        "against shapes/esskg-shapes.ttl. Exit 0 if it conforms, 1 if not, 2 on error.",
+    )
+    parser.add_argument(
+        "files", nargs="*", type=Path, metavar="FILE", help=".ttl, .nt, .nq or .trig"
+    )
+    parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.add_argument(
+        "--lang", choices=("fr", "en"), default="fr", help="language of the messages"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    layout = project(args.root)
+    dataset = load_dataset(args.files, include_project_data=not args.files, root=layout.root)
+    report = validate_store(dataset, layout.shapes)
+    if args.format == "json":
+        sys.stdout.write(render_json(report))
+    elif args.format == "turtle":
+        sys.stdout.write(render_turtle(report))
+    else:
+        sys.stdout.write(render_table(report, args.lang))
+    print(summary(report, len(dataset)), file=sys.stderr)
+    return 0 if report.conforms else 1
+
+
+def summary(report: ValidationReport, statements: int) -> str:
+    """One line for stderr: the verdict and the counts by severity."""
+    counts = {name: 0 for name in ("Violation", "Warning", "Info")}
+    for r in report.results:
+        counts[r.severity_name] = counts.get(r.severity_name, 0) + 1
+    verdict = "conforms" if report.conforms else "does not conform"
+    figures = ", ".join(f"{n} {name.lower()}{'s' if n != 1 else ''}" for name, n in counts.items())
+    return f"{verdict}: {statements} statements, {figures}"
+
+
+def _result(graph: rdflib.Graph, node: rdflib.term.Node) -> Result:
+    messages: dict[str, str] = {}
+    for message in sorted(graph.objects(node, SH.resultMessage), key=str):
+        lang = message.language if isinstance(message, rdflib.Literal) else None
+        messages.setdefault(lang or "", str(message))
+    path = graph.value(node, SH.resultPath)
+    return Result(
+        focus=graph.value(node, SH.focusNode),
+        path=path,
+        value=graph.value(node, SH.value),
+        severity=graph.value(node, SH.resultSeverity) or SH.Violation,
+        component=graph.value(node, SH.sourceConstraintComponent),
+        source_shape=graph.value(node, SH.sourceShape),
+        messages=messages,
+        path_text=path_text(graph, path) if path is not None else "",
+    )
+
+
+def path_text(graph: rdflib.Graph, path: rdflib.term.Node) -> str:
+    """A SHACL property path in SPARQL syntax with CURIEs (ex:a/ex:b, ^ex:p, ex:p*)."""
+    if isinstance(path, rdflib.URIRef):
+        return to_curie(str(path))
+    if (graph.value(path, RDF.first)) is not None:
+        return "/".join(path_text(graph, p) for p in Collection(graph, path))
+    for predicate, template in (
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "{}*"),
+        (SH.oneOrMorePath, "{}+"),
+        (SH.zeroOrOnePath, "{}?"),
+    ):
+        inner = graph.value(path, predicate)
+        if inner is not None:
+            return template.format(path_text(graph, inner))
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(path_text(graph, p) for p in Collection(graph, alternatives)) + ")"
+    return _display(path)
+
+
+def _display(term: rdflib.term.Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, rdflib.URIRef):
+        return to_curie(str(term))
+    if isinstance(term, rdflib.BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def _plain(term: rdflib.term.Node | None) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, rdflib.BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def _sort_text(term: rdflib.term.Node | None) -> str:
+    return "" if term is None else str(term)
+
+
+__all__ = [
+    "FORMATS",
+    "Result",
+    "ValidationReport",
+    "format_table",
+    "render_json",
+    "render_table",
+    "render_turtle",
+    "report_from_graph",
+    "summary",
+    "validate_store",
+]

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import esskg
+from conftest import FILES
+from esskg.cli import main
+
+
+def test_validate_project_conforms(capsys: pytest.CaptureFixture[str]):
+    assert main(["validate"]) == 0
+    assert "conforms" in capsys.readouterr().err
+
+
+def test_validate_file_that_does_not_conform(capsys: pytest.CaptureFixture[str]):
+    assert main(["validate", str(FILES / "actor-without-label.ttl"), "--lang", "en"]) == 1
+    out, err = capsys.readouterr()
+    assert "id:nameless" in out and "An actor must have a label." in out
+    assert "does not conform" in err
+
+
+def test_validate_json(capsys: pytest.CaptureFixture[str]):
+    assert main(["validate", str(FILES / "actor-without-label.ttl"), "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)[0]["severity"] == "Violation"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["validate", str(FILES / "undeclared-prefix.ttl")], "undeclared-prefix.ttl:4:1"),
+        (["validate", "no-such-file.ttl"], "check the file exists"),
+        (["query", "nope"], "no query named 'nope'"),
+        (["query", "actor-by-label"], "needs --param text"),
+        (["query", "actors-with-members", "--param", "min=many"], "parameter min"),
+        (["query", "food-self-sufficiency", "--param", "x=1"], "no parameter x"),
+        (["query", "--file", str(FILES / "service.rq")], "offline"),
+        (["query", "--file", str(FILES / "syntax-error.rq")], "SPARQL syntax error"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_expected_failures_exit_2_without_traceback(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_query_table_and_csv(capsys: pytest.CaptureFixture[str]):
+    assert main(["query", "food-self-sufficiency"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0].split() == ["actor", "label", "field"]
+    assert "id:1pacte" in out
+    assert err.strip() == "1 row"
+    assert (
+        main(
+            [
+                "query",
+                "food-self-sufficiency",
+                "--format",
+                "csv",
+                "--param",
+                "field=field:agriculture",
+            ]
+        )
+        == 0
+    )
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[1]
+        .startswith("https://w3id.org/esskg/id/cress-bretagne,")
+    )
+
+
+def test_queries_lists_queries_and_checks(capsys: pytest.CaptureFixture[str]):
+    assert main(["queries"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "food-self-sufficiency" in out and "field (iri = field:autosuffisance-alimentaire)" in out
+    )
+    assert "actor-without-label-violation" in out
+
+
+def test_check_passes_then_fails(project_copy: Path, capsys: pytest.CaptureFixture[str]):
+    assert main(["check"]) == 0
+    shutil.copy(FILES / "actor-without-label.ttl", project_copy / "data" / "source")
+    assert main(["check"]) == 1
+    out, err = capsys.readouterr()
+    assert "id:nameless" in out and "FAIL  actor-without-label-violation" in err
+
+
+def test_build_writes_dumps(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    assert main(["build", "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "esskg.ttl\t35 triples" in out and "esskg.nt\t35 triples" in out
+
+
+def test_build_writes_nothing_when_data_does_not_conform(
+    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    shutil.copy(FILES / "actor-without-label.ttl", project_copy / "data" / "source")
+    out_dir = tmp_path / "dist"
+    assert main(["build", "-o", str(out_dir)]) == 1
+    assert not out_dir.exists()
+    out, err = capsys.readouterr()
+    assert out == "" and "id:nameless" in err
+
+
+def test_root_option_overrides_the_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    assert main(["--root", str(tmp_path), "validate"]) == 2
+    assert "esskg.ttl: no such file" in capsys.readouterr().err
+
+
+def test_installed_script_runs(tmp_path: Path):
+    script = shutil.which("esskg", path=os.path.dirname(sys.executable)) or shutil.which("esskg")
+    if script is None:
+        pytest.skip("the esskg script is not installed in this environment (pip install . first)")
+    env = {**os.environ}
+    help_run = subprocess.run(
+        [script, "--help"], capture_output=True, text=True, cwd=tmp_path, env=env, check=False
+    )
+    assert help_run.returncode == 0 and "validate" in help_run.stdout
+    listing = subprocess.run(
+        [script, "queries"], capture_output=True, text=True, cwd=tmp_path, env=env, check=False
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert "food-self-sufficiency" in listing.stdout
+
+
+def test_installed_package_carries_its_knowledge_files():
+    packaged = Path(esskg.__file__).parent / "_resources"
+    if not packaged.is_dir():
+        pytest.skip("esskg is imported from a source checkout, not an installed wheel")
+    for relative in ("ontology/esskg.ttl", "shapes/esskg-shapes.ttl", "queries", "data"):
+        assert (packaged / relative).exists(), relative

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import FILES, PROJECT
+from esskg.errors import LoadError
+from esskg.load import add_file, load_dataset, load_file, load_project
+from esskg.namespaces import graph_iri
+
+ACTOR = ox.NamedNode("https://w3id.org/esskg/ontology#Actor")
+
+
+def graphs(dataset: ox.Dataset) -> set[str]:
+    return {q.graph_name.value for q in dataset}
+
+
+def test_each_folder_lands_in_its_named_graph():
+    dataset = load_dataset()
+    assert graphs(dataset) == {
+        graph_iri(name) for name in ("ontology", "vocabulary", "source", "mappings")
+    }
+
+
+def test_mapping_table_rows_become_triples_in_graph_mappings():
+    store = load_project()
+    found = store.query(
+        "ASK { GRAPH <https://w3id.org/esskg/graph/mappings> { "
+        "<https://w3id.org/esskg/sdg/2> <http://www.w3.org/2004/02/skos/core#exactMatch> "
+        "<http://metadata.un.org/sdg/2> } }"
+    )
+    assert bool(found)
+
+
+def test_user_files_leave_out_project_data_but_keep_ontology_and_vocabulary():
+    dataset = load_dataset([FILES / "good-actor.ttl"], include_project_data=False)
+    names = graphs(dataset)
+    assert graph_iri("source") not in names
+    assert graph_iri("mappings") not in names
+    assert {
+        graph_iri("ontology"),
+        graph_iri("vocabulary"),
+        (FILES / "good-actor.ttl").resolve().as_uri(),
+    } <= names
+
+
+def test_undeclared_prefix_names_file_line_column_and_hint():
+    with pytest.raises(LoadError) as caught:
+        load_file(FILES / "undeclared-prefix.ttl")
+    error = caught.value
+    assert error.path == FILES / "undeclared-prefix.ttl"
+    assert (error.line, error.column) == (4, 1)
+    assert "id:" in error.message
+    assert "@prefix id: <" in error.hint
+    assert "undeclared-prefix.ttl:4:1:" in str(error)
+
+
+def test_turtle_syntax_error_names_line_and_column():
+    with pytest.raises(LoadError) as caught:
+        load_file(FILES / "missing-dot.ttl")
+    assert (caught.value.line, caught.value.column) == (3, 1)
+    assert "dot" in caught.value.message
+
+
+def test_missing_file_says_to_check_it_exists(tmp_path: Path):
+    with pytest.raises(LoadError) as caught:
+        load_dataset([tmp_path / "nope.ttl"])
+    assert "check the file exists" in str(caught.value)
+
+
+def test_unknown_extension_lists_accepted_formats():
+    with pytest.raises(LoadError) as caught:
+        load_dataset([FILES / "data.json"])
+    assert ".ttl" in caught.value.hint and ".trig" in caught.value.hint
+
+
+def test_a_bad_file_adds_nothing(tmp_path: Path):
+    # Its first triple is fine; only the second line is wrong. None of it may be kept.
+    bad = tmp_path / "half.ttl"
+    bad.write_text(
+        "<https://w3id.org/esskg/id/half> a <https://w3id.org/esskg/ontology#Actor> .\n"
+        "<https://w3id.org/esskg/id/x> a nope:Thing .\n",
+        encoding="utf-8",
+    )
+    dataset = ox.Dataset()
+    add_file(dataset, FILES / "good-actor.ttl", graph=graph_iri("source"))
+    before = set(dataset)
+    with pytest.raises(LoadError) as caught:
+        add_file(dataset, bad, graph=graph_iri("source"))
+    assert caught.value.line == 2
+    assert set(dataset) == before
+
+
+def test_a_bad_data_file_stops_the_whole_load(project_copy: Path):
+    (project_copy / "data" / "source" / "zz.ttl").write_text(
+        "<https://w3id.org/esskg/id/x> a nope:T .\n"
+    )
+    with pytest.raises(LoadError) as caught:
+        load_dataset()
+    assert caught.value.path.name == "zz.ttl"
+
+
+def test_no_relative_iris():
+    with pytest.raises(LoadError) as caught:
+        load_dataset([FILES / "relative-iri.ttl"])
+    assert "relative IRIs" in caught.value.hint
+
+
+def test_fixture_project_is_used_not_the_real_one():
+    assert any(
+        q.subject == ox.NamedNode("https://w3id.org/esskg/id/1pacte") for q in load_dataset()
+    )
+    assert (PROJECT / "ontology" / "esskg.ttl").is_file()
+    assert any(q.object == ACTOR for q in load_dataset())

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import FILES
+from esskg.errors import ParameterError, QueryError
+from esskg.load import load_project
+from esskg.query import (
+    QueryParam,
+    construct_query,
+    convert_value,
+    find_query,
+    list_checks,
+    list_queries,
+    read_query,
+    run_query,
+)
+
+ID = "https://w3id.org/esskg/id/"
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    return load_project(root=Path(__file__).parent / "fixtures" / "project")
+
+
+def test_catalogue_reads_headers():
+    queries = {q.name: q for q in list_queries()}
+    assert list(queries) == [
+        "food-self-sufficiency",
+        "actor-by-label",
+        "sdg-links",
+        "actors-with-members",
+    ]
+    food = queries["food-self-sufficiency"]
+    assert food.title == "Acteurs de l'ESS qui travaillent sur l'autosuffisance alimentaire"
+    assert food.description == "the actors working on a field, narrower fields included"
+    [param] = food.params
+    assert (param.name, param.type, param.default) == (
+        "field",
+        "iri",
+        "field:autosuffisance-alimentaire",
+    )
+    assert param.description == "the activity field; narrower fields count"
+    assert queries["actor-by-label"].params[0].required
+    assert [c.name for c in list_checks()] == ["actor-without-label-violation"]
+
+
+def test_lookup_by_name_or_numbered_stem():
+    assert find_query("food-self-sufficiency").path == find_query("01_food-self-sufficiency").path
+    with pytest.raises(QueryError, match="food-self-sufficiency"):
+        find_query("nope")
+
+
+def test_default_parameter_and_narrower_fields(store: ox.Store):
+    rows = run_query(store, "food-self-sufficiency", {})
+    assert [r["actor"].value for r in rows] == [ID + "1pacte"]
+
+
+def test_curie_full_iri_and_angle_brackets_are_one_iri(store: ox.Store):
+    for value in (
+        "field:agriculture",
+        "https://w3id.org/esskg/concept/field/agriculture",
+        "<https://w3id.org/esskg/concept/field/agriculture>",
+    ):
+        rows = run_query(store, "food-self-sufficiency", {"field": value})
+        assert [r["actor"].value for r in rows] == [ID + "cress-bretagne"], value
+
+
+def test_injection_attempt_stays_a_literal(store: ox.Store):
+    attack = "x> } ; DROP ALL ; #"
+    assert run_query(store, "actor-by-label", {"text": attack}) == []
+    assert run_query(store, "actor-by-label", {"text": "1pacte"})[0]["actor"].value == ID + "1pacte"
+    with pytest.raises(ParameterError, match="field"):
+        run_query(store, "food-self-sufficiency", {"field": attack})
+    with pytest.raises(ParameterError):
+        run_query(store, "food-self-sufficiency", {"field": "<http://e/x> } ; DROP ALL ; #>"})
+    assert len(store) > 0
+
+
+def test_unknown_and_missing_parameters(store: ox.Store):
+    with pytest.raises(ParameterError, match=r"no parameter colour; its parameters: field \(iri"):
+        run_query(store, "food-self-sufficiency", {"colour": "red"})
+    with pytest.raises(ParameterError, match="needs --param text=VALUE"):
+        run_query(store, "actor-by-label", {})
+
+
+@pytest.mark.parametrize(
+    ("type_", "value", "expected"),
+    [
+        ("sdg", "2", ox.NamedNode("https://w3id.org/esskg/sdg/2")),
+        ("sdg", "2.4", ox.NamedNode("http://metadata.un.org/sdg/2.4")),
+        ("sdg", "2.a", ox.NamedNode("http://metadata.un.org/sdg/2.a")),
+        ("sdg", "sdg:17", ox.NamedNode("https://w3id.org/esskg/sdg/17")),
+        (
+            "integer",
+            "007",
+            ox.Literal("7", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ),
+        ("string", "<b> x", ox.Literal("<b> x")),
+        ("iri", "dct:title", ox.NamedNode("http://purl.org/dc/terms/title")),
+    ],
+)
+def test_value_conversion(type_: str, value: str, expected: ox.NamedNode | ox.Literal):
+    assert convert_value(QueryParam("p", type_, None, ""), value) == expected
+
+
+@pytest.mark.parametrize(
+    ("type_", "value"),
+    [("sdg", "18"), ("sdg", "2.4.1"), ("integer", "1.5"), ("iri", "nope:x"), ("iri", "plain")],
+)
+def test_bad_values_name_the_parameter(type_: str, value: str):
+    with pytest.raises(ParameterError, match="parameter p:"):
+        convert_value(QueryParam("p", type_, None, ""), value)
+
+
+def test_integer_parameter(store: ox.Store):
+    assert [r["actor"].value for r in run_query(store, "actors-with-members", {"min": "1"})] == [
+        ID + "1pacte"
+    ]
+    assert run_query(store, "actors-with-members", {"min": "2"}) == []
+
+
+def test_construct_returns_sorted_triples(store: ox.Store):
+    [triple] = construct_query(store, "sdg-links", {})
+    assert triple.object == ox.NamedNode("http://metadata.un.org/sdg/2")
+
+
+def test_service_is_refused(store: ox.Store):
+    with pytest.raises(
+        QueryError, match=r"offline; SERVICE <http://example\.org/sparql> is not allowed"
+    ):
+        run_query(store, FILES / "service.rq", {})
+
+
+def test_service_is_refused_even_where_rdflib_cannot_parse(tmp_path: Path, store: ox.Store):
+    # LATERAL is pyoxigraph syntax rdflib does not know; the textual fallback must still catch it.
+    path = tmp_path / "q.rq"
+    path.write_text("SELECT * WHERE { ?s ?p ?o LATERAL { SERVICE <http://x.org/s> { ?s ?p ?o } } }")
+    with pytest.raises(QueryError, match=r"SERVICE <http://x\.org/s>"):
+        run_query(store, path, {})
+
+
+def test_syntax_error_has_line_and_column(store: ox.Store):
+    with pytest.raises(QueryError, match=r"syntax-error\.rq:\d+:\d+: SPARQL syntax error"):
+        run_query(store, FILES / "syntax-error.rq", {})
+
+
+def test_header_errors_name_file_and_line(tmp_path: Path):
+    cases = {
+        "# param: x colour -- c\nSELECT ?x WHERE {}\n": "type 'colour'",
+        "# param: x iri -- c\nSELECT ?y WHERE {}\n": r"not used as \?x",
+        "# title: t\n# param: x iri -- c\nSELECT ?y WHERE { ?y ?p ?x }\n": ":2: parameter x must be in the SELECT",
+        "# param: x iri bad:default -- c\nSELECT ?x WHERE {}\n": "default of parameter x",
+    }
+    for text, message in cases.items():
+        path = tmp_path / "01_q.rq"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(QueryError, match=message):
+            read_query(path)

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib.namespace import SH
+
+from conftest import FILES, PROJECT
+from esskg.errors import LoadError
+from esskg.load import load_dataset
+from esskg.validate import render_json, render_table, render_turtle, validate_store
+
+SHAPES = PROJECT / "shapes" / "esskg-shapes.ttl"
+
+
+def report_for(*names: str):
+    return validate_store(
+        load_dataset([FILES / n for n in names], include_project_data=False), SHAPES
+    )
+
+
+def test_project_fixture_conforms():
+    report = validate_store(load_dataset(), SHAPES)
+    assert report.conforms, render_table(report)
+    assert report.results == []
+
+
+def test_missing_label_is_a_violation_on_its_focus_node():
+    report = report_for("actor-without-label.ttl")
+    assert not report.conforms
+    [result] = report.results
+    assert str(result.focus) == "https://w3id.org/esskg/id/nameless"
+    assert result.component == SH.MinCountConstraintComponent
+    assert result.messages == {
+        "fr": "Un acteur doit avoir un libellé.",
+        "en": "An actor must have a label.",
+    }
+
+
+def test_subclass_instances_are_targeted_through_the_ontology(tmp_path: Path):
+    coop = tmp_path / "coop.ttl"
+    coop.write_text(
+        "<https://w3id.org/esskg/id/c> a <https://w3id.org/esskg/ontology#Cooperative> .\n",
+        encoding="utf-8",
+    )
+    report = validate_store(load_dataset([coop], include_project_data=False), SHAPES)
+    assert [str(r.focus) for r in report.results] == ["https://w3id.org/esskg/id/c"]
+
+
+def test_warnings_are_shown_but_do_not_fail(tmp_path: Path):
+    path = tmp_path / "w.ttl"
+    path.write_text(
+        "@prefix esskg: <https://w3id.org/esskg/ontology#> .\n"
+        '<https://w3id.org/esskg/id/w> a esskg:Actor ; <http://www.w3.org/2000/01/rdf-schema#label> "w" ;\n'
+        "  esskg:worksOn <https://w3id.org/esskg/id/not-a-concept> .\n",
+        encoding="utf-8",
+    )
+    report = validate_store(load_dataset([path], include_project_data=False), SHAPES)
+    assert report.conforms
+    assert [r.severity for r in report.results] == [SH.Warning]
+
+
+def test_sparql_constraints_run(tmp_path: Path):
+    path = tmp_path / "self.ttl"
+    path.write_text(
+        "@prefix esskg: <https://w3id.org/esskg/ontology#> .\n"
+        '<https://w3id.org/esskg/id/s> a esskg:Actor ; <http://www.w3.org/2000/01/rdf-schema#label> "s" ;\n'
+        "  esskg:partner <https://w3id.org/esskg/id/s> .\n",
+        encoding="utf-8",
+    )
+    report = validate_store(load_dataset([path], include_project_data=False), SHAPES)
+    assert not report.conforms
+    assert report.results[0].component == SH.SPARQLConstraintComponent
+
+
+def test_renderings():
+    report = report_for("actor-without-label.ttl")
+    table = render_table(report)
+    assert (
+        "id:nameless" in table
+        and "rdfs:label" in table
+        and "Un acteur doit avoir un libellé." in table
+    )
+    assert "An actor must have a label." in render_table(report, "en")
+    [item] = json.loads(render_json(report))
+    assert item["messages"] == {
+        "en": "An actor must have a label.",
+        "fr": "Un acteur doit avoir un libellé.",
+    }
+    assert item["focus"] == "https://w3id.org/esskg/id/nameless"
+    assert render_turtle(report) == render_turtle(report_for("actor-without-label.ttl"))
+    assert "sh:ValidationResult" in render_turtle(report)
+
+
+def test_bad_shapes_file_is_a_load_error(tmp_path: Path):
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("sh:NodeShape a sh:Thing .\n", encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        validate_store(load_dataset(), shapes)
+    assert caught.value.line == 1
