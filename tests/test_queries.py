@@ -1,0 +1,277 @@
+"""The canned queries (queries/*.rq) and quality checks (queries/checks/*-violation.rq).
+
+SELECT results are compared with tests/expected/*.json (SPARQL 1.1 JSON results) as unordered bags
+of rows, term by term: IRIs, lexical forms, language tags and datatypes must all match. CONSTRUCT
+results are compared with tests/expected/*.ttl by graph isomorphism. The expected files were checked
+by hand against the source document; the spot checks below restate its key facts so that a
+regenerated expected file cannot silently drop them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+from rdflib.plugins.sparql.parser import parseQuery
+
+from esskg.load import load_project
+from esskg.query import construct_query, list_checks, list_queries, run_query
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED = ROOT / "tests" / "expected"
+BROKEN = ROOT / "tests" / "fixtures" / "queries" / "broken.ttl"
+
+ID = "https://w3id.org/esskg/id/"
+ESSKG = "https://w3id.org/esskg/ontology#"
+PROV = "http://www.w3.org/ns/prov#"
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+Row = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]
+
+# (query name, parameters, expected file stem); each canned query appears at least once.
+SELECT_CASES = [
+    ("food-self-sufficiency", {}, "food-self-sufficiency"),
+    (
+        "actors-by-field",
+        {"field": "field:autosuffisance-alimentaire"},
+        "actors-by-field--autosuffisance-alimentaire",
+    ),
+    (
+        "actors-by-field",
+        {"field": "field:cooperation-territoriale"},
+        "actors-by-field--cooperation-territoriale",
+    ),
+    ("actors-by-field", {"field": "field:permaculture"}, "actors-by-field--permaculture"),
+    ("partnerships-by-sdg", {"goal": "2"}, "partnerships-by-sdg--2"),
+    ("partnerships-by-sdg", {"goal": "2.4"}, "partnerships-by-sdg--2.4"),
+    ("partnerships-by-sdg", {"goal": "17"}, "partnerships-by-sdg--17"),
+    ("region-partners", {}, "region-partners"),
+    ("partnership-actors", {}, "partnership-actors"),
+    ("sdg-coverage", {}, "sdg-coverage"),
+    ("publications", {}, "publications"),
+    ("levers", {}, "levers"),
+]
+
+# Parameter values that must return nothing on the project data.
+EMPTY_CASES = [
+    # developpement-ess is on the Occitanie axis, where no actor takes part.
+    ("actors-by-field", {"field": "field:developpement-ess"}),
+    # The éco-domaine du Londel works on insertion but takes part in no partnership.
+    ("actors-by-field", {"field": "field:insertion-professionnelle"}),
+    ("partnerships-by-sdg", {"goal": "1"}),
+    ("partnerships-by-sdg", {"goal": "2.1"}),
+]
+
+CONSTRUCT_CASES = [
+    (
+        "describe-partnership",
+        {"partnership": "id:cooperation-normandie-medenine"},
+        "describe-partnership--cooperation-normandie-medenine",
+    ),
+]
+
+CONSTRUCT_EMPTY_CASES = [
+    ("describe-partnership", {"partnership": "id:1pacte"}),  # an actor, not a partnership
+    ("describe-partnership", {"partnership": "id:no-such-partnership"}),
+]
+
+# What each check must report on tests/fixtures/queries/broken.ttl: (column, value) per row.
+BROKEN_EXPECTED: dict[str, set[tuple[str, ...]]] = {
+    "missing-french-label-violation": {(ID + "actor-english-label-only", ESSKG + "Actor")},
+    "partnership-without-sdg-violation": {(ID + "partnership-without-sdg",)},
+    "undeclared-term-violation": {
+        (ESSKG + "Organisation", "class"),
+        (ESSKG + "worksOn", "predicate"),
+    },
+    "incomplete-participation-violation": {
+        (ID + "participation-without-role", PROV + "hadRole"),
+    },
+    "territory-without-country-violation": {(ID + "territory-without-country",)},
+    "invalid-sdg-link-violation": {
+        (ID + "partnership-with-bad-links", "https://w3id.org/esskg/sdg/18"),
+        (ID + "partnership-with-bad-links", "http://metadata.un.org/sdg/2"),
+    },
+}
+BROKEN_COLUMNS = {
+    "missing-french-label-violation": ("entity", "class"),
+    "partnership-without-sdg-violation": ("partnership",),
+    "undeclared-term-violation": ("term", "usage"),
+    "incomplete-participation-violation": ("participation", "missingProperty"),
+    "territory-without-country-violation": ("territory",),
+    "invalid-sdg-link-violation": ("subject", "link"),
+}
+
+# Known data problems: the check is right, the data is not yet. Strict, so the fix flags the marker.
+KNOWN_DATA_PROBLEMS: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    return load_project(root=ROOT)
+
+
+@pytest.fixture(scope="module")
+def broken_store() -> ox.Store:
+    # The ontology and vocabulary load always; the project's other data stays out.
+    return load_project(extra=[BROKEN], include_project_data=False, root=ROOT)
+
+
+def bag(rows: list[Row]) -> Counter[frozenset[tuple[str, object]]]:
+    """Rows as a multiset; pyoxigraph terms compare by kind, value, language and datatype."""
+    return Counter(frozenset(row.items()) for row in rows)
+
+
+def expected_rows(stem: str) -> list[Row]:
+    solutions = ox.parse_query_results(
+        path=EXPECTED / f"{stem}.json", format=ox.QueryResultsFormat.JSON
+    )
+    names = [v.value for v in solutions.variables]
+    return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+
+
+def assert_same_bag(actual: list[Row], expected: list[Row]) -> None:
+    missing = bag(expected) - bag(actual)
+    unexpected = bag(actual) - bag(expected)
+    assert not missing and not unexpected, (
+        f"missing rows: {[dict(r) for r in missing]}\nunexpected rows: {[dict(r) for r in unexpected]}"
+    )
+
+
+def rdflib_graph(triples: list[ox.Triple]) -> Graph:
+    return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+
+def values(rows: list[Row], *names: str) -> set[tuple[str, ...]]:
+    return {tuple(row[n].value if n in row else "" for n in names) for row in rows}
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+def test_every_canned_query_has_an_expected_result() -> None:
+    tested = {name for name, _, _ in SELECT_CASES} | {name for name, _, _ in CONSTRUCT_CASES}
+    assert {q.name for q in list_queries(ROOT)} == tested
+
+
+def test_every_check_is_exercised_on_the_broken_fixture() -> None:
+    assert {c.name for c in list_checks(ROOT)} == set(BROKEN_EXPECTED)
+
+
+@pytest.mark.parametrize(
+    "query", [*list_queries(ROOT), *list_checks(ROOT)], ids=lambda q: q.path.name
+)
+def test_query_is_portable_sparql_with_a_header(query) -> None:
+    # rdflib's SPARQL 1.1 grammar is a second opinion: nothing Oxigraph-only slipped in.
+    parseQuery(query.text)
+    assert query.title and query.description
+    assert "PREFIX " in query.text
+
+
+# --- SELECT queries --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "stem"), SELECT_CASES, ids=[stem for _, _, stem in SELECT_CASES]
+)
+def test_select_query_matches_expected(store: ox.Store, name: str, params: dict, stem: str) -> None:
+    assert_same_bag(run_query(store, name, params, root=ROOT), expected_rows(stem))
+
+
+@pytest.mark.parametrize(("name", "params"), EMPTY_CASES, ids=lambda v: str(v))
+def test_select_query_returns_nothing(store: ox.Store, name: str, params: dict) -> None:
+    assert run_query(store, name, params, root=ROOT) == []
+
+
+def test_food_self_sufficiency_names_1pacte_and_the_dkhila_farm(store: ox.Store) -> None:
+    rows = run_query(store, "food-self-sufficiency", root=ROOT)
+    assert values(rows, "actor", "partnership", "territories") == {
+        (ID + "1pacte", ID + "cooperation-normandie-medenine", "Médenine; Normandie"),
+        (
+            ID + "ferme-associative-dkhila",
+            ID + "cooperation-normandie-medenine",
+            "Médenine; Normandie",
+        ),
+    }
+
+
+def test_food_self_sufficiency_equals_actors_by_field_on_that_field(store: ox.Store) -> None:
+    fixed = run_query(store, "food-self-sufficiency", root=ROOT)
+    generic = run_query(
+        store, "actors-by-field", {"field": "field:autosuffisance-alimentaire"}, root=ROOT
+    )
+    assert_same_bag([{k: v for k, v in r.items() if k != "field"} for r in generic], fixed)
+
+
+def test_region_partners_follow_the_source(store: ox.Store) -> None:
+    rows = run_query(store, "region-partners", root=ROOT)
+    assert values(rows, "regionLabel", "partnerLabel", "countryLabel", "startYear") == {
+        ("Normandie", "Médenine", "Tunisie", ""),
+        ("Bretagne", "Québec", "Canada", "2014"),
+        ("Nouvelle-Aquitaine", "Québec", "Canada", "2014"),
+        ("Nouvelle-Aquitaine", "Navarre", "Espagne", ""),
+        ("Nouvelle-Aquitaine", "Murcie", "Espagne", ""),
+        ("Nouvelle-Aquitaine", "Hoce-Slivnica", "Slovénie", ""),
+        ("Occitanie", "Oriental", "Maroc", "2017"),
+    }
+    occitanie = next(r for r in rows if r["regionLabel"].value == "Occitanie")
+    assert occitanie["startYear"] == ox.Literal("2017", datatype=XSD_INTEGER)
+
+
+def test_partnerships_by_sdg_target_matches_only_that_target(store: ox.Store) -> None:
+    rows = run_query(store, "partnerships-by-sdg", {"goal": "2.4"}, root=ROOT)
+    assert values(rows, "via", "link") == {
+        (ID + "axe-normandie-medenine-alimentation", "http://metadata.un.org/sdg/2.4")
+    }
+
+
+def test_sdg_coverage_lists_all_17_goals_in_order(store: ox.Store) -> None:
+    rows = run_query(store, "sdg-coverage", root=ROOT)
+    assert [int(r["goalNumber"].value) for r in rows] == list(range(1, 18))
+
+
+# --- CONSTRUCT queries -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "stem"), CONSTRUCT_CASES, ids=[stem for _, _, stem in CONSTRUCT_CASES]
+)
+def test_construct_query_is_isomorphic_to_expected(
+    store: ox.Store, name: str, params: dict, stem: str
+) -> None:
+    actual = rdflib_graph(construct_query(store, name, params, root=ROOT))
+    expected = Graph().parse(EXPECTED / f"{stem}.ttl", format="turtle")
+    assert isomorphic(actual, expected), (
+        f"only in result: {sorted(actual - expected)}\nonly expected: {sorted(expected - actual)}"
+    )
+
+
+@pytest.mark.parametrize(("name", "params"), CONSTRUCT_EMPTY_CASES, ids=lambda v: str(v))
+def test_construct_query_returns_nothing(store: ox.Store, name: str, params: dict) -> None:
+    assert construct_query(store, name, params, root=ROOT) == []
+
+
+# --- quality checks --------------------------------------------------------------------------
+
+
+def _check_params() -> list:
+    params = []
+    for check in list_checks(ROOT):
+        reason = KNOWN_DATA_PROBLEMS.get(check.name)
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        params.append(pytest.param(check.name, marks=marks, id=check.name))
+    return params
+
+
+@pytest.mark.parametrize("name", _check_params())
+def test_check_passes_on_project_data(store: ox.Store, name: str) -> None:
+    assert run_query(store, name, root=ROOT) == []
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_EXPECTED))
+def test_check_reports_its_fault_on_broken_fixture(broken_store: ox.Store, name: str) -> None:
+    rows = run_query(broken_store, name, root=ROOT)
+    assert values(rows, *BROKEN_COLUMNS[name]) == BROKEN_EXPECTED[name]
