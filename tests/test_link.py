@@ -1,0 +1,566 @@
+"""`esskg link sdg` and the mapping tables to outside vocabularies.
+
+Always against the project's own small UN fixture (tests/fixtures/link/); against the real UN SDG KOS
+and ESSGlobal copies in ../shared/reference/ when present; against real SPARQL servers started here
+on 127.0.0.1: oxigraph, one that hangs, one that answers 500, one that answers garbage.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from esskg import remote, sssom
+from esskg.cli import main
+from esskg.load import load_project
+from esskg.namespaces import PREFIXES
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SHARED = HERE.parents[1] / "shared"
+UN_FILE = SHARED / "reference" / "sdg" / "un-sdg-kos-metadata.un.org.ttl"
+ESSGLOBAL_DIR = SHARED / "reference" / "essglobal"
+FIXTURES = HERE / "fixtures" / "link"
+PROJECT = FIXTURES / "project"
+BAD_PROJECT = FIXTURES / "project-bad"
+MINI = FIXTURES / "un-sdg-mini.ttl"
+DATE = "2026-01-12"
+
+UNSDG = PREFIXES["unsdg"]
+SKOS = PREFIXES["skos"]
+SDGO = "http://metadata.un.org/sdg/ontology#"
+DCTERMS_SOURCE = PREFIXES["dcterms"] + "source"
+
+needs_un_file = pytest.mark.skipif(
+    not UN_FILE.is_file(), reason=f"the real UN SDG KOS copy is not at {UN_FILE}"
+)
+needs_essglobal = pytest.mark.skipif(
+    not ESSGLOBAL_DIR.is_dir(), reason=f"the ESSGlobal reference copies are not at {ESSGLOBAL_DIR}"
+)
+
+
+def link(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["--root", str(root), "link", "sdg", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def triples(path: Path) -> set[ox.Triple]:
+    return {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in ox.parse(path=path, format=ox.RdfFormat.TURTLE)
+    }
+
+
+def without_source(found: set[ox.Triple]) -> set[ox.Triple]:
+    return {t for t in found if t.predicate.value != DCTERMS_SOURCE}
+
+
+def objects(found: set[ox.Triple], subject: str, predicate: str) -> set[str]:
+    return {
+        t.object.value
+        for t in found
+        if t.subject.value == subject and t.predicate.value == predicate
+    }
+
+
+# --- the file path, on the fixture ------------------------------------------------------------
+
+
+def test_fixture_links_resolve_with_labels_hierarchy_and_provenance(capsys, tmp_path):
+    code, out, err = link(
+        capsys, PROJECT, "--source", str(MINI), "-o", str(tmp_path), "--date", DATE
+    )
+    assert code == 0, err
+    assert "all 4 UN SDG IRIs resolved" in err
+    assert out.splitlines()[1].split("\t") == [
+        "unsdg:2.4",
+        "Target",
+        "2.4",
+        "D’ici à 2030, assurer la viabilité des systèmes de production alimentaire",  # noqa: RUF001
+    ]
+    found = triples(tmp_path / "sdg-links.ttl")
+    assert objects(found, UNSDG + "2.4", SKOS + "broader") == {UNSDG + "2"}
+    assert objects(found, UNSDG + "2", SDGO + "hasTarget") == {UNSDG + "2.4"}  # 2.a is not used
+    assert objects(found, UNSDG + "2", SKOS + "exactMatch") == {
+        "http://www.wikidata.org/entity/Q50215926",
+        "http://purl.unep.org/sdg/SDGIO_00000036",
+    }
+    assert {
+        lit.language for lit in (t.object for t in found if t.predicate.value == SKOS + "prefLabel")
+    } == {
+        "fr",
+        "en",
+    }
+    # Both scheme IRIs of the UN data become the one without the slash, on both sides.
+    for t in found:
+        assert UNSDG not in (t.subject.value, t.object.value)
+    assert objects(found, UNSDG + "17", SKOS + "inScheme") == {"http://metadata.un.org/sdg"}
+    assert UNSDG + "2.a" not in {t.subject.value for t in found}
+    provenance = PREFIXES["graph"] + "sdg-links"
+    assert objects(found, provenance, "http://purl.org/pav/retrievedOn") == {DATE}
+    assert objects(found, provenance, DCTERMS_SOURCE) == {"un-sdg-mini.ttl"}
+
+
+def test_same_source_gives_same_bytes(capsys, tmp_path):
+    for name in ("a", "b"):
+        assert (
+            link(
+                capsys, PROJECT, "--source", str(MINI), "-o", str(tmp_path / name), "--date", DATE
+            )[0]
+            == 0
+        )
+    assert (tmp_path / "a" / "sdg-links.ttl").read_bytes() == (
+        tmp_path / "b" / "sdg-links.ttl"
+    ).read_bytes()
+
+
+def test_date_defaults_to_the_source_files_modification_date(capsys, tmp_path):
+    source = tmp_path / "un.ttl"
+    shutil.copyfile(MINI, source)
+    stamp = time.mktime((2024, 3, 15, 12, 0, 0, 0, 0, -1))
+    os.utime(source, (stamp, stamp))
+    assert link(capsys, PROJECT, "--source", str(source), "-o", str(tmp_path / "out"))[0] == 0
+    found = triples(tmp_path / "out" / "sdg-links.ttl")
+    assert objects(found, PREFIXES["graph"] + "sdg-links", "http://purl.org/pav/retrievedOn") == {
+        "2024-03-15"
+    }
+
+
+def test_json_ld_source_gives_the_same_links(capsys, tmp_path):
+    assert (
+        link(capsys, PROJECT, "--source", str(MINI), "-o", str(tmp_path / "ttl"), "--date", DATE)[0]
+        == 0
+    )
+    jsonld = FIXTURES / "un-sdg-mini.jsonld"
+    assert (
+        link(capsys, PROJECT, "--source", str(jsonld), "-o", str(tmp_path / "js"), "--date", DATE)[
+            0
+        ]
+        == 0
+    )
+    a, b = triples(tmp_path / "ttl" / "sdg-links.ttl"), triples(tmp_path / "js" / "sdg-links.ttl")
+    assert without_source(a) == without_source(b)
+
+
+def test_unknown_and_deprecated_iris_exit_1_with_the_list_and_write_nothing(capsys, tmp_path):
+    previous = tmp_path / "sdg-links.ttl"
+    previous.write_text("# an earlier run\n", encoding="utf-8")
+    code, _, err = link(
+        capsys, BAD_PROJECT, "--source", str(MINI), "-o", str(tmp_path), "--date", DATE
+    )
+    assert code == 1
+    assert "unknown\tunsdg:2.99" in err
+    assert "deprecated\tunsdg:C200207" in err
+    assert "unsdg:2.4" not in err  # resolved IRIs are not listed as problems
+    assert "nothing written" in err
+    assert previous.read_text(encoding="utf-8") == "# an earlier run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sdg-links.ttl"]
+
+
+def test_broken_source_names_file_and_line(capsys, tmp_path):
+    broken = FIXTURES / "un-sdg-broken.ttl"
+    code, _, err = link(
+        capsys, PROJECT, "--source", str(broken), "-o", str(tmp_path), "--date", DATE
+    )
+    assert code == 2
+    assert "un-sdg-broken.ttl:4:" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "sdg-links.ttl").exists()
+
+
+def test_json_ld_remote_context_is_refused_not_fetched(capsys, tmp_path):
+    source = FIXTURES / "un-sdg-remote-context.jsonld"
+    started = time.monotonic()
+    code, _, err = link(
+        capsys, PROJECT, "--source", str(source), "-o", str(tmp_path), "--date", DATE
+    )
+    assert code == 2
+    assert "un-sdg-remote-context.jsonld" in err and "remote context" in err
+    assert time.monotonic() - started < 5
+    assert not (tmp_path / "sdg-links.ttl").exists()
+
+
+def test_endpoint_needs_a_date(capsys, tmp_path):
+    code, _, err = link(
+        capsys, PROJECT, "--endpoint", "http://127.0.0.1:9/sparql", "-o", str(tmp_path)
+    )
+    assert code == 2
+    assert "--date" in err
+
+
+def test_endpoint_outside_the_allow_list_is_refused_before_any_call(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv(remote.ALLOW_ENV, raising=False)
+    code, _, err = link(
+        capsys,
+        PROJECT,
+        "--endpoint",
+        "https://sparql.example.org/un",
+        "-o",
+        str(tmp_path),
+        "--date",
+        DATE,
+    )
+    assert code == 2
+    assert "not in the allow-list" in err
+    remote.check_allowed("https://sparql.example.org/un", ["https://sparql.example.org/"])
+    remote.check_allowed("http://[::1]:7878/query", [])
+    with pytest.raises(remote.RemoteError, match="allow-list"):
+        remote.check_allowed(
+            "https://sparql.example.org.evil.test/un", ["https://sparql.example.org"]
+        )
+    with pytest.raises(remote.RemoteError, match="http"):
+        remote.check_allowed("file:///etc/passwd", [])
+
+
+# --- the endpoint path, against servers started here ------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def oxigraph_server(tmp: Path, source: Path) -> Iterator[str]:
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(binary).exists():
+        pytest.skip(
+            "the oxigraph server is not installed (pip install oxigraph, in the test extra)"
+        )
+    store = tmp / "store"
+    subprocess.run(
+        [binary, "load", "--location", str(store), "--file", str(source)],
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("oxigraph serve did not start") from None
+                time.sleep(0.05)
+        yield url + "/query"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def mini_endpoint(tmp_path_factory) -> Iterator[str]:
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-mini"), MINI) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fake_server(behaviour: str) -> Iterator[str]:
+    release = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            if behaviour == "hang":
+                release.wait(30)
+                return
+            if behaviour == "error":
+                self.send_response(500)
+                self.end_headers()
+                self.wfile.write(b"internal error " * 1000)
+                return
+            body = (
+                b"<html>not json</html>"
+                if behaviour == "garbage"
+                else b'{"results": {"bindings": 3}}'
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_endpoint_gives_the_same_output_as_the_file(capsys, tmp_path, mini_endpoint):
+    code, file_out, err = link(
+        capsys, PROJECT, "--source", str(MINI), "-o", str(tmp_path / "f"), "--date", DATE
+    )
+    assert code == 0, err
+    code, end_out, err = link(
+        capsys,
+        PROJECT,
+        "--endpoint",
+        mini_endpoint,
+        "-o",
+        str(tmp_path / "e"),
+        "--date",
+        DATE,
+        "--timeout",
+        "5",
+    )
+    assert code == 0, err
+    assert end_out == file_out
+    from_file, from_endpoint = (
+        triples(tmp_path / "f" / "sdg-links.ttl"),
+        triples(tmp_path / "e" / "sdg-links.ttl"),
+    )
+    assert without_source(from_endpoint) == without_source(from_file)
+    assert objects(from_endpoint, PREFIXES["graph"] + "sdg-links", DCTERMS_SOURCE) == {
+        mini_endpoint
+    }
+
+
+def test_endpoint_reports_unknown_and_deprecated(capsys, tmp_path, mini_endpoint):
+    code, _, err = link(
+        capsys, BAD_PROJECT, "--endpoint", mini_endpoint, "-o", str(tmp_path), "--date", DATE
+    )
+    assert code == 1
+    assert "unknown\tunsdg:2.99" in err and "deprecated\tunsdg:C200207" in err
+    assert not (tmp_path / "sdg-links.ttl").exists()
+
+
+def test_answer_over_the_size_cap_is_refused(capsys, tmp_path, mini_endpoint):
+    code, _, err = link(
+        capsys,
+        PROJECT,
+        "--endpoint",
+        mini_endpoint,
+        "-o",
+        str(tmp_path),
+        "--date",
+        DATE,
+        "--max-bytes",
+        "100",
+    )
+    assert code == 2
+    assert "larger than 100 bytes" in err
+    assert not (tmp_path / "sdg-links.ttl").exists()
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "message"),
+    [
+        ("hang", "no complete answer within 1 s"),
+        ("error", "the endpoint answered an error"),
+        ("garbage", "not SPARQL JSON results"),
+        ("bad-shape", "not SPARQL JSON results"),
+    ],
+)
+def test_broken_servers_give_a_clear_error_within_the_timeout(capsys, tmp_path, behaviour, message):
+    with fake_server(behaviour) as url:
+        started = time.monotonic()
+        code, _, err = link(
+            capsys,
+            PROJECT,
+            "--endpoint",
+            url,
+            "-o",
+            str(tmp_path),
+            "--date",
+            DATE,
+            "--timeout",
+            "1",
+        )
+        elapsed = time.monotonic() - started
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err and len(err) < 1000
+    assert elapsed < 4
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- the real UN SDG KOS ------------------------------------------------------------------------
+
+
+@needs_un_file
+def test_real_un_file_resolves_all_17_goals_and_every_target_with_its_french_title(
+    capsys, tmp_path
+):
+    code, out, err = link(
+        capsys, REPO, "--source", str(UN_FILE), "-o", str(tmp_path), "--date", DATE
+    )
+    assert code == 0, err
+    assert "warning" not in err
+    rows = [line.split("\t") for line in out.splitlines()]
+    goals = [r for r in rows if r[1] == "Goal"]
+    assert [r[2] for r in goals] == [str(n) for n in range(1, 18)]
+    targets = {r[0] for r in rows if r[1] == "Target"}
+    used_targets = {
+        t.object.value
+        for t in load_project(root=REPO)
+        if t.predicate.value == PREFIXES["esskg"] + "contributesToSDG"
+        and t.object.value.startswith(UNSDG)
+    }
+    assert targets == {"unsdg:" + iri.removeprefix(UNSDG) for iri in used_targets}
+    found = triples(tmp_path / "sdg-links.ttl")
+    for iri in [UNSDG + str(n) for n in range(1, 18)] + sorted(used_targets):
+        french = [
+            t.object
+            for t in found
+            if t.subject.value == iri
+            and t.predicate.value == SKOS + "prefLabel"
+            and t.object.language == "fr"
+        ]
+        assert len(french) == 1 and french[0].value, iri
+    assert objects(found, UNSDG + "2.4", SKOS + "broader") == {UNSDG + "2"}
+
+
+@needs_un_file
+def test_real_un_file_through_a_local_endpoint_gives_the_same_output(capsys, tmp_path):
+    code, file_out, err = link(
+        capsys, REPO, "--source", str(UN_FILE), "-o", str(tmp_path / "f"), "--date", DATE
+    )
+    assert code == 0, err
+    with oxigraph_server(tmp_path, UN_FILE) as url:
+        code, end_out, err = link(
+            capsys, REPO, "--endpoint", url, "-o", str(tmp_path / "e"), "--date", DATE
+        )
+    assert code == 0, err
+    assert end_out == file_out
+    assert without_source(triples(tmp_path / "e" / "sdg-links.ttl")) == without_source(
+        triples(tmp_path / "f" / "sdg-links.ttl")
+    )
+
+
+@needs_un_file
+def test_goal_table_matches_the_uns_own_exact_matches_and_hierarchy():
+    un = ox.Store()
+    un.load(path=UN_FILE, format=ox.RdfFormat.TURTLE)
+    rows = sssom.read_mapping_table(REPO / "data" / "mappings" / "sdg-un.sssom.tsv")
+    for n in range(1, 18):
+        goal = UNSDG + str(n)
+        stated = {
+            q.object.value
+            for q in un.quads_for_pattern(
+                ox.NamedNode(goal), ox.NamedNode(SKOS + "exactMatch"), None
+            )
+        }
+        ours = {
+            r.object
+            for r in rows
+            if r.subject == PREFIXES["sdg"] + str(n) and r.predicate == SKOS + "exactMatch"
+        }
+        assert ours == stated | {goal}, n
+    for r in rows:
+        if r.predicate == SKOS + "broadMatch":
+            stated = {
+                q.object.value
+                for q in un.quads_for_pattern(
+                    ox.NamedNode(r.subject), ox.NamedNode(SDGO + "isTargetOf"), None
+                )
+            }
+            assert {r.object.replace(PREFIXES["sdg"], UNSDG)} == stated, r.subject_id
+
+
+# --- the shipped mapping tables, offline ---------------------------------------------------------
+
+
+def test_every_goal_links_to_un_wikidata_and_sdgio():
+    rows = sssom.read_mapping_table(REPO / "data" / "mappings" / "sdg-un.sssom.tsv")
+    for n in range(1, 18):
+        targets = sorted(
+            r.object
+            for r in rows
+            if r.subject == PREFIXES["sdg"] + str(n) and r.predicate == SKOS + "exactMatch"
+        )
+        assert [t.split("/")[2] for t in targets] == [
+            "metadata.un.org",
+            "purl.unep.org",
+            "www.wikidata.org",
+        ], n
+        assert targets[0] == UNSDG + str(n)
+
+
+def test_every_target_esskg_uses_rolls_up_to_its_goal():
+    store = load_project(root=REPO)
+    used = {
+        q.object.value
+        for q in store
+        if q.predicate.value == PREFIXES["esskg"] + "contributesToSDG"
+        and q.object.value.startswith(UNSDG)
+    }
+    assert used, "the project uses UN targets"
+    for target in used:
+        goal = PREFIXES["sdg"] + target.removeprefix(UNSDG).split(".")[0]
+        quad = ox.Quad(
+            ox.NamedNode(target),
+            ox.NamedNode(SKOS + "broadMatch"),
+            ox.NamedNode(goal),
+            ox.NamedNode(PREFIXES["graph"] + "mappings"),
+        )
+        assert quad in store, target
+    # So a query for goal 2 can count what is linked to target 2.4.
+    query = f"""PREFIX esskg: <{PREFIXES["esskg"]}> PREFIX skos: <{SKOS}> PREFIX sdg: <{PREFIXES["sdg"]}>
+        SELECT DISTINCT ?x WHERE {{ ?x esskg:contributesToSDG/skos:broadMatch? sdg:2 }}"""
+    linked = {s["x"].value for s in store.query(query, use_default_graph_as_union=True)}
+    assert PREFIXES["id"] + "axe-normandie-medenine-alimentation" in linked
+
+
+@needs_essglobal
+def test_essglobal_links_point_at_real_essglobal_concepts_and_real_esskg_concepts():
+    essglobal = ox.Store()
+    for path in sorted(ESSGLOBAL_DIR.glob("*.ttl")):
+        essglobal.load(path=path, format=ox.RdfFormat.TURTLE)
+    project = load_project(root=REPO)
+    concept = ox.NamedNode(SKOS + "Concept")
+    rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
+    rows = sssom.read_mapping_table(REPO / "data" / "mappings" / "essglobal.sssom.tsv")
+    assert rows
+    for r in rows:
+        assert r.predicate in (SKOS + "exactMatch", SKOS + "closeMatch"), r.line
+        assert r.comment, f"line {r.line}: say why the concepts match"
+        assert any(essglobal.quads_for_pattern(ox.NamedNode(r.object), rdf_type, concept)), (
+            r.object_id
+        )
+        assert any(project.quads_for_pattern(ox.NamedNode(r.subject), rdf_type, concept)), (
+            r.subject_id
+        )
+
+
+def test_territory_links_are_the_nuts_codes_esskg_states():
+    project = load_project(root=REPO)
+    stated = {
+        q.subject.value: "http://data.europa.eu/nuts/code/" + q.object.value
+        for q in project
+        if q.predicate.value == PREFIXES["esskg"] + "nutsCode"
+    }
+    rows = sssom.read_mapping_table(REPO / "data" / "mappings" / "territories.sssom.tsv")
+    assert {
+        r.subject: r.object for r in rows if r.object.startswith("http://data.europa.eu/nuts/")
+    } == stated
