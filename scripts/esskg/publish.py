@@ -1,0 +1,431 @@
+"""The `publish` verb: a versioned, described, reproducible open-data release of the graph.
+
+`esskg publish -o DIR` writes DIR/<version>/: the merged graph (Turtle, N-Triples, JSON-LD), the
+named graphs (TriG, N-Quads), gzip variants, the ontology and shapes, CSV tables, catalog.ttl
+(DCAT-AP + VoID), ontology.html and index.html.
+
+Safety: the release is built in a fresh folder beside the target (DIR/.<version>.build-*); every file
+there is written through atomic.write_atomically and re-parsed strictly before it is kept. Only when
+all files are written and checked is the folder swapped in for DIR/<version> (rename the old one
+aside, rename the new one in, delete the old one). Any failure before the swap removes the build
+folder and leaves the previous release as it was.
+
+Reproducibility: no clock, no random order. The date is --date, else the ontology's
+dcterms:modified; blank nodes are named by RDFC-1.0; gzip has mtime 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from esskg import __version__
+from esskg.atomic import write_atomically
+from esskg.dump import merged_triples, turtle_bytes
+from esskg.errors import EsskgError
+from esskg.load import load_project, parse_rdf_file
+from esskg.namespaces import graph_iri
+from esskg.publish_catalog import (
+    DATA_LICENCE,
+    ONTOLOGY_LICENCE,
+    SHAPES_IRI,
+    Distribution,
+    ReleaseInfo,
+    catalog_triples,
+    catalog_turtle,
+    void_statistics,
+)
+from esskg.publish_formats import (
+    RDF_FORMATS,
+    PublishCheckError,
+    canonical_quads,
+    canonical_set,
+    gzip_bytes,
+    jsonld_context,
+    same_graph_check,
+    serialize,
+)
+from esskg.publish_page import (
+    ExampleQuery,
+    landing_page,
+    ontology_html,
+    sdg_chart_svg,
+    sdg_coverage,
+)
+from esskg.publish_tables import TABLES, table_csv
+from esskg.resources import project
+
+__all__ = ["PublishError", "add_parser", "publish", "run"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE = "https://w3id.org/esskg/dataset/{version}/"
+_EXAMPLE_ROWS = 10
+_EXAMPLE_QUERIES = 3
+
+_DESCRIPTIONS = {
+    "ttl": "le graphe fusionné (Turtle)",
+    "nt": "le graphe fusionné (N-Triples)",
+    "jsonld": "le graphe fusionné (JSON-LD compact, contexte inclus)",
+    "trig": "les graphes nommés : source, compléments, correspondances… (TriG)",
+    "nq": "les graphes nommés (N-Quads)",
+}
+_TITLES = {
+    "ttl": "Merged graph (Turtle)",
+    "nt": "Merged graph (N-Triples)",
+    "jsonld": "Merged graph (compact JSON-LD)",
+    "trig": "Named graphs (TriG)",
+    "nq": "Named graphs (N-Quads)",
+}
+
+
+class PublishError(EsskgError):
+    """The release cannot be made (bad option, inconsistent version); the previous one is kept."""
+
+
+def publish(
+    outdir: Path | str,
+    *,
+    root: Path | str | None = None,
+    date: str | None = None,
+    base_url: str | None = None,
+) -> Path:
+    """Build the release into `outdir`/<version>/ and return that folder."""
+    layout = project(root)
+    store = load_project(root=root)
+    version, version_iri, ontology_iri, modified, created = _ontology_header(store)
+    release_date = _check_date(date) if date else modified
+    base = base_url or DEFAULT_BASE.format(version=version)
+    if not base.endswith("/"):
+        base += "/"
+    shapes = layout.shapes if layout.shapes.is_file() else None
+    if shapes is None:
+        log.warning("no shapes file at %s: the release will not include shapes.ttl", layout.shapes)
+    release = ReleaseInfo(
+        version=version,
+        issued=created or release_date,
+        modified=release_date,
+        base_url=base,
+        ontology_iri=ontology_iri,
+        ontology_version_iri=version_iri,
+        shapes_iri=SHAPES_IRI if shapes else None,
+    )
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(dir=outdir, prefix=f".{version}.build-"))
+    try:
+        _write_release(build, store, release, shapes, root)
+        os.chmod(build, 0o755)
+        target = outdir / version
+        _swap_in(build, target)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    return target
+
+
+def _write_release(
+    build: Path, store: ox.Store, release: ReleaseInfo, shapes: Path | None, root: Path | str | None
+) -> None:
+    quads = canonical_quads(store)
+    triples = merged_triples(store)
+    expected_quads = canonical_set(quads)
+    expected_triples = canonical_set(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    distributions: list[Distribution] = []
+    downloads: list[tuple[str, str, int]] = []
+
+    def keep(
+        name: str,
+        data: bytes,
+        verify: Callable[[Path], None],
+        media: str,
+        title: str,
+        what: str,
+        *,
+        compressed: bool = False,
+        licence: str = DATA_LICENCE,
+    ) -> None:
+        target = build / name
+        write_atomically(target, data, verify)
+        os.chmod(target, 0o644)
+        distributions.append(Distribution(name, media, title, data, compressed, licence))
+        downloads.append((name, what, len(data)))
+
+    for key, fmt in RDF_FORMATS.items():
+        expected = expected_quads if fmt.keeps_graphs else expected_triples
+        data = serialize(key, triples=triples, quads=quads)
+        name = f"esskg{fmt.suffix}"
+        keep(
+            name,
+            data,
+            same_graph_check(expected, fmt.rdf_format),
+            fmt.media_type,
+            _TITLES[key],
+            _DESCRIPTIONS[key],
+        )
+        keep(
+            f"{name}.gz",
+            gzip_bytes(data),
+            same_graph_check(expected, fmt.rdf_format, gzipped=True),
+            fmt.media_type,
+            f"{_TITLES[key]}, gzip",
+            f"{_DESCRIPTIONS[key]}, compressé gzip",
+            compressed=True,
+        )
+    context = jsonld_context()
+    context_bytes = (
+        json.dumps(context, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    ).encode()
+    keep(
+        "context.jsonld",
+        context_bytes,
+        _json_check(context),
+        "application/ld+json",
+        "JSON-LD context of esskg.jsonld",
+        "le contexte JSON-LD (préfixes) d'esskg.jsonld",
+    )
+
+    ontology = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri("ontology")))
+    ]
+    ontology_ttl = turtle_bytes(merged_triples(ontology))
+    keep(
+        "ontology.ttl",
+        ontology_ttl,
+        _triples_check(ontology),
+        "text/turtle",
+        "esskg ontology (OWL)",
+        "l'ontologie esskg (OWL, Turtle)",
+        licence=ONTOLOGY_LICENCE,
+    )
+    if shapes is not None:
+        shape_triples = parse_rdf_file(shapes)
+        keep(
+            "shapes.ttl",
+            turtle_bytes(merged_triples(shape_triples)),
+            _triples_check(shape_triples),
+            "text/turtle",
+            "esskg SHACL shapes",
+            "les formes SHACL qui valident les données",
+            licence=ONTOLOGY_LICENCE,
+        )
+    for table in TABLES:
+        data = table_csv(store, table)
+        keep(
+            table.name,
+            data,
+            _csv_check(data),
+            "text/csv",
+            f"{table.title} (CSV)",
+            f"tableau : {table.title_fr} (CSV, UTF-8)",
+        )
+    keep(
+        "ontology.html",
+        ontology_html(ontology_ttl),
+        _html_check,
+        "text/html",
+        "esskg ontology documentation",
+        "la documentation de l'ontologie (HTML)",
+        licence=ONTOLOGY_LICENCE,
+    )
+
+    stats = void_statistics(store)
+    page = landing_page(
+        version=release.version,
+        date=release.modified,
+        base_url=release.base_url,
+        downloads=downloads,
+        stats=stats,
+        examples=_examples(store, root),
+        chart_svg=sdg_chart_svg(sdg_coverage(store)),
+        data_licence=DATA_LICENCE,
+        ontology_licence=ONTOLOGY_LICENCE,
+    )
+    keep("index.html", page, _html_check, "text/html", "Landing page", "cette page")
+
+    catalog = catalog_triples(store, release, distributions, stats)
+    write_atomically(build / "catalog.ttl", catalog_turtle(catalog), _triples_check(catalog))
+    os.chmod(build / "catalog.ttl", 0o644)
+
+
+def _swap_in(build: Path, target: Path) -> None:
+    """Put the finished `build` folder at `target`, keeping the old release until the new one is in."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(target, old)
+    try:
+        os.rename(build, target)
+    except BaseException:
+        if old is not None:
+            os.rename(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _ontology_header(store: ox.Store) -> tuple[str, str, str, str, str | None]:
+    """(versionInfo, versionIRI, ontology IRI, modified, created) of the ontology; checks they agree."""
+    graph = ox.NamedNode(graph_iri("ontology"))
+    rows = list(
+        store.query(
+            "SELECT ?g ?o ?vi ?info ?mod ?created { GRAPH ?g { ?o a <http://www.w3.org/2002/07/owl#Ontology> "
+            "OPTIONAL { ?o <http://www.w3.org/2002/07/owl#versionIRI> ?vi } "
+            "OPTIONAL { ?o <http://www.w3.org/2002/07/owl#versionInfo> ?info } "
+            "OPTIONAL { ?o <http://purl.org/dc/terms/modified> ?mod } "
+            "OPTIONAL { ?o <http://purl.org/dc/terms/created> ?created } } }",
+            substitutions={ox.Variable("g"): graph},
+        )
+    )
+    if len(rows) != 1:
+        raise PublishError("ontology/esskg.ttl must declare exactly one owl:Ontology")
+    row = rows[0]
+    info = row["info"].value if row["info"] else None
+    if info != __version__:
+        raise PublishError(
+            f"the ontology's owl:versionInfo is {info!r} but esskg is {__version__}: "
+            "set them to the same version before publishing"
+        )
+    version_iri = row["vi"].value if row["vi"] else ""
+    if not version_iri.rstrip("/").endswith("/" + __version__):
+        raise PublishError(
+            f"the ontology's owl:versionIRI <{version_iri}> must end with /{__version__}"
+        )
+    if row["mod"] is None:
+        raise PublishError("the ontology has no dcterms:modified; give --date YYYY-MM-DD")
+    created = row["created"].value if row["created"] else None
+    return __version__, version_iri, row["o"].value, _check_date(row["mod"].value), created
+
+
+def _check_date(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PublishError(f"date {value!r}: write YYYY-MM-DD")
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise PublishError(f"date {value!r} is not a day of the calendar") from None
+    return value
+
+
+def _examples(store: ox.Store, root: Path | str | None) -> list[ExampleQuery]:
+    """The first canned SELECT queries that need no parameter, run on the store."""
+    from esskg.errors import QueryError
+    from esskg.query import execute, list_queries, term_text
+
+    try:
+        queries = list_queries(root)
+    except QueryError as e:
+        log.warning("no example queries on the landing page: %s", e)
+        return []
+    examples = []
+    for query in queries:
+        if len(examples) == _EXAMPLE_QUERIES:
+            break
+        try:
+            result = execute(store, query)
+        except QueryError as e:
+            log.info("example query %s left out: %s", query.name, e)
+            continue
+        if not isinstance(result, ox.QuerySolutions):
+            continue
+        columns = tuple(v.value for v in result.variables)
+        rows = [tuple(term_text(solution[c]) for c in columns) for solution in result]
+        examples.append(
+            ExampleQuery(
+                title=query.title or query.name,
+                description=query.description,
+                text=query.text,
+                columns=columns,
+                rows=tuple(rows[:_EXAMPLE_ROWS]),
+                total=len(rows),
+            )
+        )
+    return examples
+
+
+def _triples_check(triples: list[ox.Triple]) -> Callable[[Path], None]:
+    expected = canonical_set(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    return same_graph_check(expected, ox.RdfFormat.TURTLE)
+
+
+def _json_check(expected: object) -> Callable[[Path], None]:
+    def verify(temp: Path) -> None:
+        try:
+            found = json.loads(temp.read_bytes().decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as e:
+            raise PublishCheckError(f"{temp.name}: not valid JSON: {e}") from e
+        if found != expected:
+            raise PublishCheckError(f"{temp.name}: JSON differs from what was meant")
+
+    return verify
+
+
+def _csv_check(data: bytes) -> Callable[[Path], None]:
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+
+    def verify(temp: Path) -> None:
+        with open(temp, encoding="utf-8", newline="") as f:
+            if list(csv.reader(f)) != rows:
+                raise PublishCheckError(f"{temp.name}: CSV does not read back as written")
+
+    return verify
+
+
+def _html_check(temp: Path) -> None:
+    text = temp.read_bytes().decode("utf-8")
+    if not text.lstrip().lower().startswith("<!doctype html") or "</html>" not in text:
+        raise PublishCheckError(f"{temp.name}: not a complete HTML document")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "publish",
+        help="write a versioned open-data release (RDF, CSV, DCAT/VoID, HTML)",
+        description="Write DIR/<version>/: the graph in Turtle, N-Triples, JSON-LD, TriG and N-Quads "
+        "(with .gz), the ontology and shapes, CSV tables, catalog.ttl (DCAT-AP + VoID), the ontology "
+        "documentation and index.html. Two runs from the same sources write the same bytes.",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("dist"),
+        metavar="DIR",
+        help="folder that holds the releases (default: dist)",
+    )
+    parser.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="release date (default: the ontology's dcterms:modified)",
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where the files will be downloaded from "
+        "(default: https://w3id.org/esskg/dataset/<version>/)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    target = publish(args.output, root=args.root, date=args.date, base_url=args.base_url)
+    files = sorted(p for p in target.iterdir() if p.is_file())
+    total = sum(p.stat().st_size for p in files)
+    print(f"published {len(files)} files, {total} bytes, in {target}", file=sys.stderr)
+    print(target)
+    return 0

@@ -1,0 +1,380 @@
+"""catalog.ttl: the release described in DCAT-AP (dataset, distributions) and VoID (statistics, linksets).
+
+Every figure is computed from the store with SPARQL on the union of its graphs; nothing is typed in.
+IRIs, not blank nodes, name the partitions, linksets, distributions and checksums, so the file is
+deterministic and each part can be pointed at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from esskg.namespaces import PREFIXES
+
+__all__ = [
+    "LINK_TARGETS",
+    "URI_SPACE",
+    "Distribution",
+    "ReleaseInfo",
+    "catalog_triples",
+    "catalog_turtle",
+    "void_statistics",
+]
+
+URI_SPACE = "https://w3id.org/esskg/"
+DATASET_ROOT = "https://w3id.org/esskg/dataset"
+SHAPES_IRI = "https://w3id.org/esskg/shapes"
+DATA_LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+ONTOLOGY_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
+PUBLISHER = "https://w3id.org/esskg/id/esskg-contributors"
+
+NS = {
+    **PREFIXES,
+    "spdx": "http://spdx.org/rdf/terms#",
+    "adms": "http://www.w3.org/ns/adms#",
+    "eu-lang": "http://publications.europa.eu/resource/authority/language/",
+    "eu-country": "http://publications.europa.eu/resource/authority/country/",
+    "eu-theme": "http://publications.europa.eu/resource/authority/data-theme/",
+    "iana": "https://www.iana.org/assignments/media-types/",
+}
+
+# Outside datasets esskg links to: uriSpace -> (VoID dataset IRI, title). A link is a statement whose
+# subject is an esskg IRI and whose object is an IRI in one of these spaces (rdf:type aside).
+LINK_TARGETS: dict[str, tuple[str, str]] = {
+    "http://metadata.un.org/sdg/": (
+        "http://metadata.un.org/sdg/void.ttl#SDG",
+        "UN SDG Knowledge Organization System",
+    ),
+    "http://www.wikidata.org/entity/": ("http://www.wikidata.org/", "Wikidata"),
+    "http://purl.obolibrary.org/obo/SDGIO_": ("http://purl.obolibrary.org/obo/sdgio.owl", "SDGIO"),
+    "https://w3id.org/essglobal/": ("https://w3id.org/essglobal/", "ESSGlobal"),
+    "http://purl.org/essglobal/": ("http://purl.org/essglobal/", "ESSGlobal"),
+    "https://sws.geonames.org/": ("https://www.geonames.org/", "GeoNames"),
+}
+
+
+_FEATURES = {
+    "text/turtle": "http://www.w3.org/ns/formats/Turtle",
+    "application/n-triples": "http://www.w3.org/ns/formats/N-Triples",
+    "application/ld+json": "http://www.w3.org/ns/formats/JSON-LD",
+    "application/trig": "http://www.w3.org/ns/formats/TriG",
+    "application/n-quads": "http://www.w3.org/ns/formats/N-Quads",
+}
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One file of the release as the catalogue states it."""
+
+    name: str
+    media_type: str
+    title: str
+    data: bytes
+    compressed: bool = False
+    licence: str = DATA_LICENCE
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """What the catalogue says of the release as a whole."""
+
+    version: str
+    issued: str
+    modified: str
+    base_url: str
+    ontology_iri: str
+    ontology_version_iri: str
+    shapes_iri: str | None
+
+    @property
+    def dataset(self) -> str:
+        return f"{DATASET_ROOT}/{self.version}"
+
+
+def _q(store: ox.Store, text: str) -> list[dict[str, ox.NamedNode | ox.Literal]]:
+    prefixes = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
+    result = store.query(prefixes + text, use_default_graph_as_union=True)
+    names = [v.value for v in result.variables]
+    return [{n: row[n] for n in names if row[n] is not None} for row in result]
+
+
+def _count(store: ox.Store, text: str) -> int:
+    return int(_q(store, text)[0]["n"].value)
+
+
+def void_statistics(store: ox.Store) -> dict[str, object]:
+    """The VoID figures of the union of the store's graphs, each one SPARQL query."""
+    space = URI_SPACE
+    stats: dict[str, object] = {
+        "triples": _count(
+            store, "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
+        ),
+        "entities": _count(
+            store,
+            f'SELECT (COUNT(DISTINCT ?s) AS ?n) {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{space}")) }}',
+        ),
+        "distinctSubjects": _count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o }"),
+        "distinctObjects": _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) { ?s ?p ?o }"),
+        "properties": _count(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?s ?p ?o }"),
+        "classes": _count(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?s a ?c }"),
+    }
+    stats["classPartitions"] = {
+        r["c"].value: int(r["n"].value)
+        for r in _q(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c } GROUP BY ?c")
+    }
+    stats["propertyPartitions"] = {
+        r["p"].value: int(r["n"].value)
+        for r in _q(
+            store,
+            "SELECT ?p (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } } GROUP BY ?p",
+        )
+    }
+    stats["linksets"] = _linksets(store)
+    stats["graphs"] = {
+        r["g"].value: int(r["n"].value)
+        for r in store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    }
+    examples = []
+    for cls in ("Actor", "Partnership", "Territory"):
+        rows = _q(store, f"SELECT ?s {{ ?s a esskg:{cls} }} ORDER BY STR(?s) LIMIT 1")
+        examples.extend(r["s"].value for r in rows)
+    stats["examples"] = examples
+    return stats
+
+
+def _linksets(store: ox.Store) -> dict[tuple[str, str], int]:
+    links: dict[tuple[str, str], int] = {}
+    for space in sorted(LINK_TARGETS):
+        rows = _q(
+            store,
+            "SELECT ?p (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o "
+            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{URI_SPACE}") && isIRI(?o) '
+            f'&& STRSTARTS(STR(?o), "{space}") && ?p != rdf:type) }} }} GROUP BY ?p',
+        )
+        for row in rows:
+            links[(space, row["p"].value)] = int(row["n"].value)
+    return links
+
+
+def _vocabularies(stats: dict[str, object]) -> list[str]:
+    terms = [*stats["classPartitions"], *stats["propertyPartitions"]]  # type: ignore[misc]
+    return sorted({re.sub(r"[^/#]*$", "", t) for t in terms})
+
+
+def _slug(iri: str) -> str:
+    for prefix, namespace in sorted(NS.items(), key=lambda p: -len(p[1])):
+        if iri.startswith(namespace):
+            iri = f"{prefix}-{iri[len(namespace) :]}"
+            break
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", iri).strip("-")
+
+
+def _spatial(store: ox.Store) -> list[str]:
+    """The countries the data covers, as EU country-authority IRIs (data/mappings/territories)."""
+    rows = _q(
+        store,
+        "SELECT DISTINCT ?country { ?t esskg:territoryKind"
+        " <https://w3id.org/esskg/concept/territory-kind/pays> ; skos:exactMatch ?country"
+        f' FILTER(STRSTARTS(STR(?country), "{NS["eu-country"]}")) }}',
+    )
+    return sorted(r["country"].value for r in rows)
+
+
+def catalog_triples(
+    store: ox.Store,
+    release: ReleaseInfo,
+    distributions: list[Distribution],
+    stats: dict[str, object],
+) -> list[ox.Triple]:
+    """The DCAT-AP and VoID statements of the release."""
+    out: list[ox.Triple] = []
+    n = ox.NamedNode
+
+    def add(s: str, p: str, o: str | ox.Literal) -> None:
+        prefix, _, local = p.partition(":")
+        obj = o if isinstance(o, ox.Literal) else n(o)
+        out.append(ox.Triple(n(s), n(NS[prefix] + local), obj))
+
+    def lit(value: object, datatype: str | None = None, lang: str | None = None) -> ox.Literal:
+        if lang:
+            return ox.Literal(str(value), language=lang)
+        if datatype:
+            prefix, _, local = datatype.partition(":")
+            return ox.Literal(str(value), datatype=n(NS[prefix] + local))
+        return ox.Literal(str(value))
+
+    ds = release.dataset
+    catalog = f"{DATASET_ROOT}/catalog"
+    add(catalog, "rdf:type", NS["dcat"] + "Catalog")
+    add(catalog, "dcterms:title", lit("Catalogue esskg", lang="fr"))
+    add(catalog, "dcterms:title", lit("esskg catalogue", lang="en"))
+    add(
+        catalog,
+        "dcterms:description",
+        lit("Les publications du graphe de connaissances esskg.", lang="fr"),
+    )
+    add(
+        catalog, "dcterms:description", lit("The releases of the esskg knowledge graph.", lang="en")
+    )
+    add(catalog, "dcterms:publisher", PUBLISHER)
+    add(catalog, "dcterms:license", DATA_LICENCE)
+    add(catalog, "dcterms:modified", lit(release.modified, "xsd:date"))
+    add(catalog, "dcat:dataset", ds)
+
+    add(ds, "rdf:type", NS["dcat"] + "Dataset")
+    add(ds, "rdf:type", NS["void"] + "Dataset")
+    add(
+        ds,
+        "dcterms:title",
+        lit("esskg : l'ESS dans la coopération européenne et internationale", lang="fr"),
+    )
+    add(
+        ds,
+        "dcterms:title",
+        lit("esskg: the SSE in European and international cooperation", lang="en"),
+    )
+    add(
+        ds,
+        "dcterms:description",
+        lit(
+            "Graphe de connaissances des acteurs de l'économie sociale et solidaire, des territoires et des "
+            "partenariats de coopération décentralisée, européenne et internationale, avec leurs liens aux "
+            "Objectifs de développement durable.",
+            lang="fr",
+        ),
+    )
+    add(
+        ds,
+        "dcterms:description",
+        lit(
+            "A knowledge graph of social and solidarity economy actors, territories and decentralised, European "
+            "and international cooperation partnerships, linked to the Sustainable Development Goals.",
+            lang="en",
+        ),
+    )
+    add(ds, "dcterms:identifier", lit(ds))
+    add(ds, "dcterms:isVersionOf", DATASET_ROOT)
+    add(ds, "owl:versionIRI", ds)
+    add(ds, "owl:versionInfo", lit(release.version))
+    add(ds, "dcat:version", lit(release.version))
+    add(ds, "dcterms:issued", lit(release.issued, "xsd:date"))
+    add(ds, "dcterms:modified", lit(release.modified, "xsd:date"))
+    add(ds, "dcterms:publisher", PUBLISHER)
+    add(PUBLISHER, "rdf:type", NS["foaf"] + "Agent")
+    add(PUBLISHER, "foaf:name", lit("esskg contributors"))
+    add(ds, "dcterms:creator", PUBLISHER)
+    add(ds, "dcterms:license", DATA_LICENCE)
+    add(DATA_LICENCE, "rdf:type", NS["dcterms"] + "LicenseDocument")
+    add(ONTOLOGY_LICENCE, "rdf:type", NS["dcterms"] + "LicenseDocument")
+    add(
+        ds,
+        "dcterms:accessRights",
+        "http://publications.europa.eu/resource/authority/access-right/PUBLIC",
+    )
+    add(ds, "dcterms:language", NS["eu-lang"] + "FRA")
+    add(ds, "dcterms:language", NS["eu-lang"] + "ENG")
+    for country in _spatial(store):
+        add(ds, "dcterms:spatial", country)
+    for theme in ("ECON", "SOCI", "INTR", "REGI"):
+        add(ds, "dcat:theme", NS["eu-theme"] + theme)
+    for word, lang in (
+        ("économie sociale et solidaire", "fr"), ("coopération décentralisée", "fr"), ("ODD", "fr"),
+        ("social and solidarity economy", "en"), ("decentralised cooperation", "en"), ("SDG", "en"),
+    ):  # fmt: skip
+        add(ds, "dcat:keyword", lit(word, lang=lang))
+    add(ds, "dcterms:conformsTo", release.ontology_iri)
+    if release.shapes_iri:
+        add(ds, "dcterms:conformsTo", release.shapes_iri)
+    add(ds, "dcat:landingPage", release.base_url + "index.html")
+    add(ds, "foaf:homepage", release.base_url + "index.html")
+
+    for dist in distributions:
+        d = f"{ds}#{_slug(dist.name)}"
+        url = release.base_url + dist.name
+        add(ds, "dcat:distribution", d)
+        add(d, "rdf:type", NS["dcat"] + "Distribution")
+        add(d, "dcterms:title", lit(dist.title, lang="en"))
+        add(d, "dcat:downloadURL", url)
+        add(d, "dcat:accessURL", url)
+        add(d, "dcat:mediaType", NS["iana"] + dist.media_type)
+        if dist.compressed:
+            add(d, "dcat:compressFormat", NS["iana"] + "application/gzip")
+        add(d, "dcat:byteSize", lit(len(dist.data), "xsd:nonNegativeInteger"))
+        add(d, "dcterms:license", dist.licence)
+        add(d, "dcterms:issued", lit(release.issued, "xsd:date"))
+        add(d, "dcterms:modified", lit(release.modified, "xsd:date"))
+        checksum = f"{d}-sha256"
+        add(d, "spdx:checksum", checksum)
+        add(checksum, "rdf:type", NS["spdx"] + "Checksum")
+        add(checksum, "spdx:algorithm", NS["spdx"] + "checksumAlgorithm_sha256")
+        add(checksum, "spdx:checksumValue", lit(dist.sha256, "xsd:hexBinary"))
+        if dist.name.startswith("esskg.") and dist.media_type in _FEATURES and not dist.compressed:
+            add(ds, "void:dataDump", url)
+            add(ds, "void:feature", _FEATURES[dist.media_type])
+
+    # VoID statistics
+    add(ds, "void:uriSpace", lit(URI_SPACE))
+    add(ds, "void:uriRegexPattern", lit("^" + re.escape(URI_SPACE)))
+    for key in (
+        "triples",
+        "entities",
+        "distinctSubjects",
+        "distinctObjects",
+        "properties",
+        "classes",
+    ):
+        add(ds, f"void:{key}", lit(stats[key], "xsd:integer"))
+    for vocabulary in _vocabularies(stats):
+        add(ds, "void:vocabulary", vocabulary)
+    for example in stats["examples"]:  # type: ignore[attr-defined]
+        add(ds, "void:exampleResource", example)
+    for cls, count in sorted(stats["classPartitions"].items()):  # type: ignore[attr-defined]
+        part = f"{ds}#class-{_slug(cls)}"
+        add(ds, "void:classPartition", part)
+        add(part, "void:class", cls)
+        add(part, "void:entities", lit(count, "xsd:integer"))
+    for prop, count in sorted(stats["propertyPartitions"].items()):  # type: ignore[attr-defined]
+        part = f"{ds}#property-{_slug(prop)}"
+        add(ds, "void:propertyPartition", part)
+        add(part, "void:property", prop)
+        add(part, "void:triples", lit(count, "xsd:integer"))
+    for graph, count in sorted(stats["graphs"].items()):  # type: ignore[attr-defined]
+        subset = f"{ds}#graph-{_slug(graph)}"
+        add(ds, "void:subset", subset)
+        add(subset, "rdf:type", NS["void"] + "Dataset")
+        add(subset, "rdfs:seeAlso", graph)
+        add(subset, "void:triples", lit(count, "xsd:integer"))
+    for (space, predicate), count in sorted(stats["linksets"].items()):  # type: ignore[attr-defined]
+        target, title = LINK_TARGETS[space]
+        linkset = f"{ds}#linkset-{_slug(space)}-{_slug(predicate)}"
+        add(ds, "void:subset", linkset)
+        add(linkset, "rdf:type", NS["void"] + "Linkset")
+        add(linkset, "void:subjectsTarget", ds)
+        add(linkset, "void:objectsTarget", target)
+        add(target, "rdf:type", NS["void"] + "Dataset")
+        add(target, "dcterms:title", lit(title))
+        add(target, "void:uriSpace", lit(space))
+        add(linkset, "void:linkPredicate", predicate)
+        add(linkset, "void:triples", lit(count, "xsd:integer"))
+    return sorted(set(out), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+
+
+def catalog_turtle(triples: list[ox.Triple]) -> bytes:
+    """The catalogue as Turtle with the prefixes it uses."""
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(NS.items())))
+
+
+def file_distribution(path: Path, media_type: str, title: str, **kwargs: object) -> Distribution:
+    """A Distribution for a file already written."""
+    return Distribution(
+        name=path.name, media_type=media_type, title=title, data=path.read_bytes(), **kwargs
+    )  # type: ignore[arg-type]

@@ -1,0 +1,484 @@
+"""`esskg publish`: every file re-parses to the store's graph, the catalogue tells the truth about the
+files and the data, two runs give the same bytes, a failed dump keeps the previous release, and the
+landing page renders in a real browser.
+
+One publish run is shared by the module (publishing takes seconds); tests that need their own
+release copy it or publish into their own folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from esskg import __version__, publish_formats
+from esskg.cli import main
+from esskg.load import load_project
+from esskg.publish import publish
+from esskg.publish_page import landing_page, sdg_chart_svg
+from esskg.publish_tables import neutralise
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+SPDX = "http://spdx.org/rdf/terms#"
+URI_SPACE = "https://w3id.org/esskg/"
+CHROMIUM = Path("/usr/bin/chromium")
+# The real project (the repository this test file belongs to): a release is about the real data.
+ROOT = Path(__file__).resolve().parents[1]
+
+# file -> (pyoxigraph format, keeps the named graphs)
+RDF_FILES = {
+    "esskg.ttl": (ox.RdfFormat.TURTLE, False),
+    "esskg.nt": (ox.RdfFormat.N_TRIPLES, False),
+    "esskg.jsonld": (ox.RdfFormat.JSON_LD, False),
+    "esskg.trig": (ox.RdfFormat.TRIG, True),
+    "esskg.nq": (ox.RdfFormat.N_QUADS, True),
+}
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    return load_project(root=ROOT)
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return publish(tmp_path_factory.mktemp("dist"), root=ROOT)
+
+
+@pytest.fixture(scope="module")
+def catalog(release: Path) -> ox.Store:
+    catalog = ox.Store()
+    catalog.load(path=release / "catalog.ttl", format=ox.RdfFormat.TURTLE)
+    return catalog
+
+
+def _canonical(quads: list[ox.Quad]) -> set[str]:
+    # Compared as N-Quads text: literals must then match character for character.
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return {str(q) for q in dataset}
+
+
+def _read(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+def _values(
+    catalog: ox.Store, subject: ox.NamedNode, predicate: str
+) -> list[ox.NamedNode | ox.Literal]:
+    return [q.object for q in catalog.quads_for_pattern(subject, ox.NamedNode(predicate), None)]
+
+
+def _dataset(catalog: ox.Store) -> ox.NamedNode:
+    (quad,) = catalog.quads_for_pattern(
+        None, ox.NamedNode(RDF_TYPE), ox.NamedNode(DCAT + "Dataset")
+    )
+    return quad.subject
+
+
+def _integer(catalog: ox.Store, subject: ox.NamedNode, predicate: str) -> int:
+    (value,) = _values(catalog, subject, predicate)
+    return int(value.value)
+
+
+# --- every format holds the store's graph ---------------------------------------------------
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+@pytest.mark.parametrize("name", sorted(RDF_FILES))
+def test_each_dump_reparses_to_the_store_graph(
+    release: Path, store: ox.Store, name: str, gz: bool
+) -> None:
+    rdf_format, keeps_graphs = RDF_FILES[name]
+    path = release / (name + ".gz" if gz else name)
+    parsed = list(ox.parse(_read(path), format=rdf_format, base_iri=None))
+    if keeps_graphs:
+        expected = list(store)
+        assert {q.graph_name for q in parsed} == {q.graph_name for q in store}
+    else:
+        expected = [ox.Quad(q.subject, q.predicate, q.object) for q in store]
+    assert _canonical(parsed) == _canonical(expected)
+
+
+def test_gzip_variants_carry_no_time_or_name(release: Path) -> None:
+    for path in release.glob("*.gz"):
+        header = path.read_bytes()[:10]
+        assert header[4:8] == b"\0\0\0\0", f"{path.name}: gzip mtime is set"
+        assert header[3] & 0x08 == 0, f"{path.name}: gzip stores a file name"
+
+
+def test_jsonld_is_compact_and_uses_the_context_beside_it_without_fetching(release: Path) -> None:
+    document = json.loads((release / "esskg.jsonld").read_text(encoding="utf-8"))
+    context = json.loads((release / "context.jsonld").read_text(encoding="utf-8"))
+    assert isinstance(document["@context"], dict), "the context must be inline, not a URL to fetch"
+    assert document["@context"] == context["@context"]
+    assert context["@context"]["esskg"] == "https://w3id.org/esskg/ontology#"
+    ids = [node["@id"] for node in document["@graph"]]
+    assert "id:cooperation-normandie-medenine" in ids, "IRIs should be compacted with the prefixes"
+
+
+def test_ontology_and_shapes_are_their_own_files_and_no_rdfxml(
+    release: Path, store: ox.Store
+) -> None:
+    ontology = list(ox.parse((release / "ontology.ttl").read_bytes(), format=ox.RdfFormat.TURTLE))
+    graph = ox.NamedNode(URI_SPACE + "graph/ontology")
+    expected = [
+        ox.Quad(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, graph)
+    ]
+    assert _canonical(ontology) == _canonical(expected)
+    version_iri = [q.object.value for q in ontology if q.predicate.value.endswith("owl#versionIRI")]
+    assert version_iri == [f"https://w3id.org/esskg/ontology/{__version__}"]
+    shapes = list(ox.parse((release / "shapes.ttl").read_bytes(), format=ox.RdfFormat.TURTLE))
+    assert any(q.object.value == "http://www.w3.org/ns/shacl#NodeShape" for q in shapes)
+    assert not [p for p in release.iterdir() if p.suffix in {".rdf", ".owl", ".xml"}]
+
+
+def test_release_is_versioned(release: Path, catalog: ox.Store) -> None:
+    assert release.name == __version__
+    dataset = _dataset(catalog)
+    assert dataset.value.endswith("/" + __version__)
+    assert _values(catalog, dataset, "http://www.w3.org/2002/07/owl#versionIRI") == [dataset]
+    urls = [
+        q.object.value
+        for q in catalog.quads_for_pattern(None, ox.NamedNode(DCAT + "downloadURL"), None)
+    ]
+    assert urls and all(
+        u.startswith(f"https://w3id.org/esskg/dataset/{__version__}/") for u in urls
+    )
+
+
+# --- the catalogue ------------------------------------------------------------------------------
+
+
+def test_every_file_is_listed_with_its_true_size_and_checksum(
+    release: Path, catalog: ox.Store
+) -> None:
+    listed = {}
+    for quad in catalog.quads_for_pattern(None, ox.NamedNode(DCAT + "downloadURL"), None):
+        dist = quad.subject
+        name = quad.object.value.rsplit("/", 1)[1]
+        path = release / name
+        assert path.is_file(), f"{name} is in catalog.ttl but not in the release"
+        data = path.read_bytes()
+        assert _integer(catalog, dist, DCAT + "byteSize") == len(data), name
+        (checksum,) = _values(catalog, dist, SPDX + "checksum")
+        assert _values(catalog, checksum, SPDX + "algorithm") == [
+            ox.NamedNode(SPDX + "checksumAlgorithm_sha256")
+        ]
+        (value,) = _values(catalog, checksum, SPDX + "checksumValue")
+        assert value.value == hashlib.sha256(data).hexdigest(), name
+        assert _values(catalog, dist, DCAT + "mediaType"), name
+        assert _values(catalog, dist, "http://purl.org/dc/terms/license"), name
+        listed[name] = dist
+    on_disk = {p.name for p in release.iterdir()} - {"catalog.ttl"}
+    assert set(listed) == on_disk
+
+
+def test_dcat_dataset_has_the_required_description(catalog: ox.Store) -> None:
+    dataset = _dataset(catalog)
+    dct = "http://purl.org/dc/terms/"
+    for predicate in ("title", "description", "publisher", "issued", "modified", "spatial"):
+        assert _values(catalog, dataset, dct + predicate), predicate
+    assert {v.value.rsplit("/", 1)[1] for v in _values(catalog, dataset, dct + "language")} == {
+        "FRA",
+        "ENG",
+    }
+    assert _values(catalog, dataset, dct + "license") == [
+        ox.NamedNode("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
+    ]
+    conforms = {v.value for v in _values(catalog, dataset, dct + "conformsTo")}
+    assert "https://w3id.org/esskg/ontology" in conforms
+    assert any("shapes" in c for c in conforms)
+    assert _values(catalog, dataset, DCAT + "theme")
+    onto = ox.NamedNode(dataset.value + "#ontology.ttl")
+    assert _values(catalog, onto, dct + "license") == [
+        ox.NamedNode("https://creativecommons.org/licenses/by/4.0/")
+    ]
+
+
+def test_void_figures_equal_counts_made_here(catalog: ox.Store, store: ox.Store) -> None:
+    triples = {(q.subject, q.predicate, q.object) for q in store}
+    subjects = {s for s, _, _ in triples}
+    typed = {(s, o) for s, p, o in triples if p.value == RDF_TYPE}
+    dataset = _dataset(catalog)
+    assert _integer(catalog, dataset, VOID + "triples") == len(triples)
+    assert _integer(catalog, dataset, VOID + "distinctSubjects") == len(subjects)
+    assert _integer(catalog, dataset, VOID + "distinctObjects") == len({o for _, _, o in triples})
+    assert _integer(catalog, dataset, VOID + "properties") == len({p for _, p, _ in triples})
+    assert _integer(catalog, dataset, VOID + "classes") == len({c for _, c in typed})
+    entities = {
+        s for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(URI_SPACE)
+    }
+    assert _integer(catalog, dataset, VOID + "entities") == len(entities)
+
+    classes = Counter(c.value for _, c in typed)
+    for part in _values(catalog, dataset, VOID + "classPartition"):
+        (cls,) = _values(catalog, part, VOID + "class")
+        assert _integer(catalog, part, VOID + "entities") == classes.pop(cls.value)
+    assert not classes, f"classes without a partition: {sorted(classes)}"
+    properties = Counter(p.value for _, p, _ in triples)
+    for part in _values(catalog, dataset, VOID + "propertyPartition"):
+        (prop,) = _values(catalog, part, VOID + "property")
+        assert _integer(catalog, part, VOID + "triples") == properties.pop(prop.value)
+    assert not properties, f"properties without a partition: {sorted(properties)}"
+
+    un_links = Counter(
+        p.value
+        for s, p, o in triples
+        if isinstance(s, ox.NamedNode)
+        and s.value.startswith(URI_SPACE)
+        and isinstance(o, ox.NamedNode)
+        and o.value.startswith("http://metadata.un.org/sdg/")
+        and p.value != RDF_TYPE
+    )
+    assert un_links, "the data should link to the UN SDG KOS"
+    found = Counter()
+    for linkset in _values(catalog, dataset, VOID + "subset"):
+        if _values(catalog, linkset, VOID + "objectsTarget") == [
+            ox.NamedNode("http://metadata.un.org/sdg/void.ttl#SDG")
+        ]:
+            (predicate,) = _values(catalog, linkset, VOID + "linkPredicate")
+            found[predicate.value] += _integer(catalog, linkset, VOID + "triples")
+    assert found == un_links
+    (space,) = _values(catalog, dataset, VOID + "uriSpace")
+    assert space.value == URI_SPACE
+    examples = _values(catalog, dataset, VOID + "exampleResource")
+    assert examples and all(e in subjects for e in examples)
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def test_neutralise_defuses_formula_cells() -> None:
+    assert neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert [neutralise(c) for c in ("+1", "-1", "@x", "\tx")] == ["'+1", "'-1", "'@x", "'\tx"]
+    assert neutralise("Coopération Normandie, Médenine") == "Coopération Normandie, Médenine"
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "cls"),
+    [
+        ("actors.csv", "actor", "Actor"),
+        ("territories.csv", "territory", "Territory"),
+        ("partnerships.csv", "partnership", "Partnership"),
+        ("participations.csv", "participation", "Participation"),
+    ],
+)
+def test_csv_has_one_row_per_entity_with_french_labels(
+    release: Path, store: ox.Store, name: str, key: str, cls: str
+) -> None:
+    with open(release / name, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    instances = {
+        q.subject.value
+        for q in store.quads_for_pattern(
+            None, ox.NamedNode(RDF_TYPE), ox.NamedNode(URI_SPACE + "ontology#" + cls)
+        )
+    }
+    assert [r[key] for r in rows] == sorted(instances)
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "-", "@")), f"{name}: unsafe cell {cell!r}"
+    if "label" in rows[0]:
+        fr = {
+            q.subject.value: q.object.value
+            for q in store.quads_for_pattern(
+                None, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), None
+            )
+            if q.object.language == "fr"
+        }
+        assert all(row["label"] == fr.get(row[key], "") for row in rows)
+
+
+def test_sdg_links_table_has_one_row_per_link(release: Path, store: ox.Store) -> None:
+    predicate = ox.NamedNode(URI_SPACE + "ontology#contributesToSDG")
+    links = {
+        (q.subject.value, q.object.value) for q in store.quads_for_pattern(None, predicate, None)
+    }
+    with open(release / "sdg-links.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(links)
+    assert {(r["subject"], r["sdg"]) for r in rows} == links
+
+
+# --- reproducibility and safety -----------------------------------------------------------------
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_two_runs_write_the_same_bytes(release: Path, tmp_path: Path) -> None:
+    # Another process with another hash seed: no set or dict order may leak into the files.
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "ESSKG_ROOT": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "esskg", "publish", "-o", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(tmp_path / __version__)
+    again = _tree(tmp_path / __version__)
+    first = _tree(release)
+    assert sorted(again) == sorted(first)
+    assert [n for n in first if first[n] != again[n]] == []
+
+
+def test_republishing_over_a_release_changes_no_byte_and_leaves_no_temp(
+    release: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(release, tmp_path / __version__)
+    assert main(["--root", str(ROOT), "publish", "-o", str(tmp_path)]) == 0
+    assert _tree(tmp_path / __version__) == _tree(release)
+    assert [p.name for p in tmp_path.iterdir()] == [__version__]
+
+
+def test_date_comes_from_the_option_not_the_clock(tmp_path: Path) -> None:
+    target = publish(tmp_path, root=ROOT, date="2030-01-02")
+    text = (target / "catalog.ttl").read_text(encoding="utf-8")
+    assert '"2030-01-02"^^xsd:date' in text
+    assert (
+        main(["--root", str(ROOT), "publish", "-o", str(tmp_path / "x"), "--date", "2030-02-30"])
+        == 2
+    )
+
+
+def _corrupt_nquads(real):
+    def serialize(name: str, **kwargs: object) -> bytes:
+        data = real(name, **kwargs)
+        # A dump that loses its last statement: it still parses, but not to the same graph.
+        return data.rsplit(b"\n", 2)[0] + b"\n" if name == "nq" else data
+
+    return serialize
+
+
+@pytest.mark.parametrize("failure", ["unparsable", "different-graph"])
+def test_a_dump_that_fails_its_check_leaves_the_previous_release_whole(
+    release: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    failure: str,
+) -> None:
+    shutil.copytree(release, tmp_path / __version__)
+    before = _tree(tmp_path / __version__)
+    if failure == "unparsable":
+        real_parse = publish_formats.parsed_quads
+
+        def parsed_quads(
+            path: Path, rdf_format: ox.RdfFormat, *, gzipped: bool = False
+        ) -> list[ox.Quad]:
+            if rdf_format == ox.RdfFormat.TRIG:
+                raise SyntaxError("simulated: the TriG dump does not parse")
+            return real_parse(path, rdf_format, gzipped=gzipped)
+
+        monkeypatch.setattr(publish_formats, "parsed_quads", parsed_quads)
+    else:
+        import esskg.publish as publish_module
+
+        monkeypatch.setattr(publish_module, "serialize", _corrupt_nquads(publish_module.serialize))
+    assert main(["--root", str(ROOT), "publish", "-o", str(tmp_path)]) == 2
+    message = capsys.readouterr().err
+    assert "esskg: error:" in message and ("esskg.trig" in message or "esskg.nq" in message)
+    assert _tree(tmp_path / __version__) == before
+    assert [p.name for p in tmp_path.iterdir()] == [__version__], "the build folder must be removed"
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+
+def test_landing_page_escapes_what_it_shows() -> None:
+    from esskg.publish_page import ExampleQuery
+
+    evil = '<script>alert("x")</script>'
+    page = landing_page(
+        version=evil,
+        date="2026-01-01",
+        base_url="https://example.org/",
+        downloads=[(evil, evil, 1)],
+        stats={"triples": 1, "entities": 1, "classes": 1, "properties": 1},
+        examples=[ExampleQuery(evil, evil, evil, (evil,), ((evil,),), 1)],
+        chart_svg=sdg_chart_svg([(1, evil, 3)]),
+        data_licence="https://l/",
+        ontology_licence="https://o/",
+    ).decode("utf-8")
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_ontology_documentation_is_html_with_the_terms(release: Path) -> None:
+    html = (release / "ontology.html").read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html")
+    assert "Partnership" in html and "Partenariat de coopération" in html
+
+
+def _chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the landing-page test needs Debian's chromium "
+            "(apt-get install -y chromium; .ci/run installs it)"
+        )
+    return subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1200,2000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_landing_page_renders_in_chromium_with_downloads_and_chart(
+    release: Path, tmp_path: Path
+) -> None:
+    url = (release / "index.html").as_uri()
+    done = _chromium(["--dump-dom", url], tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    for name in (
+        "esskg.ttl",
+        "esskg.nt.gz",
+        "esskg.jsonld",
+        "esskg.trig",
+        "esskg.nq",
+        "actors.csv",
+        "ontology.ttl",
+    ):
+        assert f'href="{name}"' in dom, f"download {name} missing from the rendered page"
+    assert 'id="sdg-chart"' in dom
+    assert dom.count('class="bar"') == 17
+    assert "Licence Ouverte" in dom and "Citer" in dom
+    shot = tmp_path / "index.png"
+    done = _chromium([f"--screenshot={shot}", url], tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 20_000, "the screenshot looks blank"
