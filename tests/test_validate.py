@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib.namespace import SH
 
@@ -99,3 +100,24 @@ def test_bad_shapes_file_is_a_load_error(tmp_path: Path):
     with pytest.raises(LoadError) as caught:
         validate_store(load_dataset(), shapes)
     assert caught.value.line == 1
+
+
+def test_sparql_constraint_messages_keep_their_language(tmp_path):
+    # Regression: pyshacl drops the language tags of a SPARQL constraint's sh:message, so
+    # `--lang en` printed whichever message came first.
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+    sh:sparql [ sh:select "SELECT $this WHERE { }" ;
+        sh:message "en français"@fr , "in English"@en ] .
+""",
+        encoding="utf-8",
+    )
+    a = ox.NamedNode("http://example.org/a")
+    data = ox.Dataset([ox.Quad(a, a, a)])
+    report = validate_store(data, shapes)
+    (result,) = report.results
+    assert result.messages == {"fr": "en français", "en": "in English"}
+    assert result.message("en") == "in English"

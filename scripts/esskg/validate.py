@@ -200,7 +200,14 @@ def summary(report: ValidationReport, statements: int) -> str:
 
 def _result(graph: rdflib.Graph, node: rdflib.term.Node) -> Result:
     messages: dict[str, str] = {}
-    for message in sorted(graph.objects(node, SH.resultMessage), key=str):
+    candidates = list(graph.objects(node, SH.resultMessage))
+    if not any(isinstance(m, rdflib.Literal) and m.language for m in candidates):
+        # pyshacl drops the language tags of a SPARQL constraint's messages; the constraint it
+        # copies into the report (sh:sourceConstraint) still has them.
+        source = graph.value(node, SH.sourceConstraint)
+        tagged = [] if source is None else list(graph.objects(source, SH.message))
+        candidates = tagged or candidates
+    for message in sorted(candidates, key=str):
         lang = message.language if isinstance(message, rdflib.Literal) else None
         messages.setdefault(lang or "", str(message))
     path = graph.value(node, SH.resultPath)
