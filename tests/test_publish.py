@@ -1,4 +1,4 @@
-"""`esskg publish`: every file re-parses to the store's graph, the catalogue tells the truth about the
+"""`esskg publish`: every file re-parses to the project's graph, the catalogue tells the truth about the
 files and the data, two runs give the same bytes, a failed dump keeps the previous release, and the
 landing page renders in a real browser.
 
@@ -24,7 +24,7 @@ import pytest
 
 from esskg import __version__, publish_formats
 from esskg.cli import main
-from esskg.load import load_project
+from esskg.load import load_dataset, load_project
 from esskg.publish import publish
 from esskg.publish_page import landing_page, sdg_chart_svg
 from esskg.publish_tables import neutralise
@@ -51,6 +51,12 @@ RDF_FILES = {
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
     return load_project(root=ROOT)
+
+
+@pytest.fixture(scope="module")
+def statements() -> ox.Dataset:
+    """The project's statements exactly as written (a Store keeps typed literals by value)."""
+    return load_dataset(root=ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -95,22 +101,22 @@ def _integer(catalog: ox.Store, subject: ox.NamedNode, predicate: str) -> int:
     return int(value.value)
 
 
-# --- every format holds the store's graph ---------------------------------------------------
+# --- every format holds the project's graph -------------------------------------------------
 
 
 @pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
 @pytest.mark.parametrize("name", sorted(RDF_FILES))
-def test_each_dump_reparses_to_the_store_graph(
-    release: Path, store: ox.Store, name: str, gz: bool
+def test_each_dump_reparses_to_the_project_graph(
+    release: Path, statements: ox.Dataset, name: str, gz: bool
 ) -> None:
     rdf_format, keeps_graphs = RDF_FILES[name]
     path = release / (name + ".gz" if gz else name)
     parsed = list(ox.parse(_read(path), format=rdf_format, base_iri=None))
     if keeps_graphs:
-        expected = list(store)
-        assert {q.graph_name for q in parsed} == {q.graph_name for q in store}
+        expected = list(statements)
+        assert {q.graph_name for q in parsed} == {q.graph_name for q in statements}
     else:
-        expected = [ox.Quad(q.subject, q.predicate, q.object) for q in store]
+        expected = [ox.Quad(q.subject, q.predicate, q.object) for q in statements]
     assert _canonical(parsed) == _canonical(expected)
 
 
@@ -211,8 +217,8 @@ def test_dcat_dataset_has_the_required_description(catalog: ox.Store) -> None:
     ]
 
 
-def test_void_figures_equal_counts_made_here(catalog: ox.Store, store: ox.Store) -> None:
-    triples = {(q.subject, q.predicate, q.object) for q in store}
+def test_void_figures_equal_counts_made_here(catalog: ox.Store, statements: ox.Dataset) -> None:
+    triples = {(q.subject, q.predicate, q.object) for q in statements}
     subjects = {s for s, _, _ in triples}
     typed = {(s, o) for s, p, o in triples if p.value == RDF_TYPE}
     dataset = _dataset(catalog)

@@ -36,7 +36,7 @@ from esskg import __version__
 from esskg.atomic import write_atomically
 from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import EsskgError
-from esskg.load import load_project, parse_rdf_file
+from esskg.load import load_dataset, parse_rdf_file, store_from
 from esskg.namespaces import graph_iri
 from esskg.publish_catalog import (
     DATA_LICENCE,
@@ -105,7 +105,10 @@ def publish(
 ) -> Path:
     """Build the release into `outdir`/<version>/ and return that folder."""
     layout = project(root)
-    store = load_project(root=root)
+    # Files are written from the exact terms; the Store (which keeps typed literals by value,
+    # "2"^^xsd:nonNegativeInteger as "2"^^xsd:integer) only answers the queries.
+    dataset = load_dataset(root=root)
+    store = store_from(dataset)
     version, version_iri, ontology_iri, modified, created = _ontology_header(store)
     release_date = _check_date(date) if date else modified
     base = base_url or DEFAULT_BASE.format(version=version)
@@ -127,7 +130,7 @@ def publish(
     outdir.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(dir=outdir, prefix=f".{version}.build-"))
     try:
-        _write_release(build, store, release, shapes, root)
+        _write_release(build, dataset, store, release, shapes, root)
         os.chmod(build, 0o755)
         target = outdir / version
         _swap_in(build, target)
@@ -138,10 +141,15 @@ def publish(
 
 
 def _write_release(
-    build: Path, store: ox.Store, release: ReleaseInfo, shapes: Path | None, root: Path | str | None
+    build: Path,
+    dataset: ox.Dataset,
+    store: ox.Store,
+    release: ReleaseInfo,
+    shapes: Path | None,
+    root: Path | str | None,
 ) -> None:
-    quads = canonical_quads(store)
-    triples = merged_triples(store)
+    quads = canonical_quads(dataset)
+    triples = merged_triples(dataset)
     expected_quads = canonical_set(quads)
     expected_triples = canonical_set(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     distributions: list[Distribution] = []
@@ -200,7 +208,7 @@ def _write_release(
 
     ontology = [
         ox.Triple(q.subject, q.predicate, q.object)
-        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri("ontology")))
+        for q in dataset.quads_for_graph_name(ox.NamedNode(graph_iri("ontology")))
     ]
     ontology_ttl = turtle_bytes(merged_triples(ontology))
     keep(
@@ -243,7 +251,7 @@ def _write_release(
         licence=ONTOLOGY_LICENCE,
     )
 
-    stats = void_statistics(store)
+    stats = void_statistics(dataset)
     page = landing_page(
         version=release.version,
         date=release.modified,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ SHAPES_IRI = "https://w3id.org/esskg/shapes"
 DATA_LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 ONTOLOGY_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 PUBLISHER = "https://w3id.org/esskg/id/esskg-contributors"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 NS = {
     **PREFIXES,
@@ -107,62 +110,44 @@ def _q(store: ox.Store, text: str) -> list[dict[str, ox.NamedNode | ox.Literal]]
     return [{n: row[n] for n in names if row[n] is not None} for row in result]
 
 
-def _count(store: ox.Store, text: str) -> int:
-    return int(_q(store, text)[0]["n"].value)
+def void_statistics(quads: Iterable[ox.Quad]) -> dict[str, object]:
+    """The VoID figures of the union of the graphs, counted on the terms as written.
 
-
-def void_statistics(store: ox.Store) -> dict[str, object]:
-    """The VoID figures of the union of the store's graphs, each one SPARQL query."""
-    space = URI_SPACE
-    stats: dict[str, object] = {
-        "triples": _count(
-            store, "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
-        ),
-        "entities": _count(
-            store,
-            f'SELECT (COUNT(DISTINCT ?s) AS ?n) {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{space}")) }}',
-        ),
-        "distinctSubjects": _count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s ?p ?o }"),
-        "distinctObjects": _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) { ?s ?p ?o }"),
-        "properties": _count(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?s ?p ?o }"),
-        "classes": _count(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?s a ?c }"),
+    Counted here rather than by SPARQL on a Store: the Store keeps typed literals by value, so
+    "2"^^xsd:positiveInteger and "2"^^xsd:nonNegativeInteger would count as one object.
+    """
+    quads = list(quads)
+    triples = {(q.subject, q.predicate, q.object) for q in quads}
+    rdf_type = ox.NamedNode(RDF_TYPE)
+    typed = {(s, o) for s, p, o in triples if p == rdf_type}
+    subjects = {s for s, _, _ in triples}
+    entities = {
+        s for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(URI_SPACE)
     }
-    stats["classPartitions"] = {
-        r["c"].value: int(r["n"].value)
-        for r in _q(store, "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c } GROUP BY ?c")
-    }
-    stats["propertyPartitions"] = {
-        r["p"].value: int(r["n"].value)
-        for r in _q(
-            store,
-            "SELECT ?p (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } } GROUP BY ?p",
-        )
-    }
-    stats["linksets"] = _linksets(store)
-    stats["graphs"] = {
-        r["g"].value: int(r["n"].value)
-        for r in store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    }
+    class_partitions = Counter(c.value for _, c in typed)
+    links: Counter[tuple[str, str]] = Counter()
+    for s, p, o in triples:
+        if s in entities and p != rdf_type and isinstance(o, ox.NamedNode):
+            for space in LINK_TARGETS:
+                if o.value.startswith(space):
+                    links[(space, p.value)] += 1
     examples = []
     for cls in ("Actor", "Partnership", "Territory"):
-        rows = _q(store, f"SELECT ?s {{ ?s a esskg:{cls} }} ORDER BY STR(?s) LIMIT 1")
-        examples.extend(r["s"].value for r in rows)
-    stats["examples"] = examples
-    return stats
-
-
-def _linksets(store: ox.Store) -> dict[tuple[str, str], int]:
-    links: dict[tuple[str, str], int] = {}
-    for space in sorted(LINK_TARGETS):
-        rows = _q(
-            store,
-            "SELECT ?p (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o "
-            f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{URI_SPACE}") && isIRI(?o) '
-            f'&& STRSTARTS(STR(?o), "{space}") && ?p != rdf:type) }} }} GROUP BY ?p',
-        )
-        for row in rows:
-            links[(space, row["p"].value)] = int(row["n"].value)
-    return links
+        members = sorted(s.value for s, c in typed if c.value == NS["esskg"] + cls)
+        examples.extend(members[:1])
+    return {
+        "triples": len(triples),
+        "entities": len(entities),
+        "distinctSubjects": len(subjects),
+        "distinctObjects": len({o for _, _, o in triples}),
+        "properties": len({p for _, p, _ in triples}),
+        "classes": len(class_partitions),
+        "classPartitions": dict(sorted(class_partitions.items())),
+        "propertyPartitions": dict(sorted(Counter(p.value for _, p, _ in triples).items())),
+        "linksets": dict(sorted(links.items())),
+        "graphs": dict(sorted(Counter(q.graph_name.value for q in quads).items())),
+        "examples": examples,
+    }
 
 
 def _vocabularies(stats: dict[str, object]) -> list[str]:
