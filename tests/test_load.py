@@ -20,8 +20,14 @@ def graphs(dataset: ox.Dataset) -> set[str]:
 def test_each_folder_lands_in_its_named_graph():
     dataset = load_dataset()
     assert graphs(dataset) == {
-        graph_iri(name) for name in ("ontology", "vocabulary", "source", "mappings")
+        graph_iri(name) for name in ("ontology", "vocabulary", "source", "mappings", "inferred")
     }
+
+
+def test_a_data_folder_cannot_take_the_inferred_graphs_name(project_copy):
+    (project_copy / "data" / "inferred").mkdir()
+    with pytest.raises(LoadError, match="reserved"):
+        load_dataset()
 
 
 def test_mapping_table_rows_become_triples_in_graph_mappings():

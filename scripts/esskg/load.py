@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from esskg import sssom
 from esskg.errors import LoadError
+from esskg.infer import INFERRED_GRAPH, inferred_quads
 from esskg.namespaces import graph_iri
 from esskg.resources import project
 
@@ -82,16 +83,25 @@ def load_dataset(
     only meaningful against them. `include_project_data=False` leaves out the other data folders,
     which is how `validate FILE` checks a user's files on their own. Extra files go into a graph
     named after their file: IRI unless they carry their own graphs (N-Quads, TriG).
+    Last comes graph:inferred: the closures the queries rely on (esskg.infer), from the rest.
     """
     layout = project(root)
     dataset = ox.Dataset()
     add_file(dataset, layout.ontology, graph=graph_iri("ontology"))
     for folder in layout.data_folders():
+        if graph_iri(folder.name) == INFERRED_GRAPH:
+            raise LoadError(
+                folder,
+                message="data/inferred/ is reserved: esskg computes graph:inferred itself",
+                hint="rename the folder",
+            )
         if include_project_data or folder.name == "vocabulary":
             _merge(dataset, load_folder(folder, graph=graph_iri(folder.name)))
     for path in extra or []:
         path = Path(path)
         add_file(dataset, path, graph=path.resolve().as_uri(), user=True)
+    for quad in inferred_quads(dataset):
+        dataset.add(quad)
     return dataset
 
 

@@ -1,0 +1,76 @@
+"""graph:inferred: the closures the queries read instead of property paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from esskg.infer import INFERRED_GRAPH, inferred_quads
+from esskg.load import load_dataset
+from esskg.namespaces import PREFIXES
+
+SKOS = PREFIXES["skos"]
+ESSKG = PREFIXES["esskg"]
+EX = "http://example.org/"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _n(name: str) -> ox.NamedNode:
+    return ox.NamedNode(EX + name)
+
+
+def _closure(quads: list[ox.Quad], predicate: str) -> set[tuple[str, str]]:
+    return {
+        (q.subject.value.removeprefix(EX), q.object.value.removeprefix(EX))
+        for q in quads
+        if q.predicate.value == predicate
+    }
+
+
+def _broader(child: str, parent: str, graph: str = EX + "g") -> ox.Quad:
+    return ox.Quad(_n(child), ox.NamedNode(SKOS + "broader"), _n(parent), ox.NamedNode(graph))
+
+
+def test_broader_closure_follows_every_step_and_is_not_reflexive():
+    quads = [_broader("c", "b"), _broader("b", "a"), _broader("d", "b")]
+    inferred = inferred_quads(quads)
+    assert _closure(inferred, SKOS + "broaderTransitive") == {
+        ("c", "b"),
+        ("c", "a"),
+        ("b", "a"),
+        ("d", "b"),
+        ("d", "a"),
+    }
+    assert {q.graph_name.value for q in inferred} == {INFERRED_GRAPH}
+
+
+def test_closure_spans_graphs_and_terminates_on_a_cycle():
+    quads = [_broader("a", "b", EX + "g1"), _broader("b", "a", EX + "g2")]
+    assert _closure(inferred_quads(quads), SKOS + "broaderTransitive") == {
+        ("a", "b"),
+        ("b", "a"),
+        ("a", "a"),
+        ("b", "b"),
+    }
+
+
+def test_an_old_inferred_graph_is_not_read_back():
+    stale = ox.Quad(_n("x"), ox.NamedNode(SKOS + "broader"), _n("y"), ox.NamedNode(INFERRED_GRAPH))
+    assert inferred_quads([stale]) == []
+
+
+def test_project_load_adds_the_territory_chain():
+    dataset = load_dataset(root=ROOT)
+    within = ox.NamedNode(ESSKG + "liesWithinTransitive")
+    dkhila = ox.NamedNode(PREFIXES["id"] + "dkhila")
+    reached = {q.object for q in dataset.quads_for_subject(dkhila) if q.predicate == within}
+    assert {o.value.removeprefix(PREFIXES["id"]) for o in reached} == {"medenine", "tunisie"}
+    assert all(
+        q.graph_name == ox.NamedNode(INFERRED_GRAPH) for q in dataset.quads_for_predicate(within)
+    )
+
+
+def test_inferred_output_is_sorted_so_dumps_stay_stable():
+    quads = [_broader("c", "b"), _broader("b", "a")]
+    assert inferred_quads(quads) == inferred_quads(list(reversed(quads)))
