@@ -7,16 +7,9 @@ on 127.0.0.1: oxigraph, one that hangs, one that answers 500, one that answers g
 
 from __future__ import annotations
 
-import contextlib
-import http.server
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +20,7 @@ from esskg import remote, sssom
 from esskg.cli import main
 from esskg.load import load_project
 from esskg.namespaces import PREFIXES
+from servers import fake_server, oxigraph_server
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -229,92 +223,10 @@ def test_endpoint_outside_the_allow_list_is_refused_before_any_call(capsys, tmp_
 # --- the endpoint path, against servers started here ------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def oxigraph_server(tmp: Path, source: Path) -> Iterator[str]:
-    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    if not Path(binary).exists():
-        pytest.skip(
-            "the oxigraph server is not installed (pip install oxigraph, in the test extra)"
-        )
-    store = tmp / "store"
-    subprocess.run(
-        [binary, "load", "--location", str(store), "--file", str(source)],
-        check=True,
-        capture_output=True,
-    )
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("oxigraph serve did not start") from None
-                time.sleep(0.05)
-        yield url + "/query"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def mini_endpoint(tmp_path_factory) -> Iterator[str]:
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-mini"), MINI) as url:
-        yield url
-
-
-@contextlib.contextmanager
-def fake_server(behaviour: str) -> Iterator[str]:
-    release = threading.Event()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            if behaviour == "hang":
-                release.wait(30)
-                return
-            if behaviour == "error":
-                self.send_response(500)
-                self.end_headers()
-                self.wfile.write(b"internal error " * 1000)
-                return
-            body = (
-                b"<html>not json</html>"
-                if behaviour == "garbage"
-                else b'{"results": {"bindings": 3}}'
-            )
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-mini"), load=MINI) as server:
+        yield server.query
 
 
 def test_endpoint_gives_the_same_output_as_the_file(capsys, tmp_path, mini_endpoint):
@@ -377,7 +289,7 @@ def test_answer_over_the_size_cap_is_refused(capsys, tmp_path, mini_endpoint):
     ("behaviour", "message"),
     [
         ("hang", "no complete answer within 1 s"),
-        ("error", "the endpoint answered an error"),
+        ("500", "the endpoint answered an error"),
         ("garbage", "not SPARQL JSON results"),
         ("bad-shape", "not SPARQL JSON results"),
     ],
@@ -447,9 +359,9 @@ def test_real_un_file_through_a_local_endpoint_gives_the_same_output(capsys, tmp
         capsys, REPO, "--source", str(UN_FILE), "-o", str(tmp_path / "f"), "--date", DATE
     )
     assert code == 0, err
-    with oxigraph_server(tmp_path, UN_FILE) as url:
+    with oxigraph_server(tmp_path, load=UN_FILE) as server:
         code, end_out, err = link(
-            capsys, REPO, "--endpoint", url, "-o", str(tmp_path / "e"), "--date", DATE
+            capsys, REPO, "--endpoint", server.query, "-o", str(tmp_path / "e"), "--date", DATE
         )
     assert code == 0, err
     assert end_out == file_out

@@ -1,0 +1,177 @@
+"""The `push` verb: upload the project's graphs to a SPARQL server, replacing what it held.
+
+Each named graph (graph:ontology, graph:source, ...) is replaced in one request: a Graph Store
+Protocol PUT, or, where the server has no graph store (or answers 404/405/501 to it), one SPARQL
+Update request `DROP SILENT GRAPH <g> ; INSERT DATA { GRAPH <g> {...} }`. Queries then rely on the
+server reading the default graph as the union of the named graphs, as the embedded store does
+(docs/sparql-servers.md says how to turn that on per server). With --graph IRI the union is sent
+as one graph instead, for servers that cannot do that; queries then name it with --graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+
+import pyoxigraph as ox
+
+from esskg.dump import ntriples_bytes
+from esskg.endpoint import DEFAULT_TIMEOUT, Connection, HttpStatusError, remote_query, send
+from esskg.errors import EsskgError
+from esskg.load import load_dataset
+from esskg.namespaces import GRAPH
+from esskg.resources import project
+from esskg.validate import render_table, summary, validate_store
+
+_NO_GRAPH_STORE = (404, 405, 501)
+
+
+def project_graphs(
+    quads: ox.Dataset, single_graph: str | None = None
+) -> dict[str, list[ox.Triple]]:
+    """Graph IRI -> its triples; everything in `single_graph` when given."""
+    graphs: dict[str, set[ox.Triple]] = defaultdict(set)
+    for quad in quads:
+        name = single_graph or quad.graph_name.value
+        graphs[name].add(ox.Triple(quad.subject, quad.predicate, quad.object))
+    return {name: sorted(triples, key=str) for name, triples in sorted(graphs.items())}
+
+
+def put_graph(
+    target: Connection, graph: str, triples: list[ox.Triple], *, gsp: bool, update: Connection
+) -> str:
+    """Replace `graph` on the server with `triples` in one request; the method used."""
+    body = ntriples_bytes(triples)
+    if gsp:
+        try:
+            send(target, "PUT", body, "application/n-triples", {"graph": graph})
+            return "graph store PUT"
+        except HttpStatusError as e:
+            if e.status not in _NO_GRAPH_STORE:
+                raise
+    iri = str(ox.NamedNode(graph))
+    text = (
+        f"DROP SILENT GRAPH {iri} ;\nINSERT DATA {{ GRAPH {iri} {{\n{body.decode('utf-8')}}} }}\n"
+    )
+    send(update, "POST", text.encode("utf-8"), "application/sparql-update")
+    return "SPARQL Update"
+
+
+def drop_graph(update: Connection, graph: str) -> None:
+    send(
+        update,
+        "POST",
+        f"DROP SILENT GRAPH {ox.NamedNode(graph)}".encode(),
+        "application/sparql-update",
+    )
+
+
+def server_counts(query: Connection, graphs: list[str], *, others: bool) -> dict[str, int]:
+    """Triples held in each of `graphs` (and, with `others`, in any other graph:* graph)."""
+    listed = f"?g IN ({', '.join(str(ox.NamedNode(g)) for g in graphs)})"
+    condition = f'STRSTARTS(STR(?g), "{GRAPH}") || {listed}' if others else listed
+    text = (
+        f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({condition}) }} "
+        "GROUP BY ?g"
+    )
+    result = remote_query(query, text)
+    counts = dict.fromkeys(graphs, 0)
+    for row in result:
+        counts[row["g"].value] = int(row["n"].value)
+    return counts
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "push",
+        help="upload the graphs to a SPARQL server, replacing the previous version",
+        description="Validate the project and upload each named graph to a SPARQL 1.1 server, "
+        "replacing it in one request (Graph Store Protocol PUT with --gsp, else SPARQL Update). "
+        "Prints the triples sent and those the server then holds. See docs/sparql-servers.md.",
+    )
+    parser.add_argument(
+        "--endpoint", required=True, metavar="URL", help="the SPARQL query endpoint"
+    )
+    parser.add_argument(
+        "--gsp", metavar="URL", help="the graph store endpoint, e.g. http://localhost:7878/store"
+    )
+    parser.add_argument(
+        "--update",
+        metavar="URL",
+        help="the SPARQL Update endpoint (default: the query endpoint, with a final /query "
+        "replaced by /update as Oxigraph and Fuseki name it)",
+    )
+    parser.add_argument(
+        "--graph",
+        metavar="IRI",
+        help="send the union as this one graph instead of one graph per folder",
+    )
+    parser.add_argument("--user", metavar="U", help="user name for writing")
+    parser.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="environment variable holding the password (never the password itself)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help="per request (default 60)",
+    )
+    parser.add_argument(
+        "--no-validate", action="store_true", help="push without validating against the shapes"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    conn = Connection.from_args(args.endpoint, args.user, args.password_env, args.timeout)
+    update = conn.at(args.update or _default_update(args.endpoint))
+    if args.graph:
+        try:
+            ox.NamedNode(args.graph)
+        except ValueError:
+            raise EsskgError(f"--graph {args.graph!r} is not an absolute IRI") from None
+    layout = project(args.root)
+    # The exact terms, as build writes them: a Store would send "2"^^xsd:nonNegativeInteger
+    # as "2"^^xsd:integer (it keeps typed literals by value).
+    dataset = load_dataset(root=layout.root)
+    if not args.no_validate:
+        report = validate_store(dataset, layout.shapes)
+        if not report.conforms:
+            sys.stderr.write(render_table(report))
+            print(summary(report, len(dataset)), file=sys.stderr)
+            print("push stopped: the data does not conform; nothing sent", file=sys.stderr)
+            return 1
+    graphs = project_graphs(dataset, args.graph)
+    gsp = conn.at(args.gsp) if args.gsp else None
+    started = time.monotonic()
+    for graph, triples in graphs.items():
+        method = put_graph(gsp or update, graph, triples, gsp=gsp is not None, update=update)
+        print(f"sent {graph}: {len(triples)} triples ({method})", file=sys.stderr)
+    held = server_counts(conn, list(graphs), others=not args.graph)
+    for stale in sorted(set(held) - set(graphs)):
+        # A graph:* graph the previous version had and this one has not (a removed data folder).
+        drop_graph(update, stale)
+        print(f"dropped {stale}: no longer in the project", file=sys.stderr)
+        held.pop(stale)
+    elapsed = time.monotonic() - started
+    rows = [(g, len(t), held.get(g, 0)) for g, t in graphs.items()]
+    print("graph\tsent\tserver")
+    for graph, sent, count in rows:
+        print(f"{graph}\t{sent}\t{count}")
+    total_sent, total_held = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    print(f"total\t{total_sent}\t{total_held}")
+    print(f"pushed {total_sent} triples to {args.endpoint} in {elapsed:.2f} s", file=sys.stderr)
+    if total_sent != total_held or any(sent != count for _, sent, count in rows):
+        print("the server holds a different number of triples than were sent", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _default_update(endpoint: str) -> str:
+    base, _, last = endpoint.rstrip("/").rpartition("/")
+    return f"{base}/update" if last == "query" else endpoint
