@@ -4,8 +4,9 @@
 named graphs (TriG, N-Quads), gzip variants, the ontology and shapes, CSV tables, catalog.ttl
 (DCAT-AP + VoID), ontology.html and index.html.
 
-Safety: the release is built in a fresh folder beside the target (DIR/.<version>.build-*); every file
-there is written through atomic.write_atomically and re-parsed strictly before it is kept. Only when
+Safety: the release is built in a fresh folder beside the target (DIR/.<version>.build-*);
+every file there is written through atomic.write_atomically and re-parsed strictly before it is
+kept. Only when
 all files are written and checked is the folder swapped in for DIR/<version> (rename the old one
 aside, rename the new one in, delete the old one). Any failure before the swap removes the build
 folder and leaves the previous release as it was.
@@ -259,7 +260,7 @@ def _write_release(
         downloads=downloads,
         stats=stats,
         examples=_examples(store, root),
-        chart_svg=sdg_chart_svg(sdg_coverage(store)),
+        chart_svg=sdg_chart_svg(sdg_coverage(store, root)),
         data_licence=DATA_LICENCE,
         ontology_licence=ONTOLOGY_LICENCE,
     )
@@ -271,7 +272,7 @@ def _write_release(
 
 
 def _swap_in(build: Path, target: Path) -> None:
-    """Put the finished `build` folder at `target`, keeping the old release until the new one is in."""
+    """Put the finished `build` folder at `target`; the old release stays until the new is in."""
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -288,11 +289,12 @@ def _swap_in(build: Path, target: Path) -> None:
 
 
 def _ontology_header(store: ox.Store) -> tuple[str, str, str, str, str | None]:
-    """(versionInfo, versionIRI, ontology IRI, modified, created) of the ontology; checks they agree."""
+    """(versionInfo, versionIRI, ontology IRI, modified, created) of the ontology, checked."""
     graph = ox.NamedNode(graph_iri("ontology"))
     rows = list(
         store.query(
-            "SELECT ?g ?o ?vi ?info ?mod ?created { GRAPH ?g { ?o a <http://www.w3.org/2002/07/owl#Ontology> "
+            "SELECT ?g ?o ?vi ?info ?mod ?created { GRAPH ?g { "
+            "?o a <http://www.w3.org/2002/07/owl#Ontology> "
             "OPTIONAL { ?o <http://www.w3.org/2002/07/owl#versionIRI> ?vi } "
             "OPTIONAL { ?o <http://www.w3.org/2002/07/owl#versionInfo> ?info } "
             "OPTIONAL { ?o <http://purl.org/dc/terms/modified> ?mod } "
@@ -404,8 +406,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "publish",
         help="write a versioned open-data release (RDF, CSV, DCAT/VoID, HTML)",
-        description="Write DIR/<version>/: the graph in Turtle, N-Triples, JSON-LD, TriG and N-Quads "
-        "(with .gz), the ontology and shapes, CSV tables, catalog.ttl (DCAT-AP + VoID), the ontology "
+        description="Write DIR/<version>/: the graph in Turtle, N-Triples, JSON-LD, TriG and "
+        "N-Quads (with .gz), the ontology and shapes, CSV tables, catalog.ttl (DCAT-AP + VoID), "
+        "the ontology "
         "documentation and index.html. Two runs from the same sources write the same bytes.",
     )
     parser.add_argument(

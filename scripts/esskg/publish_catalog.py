@@ -1,6 +1,7 @@
-"""catalog.ttl: the release described in DCAT-AP (dataset, distributions) and VoID (statistics, linksets).
+"""catalog.ttl: the release in DCAT-AP (dataset, distributions) and VoID (statistics, linksets).
 
-Every figure is computed from the store with SPARQL on the union of its graphs; nothing is typed in.
+Every figure is computed from the statements themselves (the union of the graphs, terms as
+written); nothing is typed in.
 IRIs, not blank nodes, name the partitions, linksets, distributions and checksums, so the file is
 deterministic and each part can be pointed at.
 """
@@ -46,8 +47,8 @@ NS = {
     "iana": "https://www.iana.org/assignments/media-types/",
 }
 
-# Outside datasets esskg links to: uriSpace -> (VoID dataset IRI, title). A link is a statement whose
-# subject is an esskg IRI and whose object is an IRI in one of these spaces (rdf:type aside).
+# Outside datasets esskg links to: uriSpace -> (VoID dataset IRI, title). A link is a statement
+# whose subject is an esskg IRI and whose object is an IRI in one of these spaces (rdf:type aside).
 LINK_TARGETS: dict[str, tuple[str, str]] = {
     "http://metadata.un.org/sdg/": (
         "http://metadata.un.org/sdg/void.ttl#SDG",
@@ -231,9 +232,9 @@ def catalog_triples(
         ds,
         "dcterms:description",
         lit(
-            "Graphe de connaissances des acteurs de l'économie sociale et solidaire, des territoires et des "
-            "partenariats de coopération décentralisée, européenne et internationale, avec leurs liens aux "
-            "Objectifs de développement durable.",
+            "Graphe de connaissances des acteurs de l'économie sociale et solidaire, des "
+            "territoires et des partenariats de coopération décentralisée, européenne et "
+            "internationale, avec leurs liens aux Objectifs de développement durable.",
             lang="fr",
         ),
     )
@@ -241,8 +242,9 @@ def catalog_triples(
         ds,
         "dcterms:description",
         lit(
-            "A knowledge graph of social and solidarity economy actors, territories and decentralised, European "
-            "and international cooperation partnerships, linked to the Sustainable Development Goals.",
+            "A knowledge graph of social and solidarity economy actors, territories and "
+            "decentralised, European and international cooperation partnerships, linked to the "
+            "Sustainable Development Goals.",
             lang="en",
         ),
     )

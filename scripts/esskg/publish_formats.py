@@ -1,4 +1,4 @@
-"""The release's RDF files: serialisations of the store, each checked to hold the graph it was given.
+"""The release's RDF files: serialisations of the graph, each checked to hold what it was given.
 
 Every serialisation is deterministic: blank nodes are named by RDFC-1.0, statements are sorted, the
 JSON-LD keys are sorted, gzip is written with mtime 0 and no file name. The check re-parses the
@@ -36,7 +36,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 @dataclass(frozen=True)
 class RdfFile:
-    """One RDF serialisation: its file suffix, pyoxigraph format, media type and whether it keeps graphs."""
+    """One RDF serialisation: suffix, pyoxigraph format, media type, whether it keeps graphs."""
 
     suffix: str
     rdf_format: ox.RdfFormat
@@ -64,12 +64,12 @@ def canonical_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
 
 
 def canonical_set(quads: Iterable[ox.Quad]) -> frozenset[ox.Quad]:
-    """A set that two datasets share exactly when they are isomorphic (same literals, byte for byte)."""
+    """A set two datasets share exactly when they are isomorphic (literals byte for byte)."""
     return frozenset(canonical_quads(quads))
 
 
 def serialize(name: str, *, triples: list[ox.Triple], quads: list[ox.Quad]) -> bytes:
-    """The bytes of format `name` (a key of RDF_FORMATS): triples for the merged formats, quads else."""
+    """The bytes of format `name` (a key of RDF_FORMATS): triples if merged, quads otherwise."""
     if name == "ttl":
         return turtle_bytes(triples)
     if name == "nt":

@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 
 import pyoxigraph as ox
 
-from esskg.namespaces import PREFIXES
+from esskg.query import run_query
 
 __all__ = ["ExampleQuery", "landing_page", "ontology_html", "sdg_chart_svg", "sdg_coverage"]
 
@@ -20,19 +21,10 @@ log = logging.getLogger(__name__)
 
 # The UN's official colours of the 17 goals, so the chart reads like every other SDG picture.
 SDG_COLOURS = (
-    "#E5243B", "#DDA63A", "#4C9F38", "#C5192D", "#FF3A21", "#26BDE2", "#FCC30B", "#A21942", "#FD6925",
-    "#DD1367", "#FD9D24", "#BF8B2E", "#3F7E44", "#0A97D9", "#56C02B", "#00689D", "#19486A",
+    "#E5243B", "#DDA63A", "#4C9F38", "#C5192D", "#FF3A21", "#26BDE2", "#FCC30B", "#A21942",
+    "#FD6925", "#DD1367", "#FD9D24", "#BF8B2E", "#3F7E44", "#0A97D9", "#56C02B", "#00689D",
+    "#19486A",
 )  # fmt: skip
-
-_COVERAGE = """SELECT ?goal (COUNT(DISTINCT ?partnership) AS ?n) {
-  ?partnership a esskg:Partnership ;
-    (esskg:hasAxis|esskg:hasActivity)*/esskg:contributesToSDG ?target .
-  OPTIONAL { ?target esskg:sdgNumber ?number }
-  BIND(COALESCE(STR(?number),
-    IF(STRSTARTS(STR(?target), STR(unsdg:)), STRBEFORE(STRAFTER(STR(?target), STR(unsdg:)), "."), ""))
-    AS ?goal)
-  FILTER(?goal != "")
-} GROUP BY ?goal"""
 
 
 @dataclass(frozen=True)
@@ -48,7 +40,7 @@ class ExampleQuery:
 
 
 def ontology_html(ontology_turtle: bytes) -> bytes:
-    """The ontology documentation by pyLODE, offline (it reads its background ontologies locally)."""
+    """The ontology documentation by pyLODE, offline (its background ontologies are local)."""
     from pylode import OntPub
     from rdflib import Graph
 
@@ -56,28 +48,15 @@ def ontology_html(ontology_turtle: bytes) -> bytes:
     return OntPub(ontology=graph).make_html().encode("utf-8")
 
 
-def sdg_coverage(store: ox.Store, labels: bool = True) -> list[tuple[int, str, int]]:
+def sdg_coverage(store: ox.Store, root: Path | str | None = None) -> list[tuple[int, str, int]]:
     """For each goal 1-17: its number, its French label and how many partnerships serve it.
 
-    A partnership serves a goal when it, one of its axes or one of their activities is linked to the
-    goal or to one of its targets.
+    The canned query sdg-coverage answers it (a partnership serves a goal when it, one of its axes
+    or one of their activities is linked to the goal or to one of its targets).
     """
-    prefixes = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
-    counts = {
-        row["goal"].value: int(row["n"].value)
-        for row in store.query(prefixes + _COVERAGE, use_default_graph_as_union=True)
-    }
-    names: dict[str, str] = {}
-    if labels:
-        rows = store.query(
-            prefixes
-            + 'SELECT ?n ?l { ?g esskg:sdgNumber ?n ; skos:prefLabel ?l FILTER(LANG(?l) = "fr") }',
-            use_default_graph_as_union=True,
-        )
-        names = {row["n"].value: row["l"].value for row in rows}
     return [
-        (goal, names.get(str(goal), f"ODD {goal}"), counts.get(str(goal), 0))
-        for goal in range(1, 18)
+        (int(row["goalNumber"].value), row["goalLabel"].value, int(row["partnerships"].value))
+        for row in run_query(store, "sdg-coverage", root=root)
     ]
 
 
@@ -98,7 +77,8 @@ def sdg_chart_svg(coverage: list[tuple[int, str, int]]) -> str:
         colour = SDG_COLOURS[goal - 1]
         parts.append(
             f'<g class="bar" data-goal="{goal}" data-count="{count}">'
-            f'<text x="{left - 8}" y="{y + 13}" text-anchor="end" font-size="12">{escape(label)}</text>'
+            f'<text x="{left - 8}" y="{y + 13}" text-anchor="end" font-size="12">'
+            f"{escape(label)}</text>"
             f'<rect x="{left}" y="{y}" width="{max(w, 1)}" height="{bar_h}" fill="{colour}">'
             f"<title>{escape(label)} : {count}</title></rect>"
             f'<text x="{left + max(w, 1) + 6}" y="{y + 13}" font-size="12">{count}</text></g>'
@@ -116,8 +96,10 @@ def _size(n: int) -> str:
 
 
 _CSS = """
-body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.5}
-table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left;
+body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;
+line-height:1.5}
+table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.2rem .5rem;
+text-align:left;
 font-size:.9rem}th{background:#f3f3f3}pre{background:#f6f6f6;padding:.6rem;overflow:auto;font-size:.85rem}
 code{font-size:.9em}.size{text-align:right;white-space:nowrap}
 """
@@ -135,7 +117,7 @@ def landing_page(
     data_licence: str,
     ontology_licence: str,
 ) -> bytes:
-    """index.html: what the dataset is, the downloads, example queries, the chart, licence, citation.
+    """index.html: the dataset, the downloads, example queries, the chart, licence, citation.
 
     `downloads` holds (file name, description, size in bytes); `chart_svg` is trusted markup made
     by sdg_chart_svg (which escapes its own labels); every other string is escaped here.
@@ -175,14 +157,16 @@ def landing_page(
 <body>
 <header>
 <h1>esskg : l'ESS dans la coopération européenne et internationale</h1>
-<p>Version <strong>{e(version)}</strong>, publiée le <time datetime="{e(date)}">{e(date)}</time>.</p>
+<p>Version <strong>{e(version)}</strong>,
+publiée le <time datetime="{e(date)}">{e(date)}</time>.</p>
 </header>
 <section id="about">
 <h2>Le jeu de données</h2>
 <p>esskg est un graphe de connaissances ouvert des acteurs de l'économie sociale et solidaire (ESS),
 des territoires et des partenariats de coopération décentralisée, européenne et internationale :
-leurs axes, leurs actions, qui y participe et avec quel rôle, et les Objectifs de développement durable
-(ODD) qu'ils servent. Chaque énoncé est rangé dans un graphe nommé qui dit d'où il vient : le document
+leurs axes, leurs actions, qui y participe et avec quel rôle, et les Objectifs de développement
+durable (ODD) qu'ils servent. Chaque énoncé est rangé dans un graphe nommé qui dit d'où il vient :
+le document
 source, les compléments d'esskg, ses correspondances.</p>
 <p>{e(str(stats["triples"]))} triplets, {e(str(stats["entities"]))} entités,
 {e(str(stats["classes"]))} classes, {e(str(stats["properties"]))} propriétés.
@@ -195,7 +179,8 @@ ontologie documentée : <a href="ontology.html">ontology.html</a>.</p>
 <tbody>
 {rows}
 </tbody></table>
-<p>Les sommes de contrôle SHA-256 de chaque fichier sont dans <a href="catalog.ttl">catalog.ttl</a>.</p>
+<p>Les sommes de contrôle SHA-256 de chaque fichier sont dans
+<a href="catalog.ttl">catalog.ttl</a>.</p>
 </section>
 <section id="sdg-coverage">
 <h2>Les ODD que servent les partenariats</h2>
@@ -205,7 +190,8 @@ leurs actions est relié à l'objectif ou à une de ses cibles (table des corres
 </section>
 <section id="queries">
 <h2>Exemples de requêtes</h2>
-<p>Les requêtes SPARQL livrées avec esskg (<code>esskg query NOM</code>) et leurs résultats sur cette version.</p>
+<p>Les requêtes SPARQL livrées avec esskg (<code>esskg query NOM</code>)
+et leurs résultats sur cette version.</p>
 {queries_html}
 </section>
 <section id="licence">

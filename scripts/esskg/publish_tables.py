@@ -58,7 +58,9 @@ TABLES: tuple[Table, ...] = (
         ("territory", "label", "kind", "kind_label", "lies_within", "iso3166", "insee", "nuts"),
         f"""SELECT * {{
   ?territory a esskg:Territory . {_fr("label", "?territory")}
-  OPTIONAL {{ ?territory esskg:territoryKind ?kind . {_fr("kind_label", "?kind", "skos:prefLabel")} }}
+  OPTIONAL {{
+    ?territory esskg:territoryKind ?kind . {_fr("kind_label", "?kind", "skos:prefLabel")}
+  }}
   OPTIONAL {{ ?territory esskg:liesWithin ?lies_within }}
   OPTIONAL {{ ?territory esskg:iso3166Code ?iso3166 }}
   OPTIONAL {{ ?territory esskg:inseeCode ?insee }}
@@ -97,7 +99,8 @@ TABLES: tuple[Table, ...] = (
         "les liens aux ODD et à leurs cibles",
         "link",
         ("subject", "subject_label", "sdg", "sdg_label"),
-        f"""SELECT (CONCAT(STR(?subject), " ", STR(?sdg)) AS ?link) ?subject ?subject_label ?sdg ?sdg_label {{
+        f"""SELECT (CONCAT(STR(?subject), " ", STR(?sdg)) AS ?link)
+  ?subject ?subject_label ?sdg ?sdg_label {{
   ?subject esskg:contributesToSDG ?sdg . {_fr("subject_label", "?subject")}
   {_fr("sdg_label", "?sdg", "skos:prefLabel")}
 }}""",
