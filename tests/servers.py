@@ -212,6 +212,28 @@ class _Hanging(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class _Trickling(http.server.BaseHTTPRequestHandler):
+    """Answers 200 at once, then one byte of the body every 0.2 s: each read is quick, the whole
+    answer never comes."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.end_headers()
+        try:
+            for _ in range(150):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass  # the client gave up, as it should
+
+    do_POST = do_GET
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 class _Answering(http.server.BaseHTTPRequestHandler):
     """Answers every request with `status`, `content_type` and `body`."""
 
@@ -252,10 +274,11 @@ class _BadShape(_Garbage):
 
 @contextmanager
 def fake_server(kind: str) -> Iterator[str]:
-    """A Python http.server that hangs, answers 500, refuses credentials (401), or answers 200
-    with garbage or with JSON of the wrong shape; yields its URL."""
+    """A Python http.server that hangs, trickles, answers 500, refuses credentials (401), or
+    answers 200 with garbage or with JSON of the wrong shape; yields its URL."""
     handler = {
         "hang": _Hanging,
+        "trickle": _Trickling,
         "500": _Answering,
         "401": _Refusing,
         "garbage": _Garbage,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -327,6 +328,13 @@ def test_server_down(capsys) -> None:
 def test_server_hangs(capsys) -> None:
     with fake_server("hang") as url:
         assert "timed out" in _query_fails(url, capsys, "--timeout", "1")
+
+
+def test_server_that_trickles_its_answer_still_meets_the_timeout(capsys) -> None:
+    with fake_server("trickle") as url:
+        started = time.monotonic()
+        assert "timed out" in _query_fails(url, capsys, "--timeout", "1")
+        assert time.monotonic() - started < 5
 
 
 def test_server_error_500(capsys) -> None:

@@ -1,9 +1,14 @@
 """Talking to a SPARQL server: queries through SPARQLWrapper, graph uploads over plain HTTP.
 
+Every esskg verb that reaches a server goes through here (query --endpoint, push, link sdg), so
+each gets the same guarantees: a timeout on the whole answer, a size cap, an answer checked to be
+SPARQL results or RDF before anyone uses it, and one EndpointError naming the URL and what went
+wrong, which the CLI prints before exiting 2. Verbs that call servers the user did not name on
+the command line for that purpose (link sdg) also check an allow-list. Nothing here writes files.
+
 Parameters reach a server as typed RDF terms in a VALUES block at the head of the query's WHERE
 group, written in N-Triples syntax by pyoxigraph (escaped, validated): a value can never become
-query text. Every call has a timeout and a size cap, and every failure becomes an EndpointError
-naming the URL and what went wrong, which the CLI prints before exiting 2.
+query text.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import argparse
 import os
 import socket
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 from SPARQLWrapper import DIGEST, JSON, POST, TURTLE, SPARQLWrapper
@@ -36,7 +43,10 @@ from esskg.query import CannedQuery, bind_params, render_result
 DEFAULT_TIMEOUT = 60.0
 # A canned query's answer is a table for people; a server answering more is misconfigured.
 MAX_RESPONSE_BYTES = 200 * 1024 * 1024
+ALLOW_ENV = "ESSKG_SPARQL_ALLOW"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 _AGENT = "esskg (+https://w3id.org/esskg)"
+_CHUNK = 64 * 1024
 
 
 class EndpointError(EsskgError):
@@ -73,6 +83,33 @@ class Connection:
 
     def at(self, url: str) -> Connection:
         return Connection(url, self.user, self.password, self.timeout)
+
+
+def allowed_endpoints(extra: Iterable[str] = ()) -> list[str]:
+    """An allow-list: `extra` (from --allow) plus the entries of $ESSKG_SPARQL_ALLOW."""
+    from_env = os.environ.get(ALLOW_ENV, "").replace(",", " ").split()
+    return [*extra, *from_env]
+
+
+def check_allowed(url: str, allowed: Iterable[str]) -> None:
+    """Raise EndpointError unless `url` is http(s) and on loopback or listed in `allowed`.
+
+    An entry matches the URL itself, or every URL below it when the entry ends with '/'.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise EndpointError(url, "not an http(s) URL")
+    if parts.hostname in LOOPBACK_HOSTS:
+        return
+    bare = parts._replace(query="", fragment="").geturl()
+    for entry in allowed:
+        if bare == entry or (entry.endswith("/") and bare.startswith(entry)):
+            return
+    raise EndpointError(
+        url,
+        f"endpoint not in the allow-list\n  hint: pass --allow {bare} or add it to "
+        f"${ALLOW_ENV} if you trust it",
+    )
 
 
 def values_block(bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
@@ -153,8 +190,17 @@ def remote_query(
     *,
     default_graphs: tuple[str, ...] = (),
     auth: str = "basic",
+    max_bytes: int = MAX_RESPONSE_BYTES,
+    allowed: Iterable[str] | None = None,
 ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
-    """Run `text` on the server: solutions or a boolean, or the triples of a CONSTRUCT/DESCRIBE."""
+    """Run `text` on the server: solutions or a boolean, or the triples of a CONSTRUCT/DESCRIBE.
+
+    The whole answer must arrive within the connection's timeout and hold at most `max_bytes`.
+    With `allowed`, the endpoint, and any endpoint a redirect leads to, must be on that list.
+    """
+    if allowed is not None:
+        check_allowed(conn.url, allowed)
+        allowed = [*allowed, conn.url]
     sparql = SPARQLWrapper(conn.url, agent=_AGENT)
     sparql.setOnlyConneg(True)
     sparql.setMethod(POST)
@@ -168,9 +214,12 @@ def remote_query(
         sparql.setCredentials(conn.user, conn.password or "")
     graph_result = sparql.queryType in ("CONSTRUCT", "DESCRIBE")
     sparql.setReturnFormat(TURTLE if graph_result else JSON)
+    deadline = time.monotonic() + conn.timeout
     try:
         response = sparql.query().response
-        data = response.read(MAX_RESPONSE_BYTES + 1)
+        if allowed is not None:
+            check_allowed(response.geturl(), allowed)
+        data = _read_capped(conn, response, max_bytes, deadline)
     except Unauthorized:
         raise EndpointError(conn.url, _refused(conn)) from None
     except QueryBadFormed as e:
@@ -187,10 +236,6 @@ def remote_query(
         raise EndpointError(conn.url, _excerpt(e)) from None
     except (urllib.error.URLError, OSError) as e:
         raise EndpointError(conn.url, _network_problem(e, conn)) from None
-    if len(data) > MAX_RESPONSE_BYTES:
-        raise EndpointError(
-            conn.url, f"answer larger than {MAX_RESPONSE_BYTES // 2**20} MiB; refused"
-        )
     content_type = response.headers.get("Content-Type", "")
     try:
         if graph_result:
@@ -206,6 +251,29 @@ def remote_query(
         raise EndpointError(
             conn.url, f"unreadable answer ({content_type or 'no content type'}): {e}"
         ) from None
+
+
+def _read_capped(conn: Connection, response: Any, max_bytes: int, deadline: float) -> bytes:
+    """The body, read in chunks so that a trickling server still meets the timeout."""
+    chunks: list[bytes] = []
+    size = 0
+    # read1 returns what has arrived; read(n) would wait for n bytes and never see the deadline.
+    read = getattr(response, "read1", response.read)
+    try:
+        while chunk := read(_CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise EndpointError(
+                    conn.url,
+                    f"answer larger than {max_bytes} bytes; refused\n"
+                    "  hint: narrow the query or raise the size cap",
+                )
+            if time.monotonic() > deadline:
+                raise EndpointError(conn.url, _network_problem(TimeoutError(), conn))
+            chunks.append(chunk)
+    finally:
+        response.close()
+    return b"".join(chunks)
 
 
 def send(

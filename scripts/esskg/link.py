@@ -22,9 +22,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from esskg import remote
 from esskg.atomic import write_rdf_atomically
 from esskg.dump import merged_triples
+from esskg.endpoint import (
+    ALLOW_ENV,
+    Connection,
+    EndpointError,
+    allowed_endpoints,
+    remote_query,
+)
 from esskg.errors import EsskgError, LoadError, display_path
 from esskg.load import load_project, syntax_error
 from esskg.namespaces import PREFIXES, UNSDG, graph_iri, to_curie
@@ -87,6 +93,9 @@ SOURCE_FORMATS: dict[str, ox.RdfFormat] = {
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = tuple[ox.NamedNode, ox.NamedNode, Term]
+# The UN SDG KOS answer is a few hundred rows: a much larger one is not that vocabulary.
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_TIMEOUT = 30
 
 
 @dataclass
@@ -156,33 +165,16 @@ def fetch_rows_from_file(path: Path, iris: list[str]) -> list[Row]:
 def fetch_rows_from_endpoint(
     endpoint: str, iris: list[str], *, allowed: list[str], timeout: int, max_bytes: int
 ) -> list[Row]:
-    bindings = remote.select_json(
-        endpoint, fetch_query(iris), allowed=allowed, timeout=timeout, max_bytes=max_bytes
+    """The same SELECT as fetch_rows_from_file, at an endpoint on the allow-list."""
+    result = remote_query(
+        Connection(endpoint, timeout=timeout),
+        fetch_query(iris),
+        max_bytes=max_bytes,
+        allowed=allowed,
     )
-    rows: list[Row] = []
-    for binding in bindings:
-        try:
-            c, p, o = (_term(binding[name]) for name in ("c", "p", "o"))
-        except (KeyError, ValueError) as e:
-            raise remote.RemoteError(f"{endpoint}: unusable result row {binding!r}: {e}") from None
-        if isinstance(c, ox.NamedNode) and isinstance(p, ox.NamedNode) and o is not None:
-            rows.append((c, p, o))
-    return rows
-
-
-def _term(value: dict[str, str]) -> Term | None:
-    kind = value.get("type")
-    if kind == "uri":
-        return ox.NamedNode(value["value"])
-    if kind in ("literal", "typed-literal"):
-        if "xml:lang" in value:
-            return ox.Literal(value["value"], language=value["xml:lang"])
-        if "datatype" in value:
-            return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
-        return ox.Literal(value["value"])
-    if kind == "bnode":
-        return None  # blank nodes say nothing linkable about a concept
-    raise ValueError(f"unknown term type {kind!r}")
+    if not isinstance(result, ox.QuerySolutions):
+        raise EndpointError(endpoint, "the answer to a SELECT query is not a table of results")
+    return [(s["c"], s["p"], s["o"]) for s in result]
 
 
 def describe(used: list[str], rows: list[Row]) -> SdgLinks:
@@ -274,8 +266,8 @@ def link_sdg(
     date: dt.date | None = None,
     root: Path | str | None = None,
     allowed: list[str] | None = None,
-    timeout: int = remote.DEFAULT_TIMEOUT,
-    max_bytes: int = remote.DEFAULT_MAX_BYTES,
+    timeout: int = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> tuple[SdgLinks, Path | None]:
     """Check and pull the project's UN SDG links; (result, file written or None when unresolved)."""
     if (source is None) == (endpoint is None):
@@ -294,7 +286,7 @@ def link_sdg(
         rows = fetch_rows_from_endpoint(
             endpoint,
             used,
-            allowed=remote.allowed_endpoints(allowed or []),
+            allowed=allowed_endpoints(allowed or []),
             timeout=timeout,
             max_bytes=max_bytes,
         )
@@ -349,19 +341,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="URL",
-        help=f"allow this endpoint (repeatable; also ${remote.ALLOW_ENV}); loopback always is",
+        help=f"allow this endpoint (repeatable; also ${ALLOW_ENV}); loopback always is",
     )
     sdg.add_argument(
         "--timeout",
         type=int,
-        default=remote.DEFAULT_TIMEOUT,
+        default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="default: %(default)s",
     )
     sdg.add_argument(
         "--max-bytes",
         type=int,
-        default=remote.DEFAULT_MAX_BYTES,
+        default=DEFAULT_MAX_BYTES,
         metavar="N",
         help="answer size cap; default: %(default)s",
     )
