@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from esskg.infer import INFERRED_GRAPH, inferred_quads
+from esskg.infer import INFERRED_GRAPH, closure_input, inferred_quads
 from esskg.load import load_dataset
 from esskg.namespaces import PREFIXES
 
@@ -74,3 +74,15 @@ def test_project_load_adds_the_territory_chain():
 def test_inferred_output_is_sorted_so_dumps_stay_stable():
     quads = [_broader("c", "b"), _broader("b", "a")]
     assert inferred_quads(quads) == inferred_quads(list(reversed(quads)))
+
+
+def test_a_store_and_a_dataset_give_the_same_closure():
+    dataset = load_dataset(root=ROOT)
+    stated = ox.Dataset(q for q in dataset if q.graph_name != ox.NamedNode(INFERRED_GRAPH))
+    store = ox.Store()
+    store.extend(stated)
+    assert inferred_quads(closure_input(store)) == inferred_quads(closure_input(stated))
+    assert inferred_quads(closure_input(stated)) == sorted(
+        dataset.quads_for_graph_name(ox.NamedNode(INFERRED_GRAPH)),
+        key=lambda q: (q.predicate.value, str(q.subject), str(q.object)),
+    )

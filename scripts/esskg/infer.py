@@ -11,7 +11,8 @@ the source states or esskg curates: one named graph, regenerated from the others
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
 import pyoxigraph as ox
 
@@ -24,6 +25,14 @@ CLOSURES: tuple[tuple[str, str], ...] = (
     (PREFIXES["skos"] + "broader", PREFIXES["skos"] + "broaderTransitive"),
     (PREFIXES["esskg"] + "liesWithin", PREFIXES["esskg"] + "liesWithinTransitive"),
 )
+
+
+def closure_input(source: ox.Dataset | ox.Store) -> Iterator[ox.Quad]:
+    """Just the statements the closures follow, looked up by predicate rather than scanned."""
+    predicates = [ox.NamedNode(asserted) for asserted, _ in CLOSURES]
+    if isinstance(source, ox.Store):
+        return chain.from_iterable(source.quads_for_pattern(None, p, None) for p in predicates)
+    return chain.from_iterable(source.quads_for_predicate(p) for p in predicates)
 
 
 def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:

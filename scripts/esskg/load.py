@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from esskg import sssom
 from esskg.errors import LoadError
-from esskg.infer import INFERRED_GRAPH, inferred_quads
+from esskg.infer import INFERRED_GRAPH, closure_input, inferred_quads
 from esskg.namespaces import graph_iri
 from esskg.resources import project
 
@@ -100,7 +100,7 @@ def load_dataset(
     for path in extra or []:
         path = Path(path)
         add_file(dataset, path, graph=path.resolve().as_uri(), user=True)
-    for quad in inferred_quads(dataset):
+    for quad in inferred_quads(closure_input(dataset)):
         dataset.add(quad)
     return dataset
 
