@@ -10,14 +10,16 @@ from esskg.dump import write_dumps
 from esskg.errors import display_path
 from esskg.load import load_dataset
 from esskg.resources import project
-from esskg.validate import render_table, summary, validate_store
+from esskg.validate import add_engine_argument, render_table, summary, validate_store
 
 
-def build(outdir: Path, root: Path | str | None = None) -> tuple[bool, list[tuple[Path, int]]]:
+def build(
+    outdir: Path, root: Path | str | None = None, *, engine: str = "auto"
+) -> tuple[bool, list[tuple[Path, int]]]:
     """Validate the project and write the dumps if it conforms; (conforms, files written)."""
     layout = project(root)
     dataset = load_dataset(root=layout.root)
-    report = validate_store(dataset, layout.shapes)
+    report = validate_store(dataset, layout.shapes, engine=engine)
     if not report.conforms:
         sys.stderr.write(render_table(report))
         print(summary(report, len(dataset)), file=sys.stderr)
@@ -35,11 +37,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "-o", "--output", type=Path, default=Path("dist"), metavar="DIR", help="default: dist/"
     )
+    add_engine_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    conforms, written = build(args.output, args.root)
+    conforms, written = build(args.output, args.root, engine=args.engine)
     if not conforms:
         print("build stopped: the data does not conform; nothing written", file=sys.stderr)
         return 1

@@ -57,6 +57,7 @@ class ValidationReport:
     conforms: bool
     results: list[Result]
     graph: rdflib.Graph
+    engine: str = "pyshacl"
 
     @property
     def violations(self) -> int:
@@ -64,16 +65,27 @@ class ValidationReport:
 
 
 def validate_store(
-    source: ox.Dataset | ox.Store | Iterable[ox.Quad], shapes: Path | None = None
+    source: ox.Dataset | ox.Store | Iterable[ox.Quad],
+    shapes: Path | None = None,
+    *,
+    engine: str = "auto",
 ) -> ValidationReport:
     """Validate the union of all graphs (ontology included) against the shapes file.
 
     Pass the Dataset from load_dataset() so literals are checked as written, not as the Store
-    normalises them.
+    normalises them. `engine`: "pyshacl", "turbo" (pyshacl-turbo, for national-scale data, the
+    same report: esskg.fastvalidate) or "auto" (turbo when installed).
     """
+    from esskg import fastvalidate  # it builds on this module
+
     shapes_path = shapes if shapes is not None else project().shapes
     # Strict pyoxigraph parsing first: its errors name line and column, rdflib's do not.
-    shapes_graph = to_rdflib(load_file(shapes_path))
+    shapes_quads = load_file(shapes_path)
+    if fastvalidate.resolve_engine(engine) == "turbo":
+        report = report_from_graph(fastvalidate.turbo_report_graph(source, shapes_quads))
+        report.engine = "turbo"
+        return report
+    shapes_graph = to_rdflib(shapes_quads)
     data_graph = to_rdflib(source)
     _, report_graph, _ = pyshacl.validate(
         data_graph,
@@ -171,13 +183,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--lang", choices=("fr", "en"), default="fr", help="language of the messages"
     )
+    add_engine_argument(parser)
     parser.set_defaults(run=run)
+
+
+def add_engine_argument(parser: argparse.ArgumentParser) -> None:
+    """--engine, for the verbs that validate."""
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "pyshacl", "turbo"),
+        default="auto",
+        help="SHACL engine: pyshacl, or pyshacl-turbo for large data (same report; "
+        "pip install 'esskg[scale]'); auto takes turbo when installed (default)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     layout = project(args.root)
     dataset = load_dataset(args.files, include_project_data=not args.files, root=layout.root)
-    report = validate_store(dataset, layout.shapes)
+    report = validate_store(dataset, layout.shapes, engine=args.engine)
     if args.format == "json":
         sys.stdout.write(render_json(report))
     elif args.format == "turtle":
@@ -195,7 +219,7 @@ def summary(report: ValidationReport, statements: int) -> str:
         counts[r.severity_name] = counts.get(r.severity_name, 0) + 1
     verdict = "conforms" if report.conforms else "does not conform"
     figures = ", ".join(f"{n} {name.lower()}{'s' if n != 1 else ''}" for name, n in counts.items())
-    return f"{verdict}: {statements} statements, {figures}"
+    return f"{verdict}: {statements} statements, {figures} ({report.engine})"
 
 
 def _result(graph: rdflib.Graph, node: rdflib.term.Node) -> Result:

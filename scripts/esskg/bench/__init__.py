@@ -1,0 +1,96 @@
+"""The `bench` verb: `esskg bench generate` writes a synthetic graph, `esskg bench run` times it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["add_parser"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="generate synthetic data at scale and benchmark esskg on it",
+        description="Scale benchmark: a seeded synthetic graph shaped like esskg's data, and the "
+        "timings of load, validate, canned queries and dumps against rdflib + pyshacl.",
+    )
+    verbs = parser.add_subparsers(dest="bench_verb", metavar="ACTION", required=True)
+
+    gen = verbs.add_parser("generate", help="write a synthetic graph as N-Triples")
+    gen.add_argument(
+        "--triples", required=True, metavar="N", help="about how many triples: 10k, 1M, 2500"
+    )
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--violations", type=float, default=0.0, metavar="RATE", help="e.g. 0.01")
+    gen.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    gen.set_defaults(run=run_generate)
+
+    run = verbs.add_parser("run", help="run the benchmark and write docs/benchmarks.md")
+    run.add_argument(
+        "--sizes", default="10k,100k,1M", help="comma-separated (default: 10k,100k,1M)"
+    )
+    run.add_argument("--seed", type=int, default=1)
+    run.add_argument("--violations", type=float, default=0.01, metavar="RATE")
+    run.add_argument("--repeat", type=int, default=3, help="runs per step; the median is reported")
+    run.add_argument("--engine", choices=("auto", "pyshacl", "turbo"), default="auto")
+    run.add_argument("--baseline-max", default="1M", help="largest size to run rdflib + pyshacl on")
+    run.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "esskg-bench", metavar="DIR"
+    )
+    run.add_argument(
+        "--results", type=Path, default=None, metavar="FILE", help="default: WORKDIR/results.json"
+    )
+    run.add_argument(
+        "--steps",
+        default="load,validate,queries,build,dump-sorted,baseline",
+        help="which steps to run; the others keep their figures from an earlier run",
+    )
+    run.add_argument("--doc", type=Path, default=Path("docs/benchmarks.md"), metavar="FILE")
+    run.set_defaults(run=run_bench)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from esskg.bench.generate import parse_size, read_vocabulary, write_file
+
+    seeded = write_file(
+        args.output,
+        parse_size(args.triples),
+        seed=args.seed,
+        violations=args.violations,
+        vocabulary=read_vocabulary(args.root),
+        progress=True,
+    )
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(seeded.items())) or "none"
+    print(f"{args.output}: seeded violations: {kinds}", file=sys.stderr)
+    return 0
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from esskg.bench.generate import parse_size
+    from esskg.bench.report import render_text
+    from esskg.bench.run import run, sizes_arg
+
+    command = (
+        "esskg bench run " + " ".join(sys.argv[sys.argv.index("run") + 1 :])
+        if "run" in sys.argv
+        else ""
+    )
+    results = run(
+        sizes_arg(args.sizes),
+        workdir=args.workdir,
+        results_path=args.results or args.workdir / "results.json",
+        doc_path=args.doc,
+        seed=args.seed,
+        violations=args.violations,
+        repeat=args.repeat,
+        baseline_max=parse_size(args.baseline_max),
+        engine=args.engine,
+        root=args.root,
+        command=command.strip() or f"esskg bench run --sizes {args.sizes}",
+        steps=tuple(s.strip() for s in args.steps.split(",") if s.strip()),
+    )
+    sys.stdout.write(render_text(results))
+    return 0
