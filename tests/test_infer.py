@@ -86,3 +86,15 @@ def test_a_store_and_a_dataset_give_the_same_closure():
         dataset.quads_for_graph_name(ox.NamedNode(INFERRED_GRAPH)),
         key=lambda q: (q.predicate.value, str(q.subject), str(q.object)),
     )
+
+
+def test_within_ties_each_node_to_itself_and_what_contains_it():
+    dataset = load_dataset(root=ROOT)
+    within = ox.NamedNode(ESSKG + "within")
+    formation = ox.NamedNode(PREFIXES["id"] + "formation-maraichage-dkhila")
+    reached = {q.object for q in dataset.quads_for_subject(formation) if q.predicate == within}
+    assert {o.value.removeprefix(PREFIXES["id"]) for o in reached} == {
+        "formation-maraichage-dkhila",
+        "axe-normandie-medenine-alimentation",
+        "cooperation-normandie-medenine",
+    }

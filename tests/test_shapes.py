@@ -636,6 +636,7 @@ def test_every_class_in_use_has_a_node_shape():
             "http://www.w3.org/2002/07/owl#ObjectProperty",
             "http://www.w3.org/2002/07/owl#DatatypeProperty",
             "http://www.w3.org/2002/07/owl#TransitiveProperty",
+            "http://www.w3.org/2002/07/owl#ReflexiveProperty",
             "http://www.w3.org/2002/07/owl#Ontology",
             "http://www.w3.org/ns/prov#Entity",
             "http://www.w3.org/ns/prov#Agent",

@@ -1,17 +1,20 @@
 """The closures esskg's queries rely on, computed once and kept in their own graph (graph:inferred).
 
-skos:broaderTransitive is the transitive closure of skos:broader (as SKOS defines it), and
-esskg:liesWithinTransitive that of esskg:liesWithin. Materialising them lets every query say
-`?field skos:broaderTransitive field:x` instead of `skos:broader+`: the same answer on any SPARQL
-server, including those whose property paths are unreliable (Virtuoso 7.2 loses rows when two
-path closures meet in one query), and cheaper at scale. What is inferred stays apart from what
-the source states or esskg curates: one named graph, regenerated from the others on every load.
+skos:broaderTransitive is the transitive closure of skos:broader (as SKOS defines it),
+esskg:liesWithinTransitive that of esskg:liesWithin, and esskg:within ties each partnership,
+axis and activity to itself and to everything that contains it. Materialising them lets every
+query say `?field skos:broaderTransitive field:x` instead of `skos:broader+`: the same answer on
+any SPARQL server, including those whose property paths are unreliable (Virtuoso 7.2 loses rows
+when two path closures meet in one query), and cheaper at scale. What is inferred stays apart
+from what the source states or esskg curates: one named graph, regenerated from the others on
+every load.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import chain
 
 import pyoxigraph as ox
@@ -20,19 +23,48 @@ from esskg.namespaces import PREFIXES, graph_iri
 
 INFERRED_GRAPH = graph_iri("inferred")
 
-# (asserted property, its transitive closure)
-CLOSURES: tuple[tuple[str, str], ...] = (
-    (PREFIXES["skos"] + "broader", PREFIXES["skos"] + "broaderTransitive"),
-    (PREFIXES["esskg"] + "liesWithin", PREFIXES["esskg"] + "liesWithinTransitive"),
+RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+
+
+@dataclass(frozen=True)
+class Closure:
+    """`closure` holds from x to every node reached from x through `asserted` (read backwards
+    when `inverse`), and from every instance of a `reflexive_for` class to itself."""
+
+    asserted: tuple[str, ...]
+    closure: str
+    inverse: bool = False
+    reflexive_for: tuple[str, ...] = ()
+
+
+CLOSURES: tuple[Closure, ...] = (
+    Closure((PREFIXES["skos"] + "broader",), PREFIXES["skos"] + "broaderTransitive"),
+    Closure((PREFIXES["esskg"] + "liesWithin",), PREFIXES["esskg"] + "liesWithinTransitive"),
+    # a partnership, its axes and activities: each node is within itself and what contains it
+    Closure(
+        (PREFIXES["esskg"] + "hasAxis", PREFIXES["esskg"] + "hasActivity"),
+        PREFIXES["esskg"] + "within",
+        inverse=True,
+        reflexive_for=tuple(
+            PREFIXES["esskg"] + c for c in ("Partnership", "CooperationAxis", "Activity")
+        ),
+    ),
 )
 
 
 def closure_input(source: ox.Dataset | ox.Store) -> Iterator[ox.Quad]:
     """Just the statements the closures follow, looked up by predicate rather than scanned."""
-    predicates = [ox.NamedNode(asserted) for asserted, _ in CLOSURES]
+    predicates = [ox.NamedNode(p) for c in CLOSURES for p in c.asserted]
+    classes = [ox.NamedNode(k) for c in CLOSURES for k in c.reflexive_for]
     if isinstance(source, ox.Store):
-        return chain.from_iterable(source.quads_for_pattern(None, p, None) for p in predicates)
-    return chain.from_iterable(source.quads_for_predicate(p) for p in predicates)
+        return chain(
+            chain.from_iterable(source.quads_for_pattern(None, p, None) for p in predicates),
+            chain.from_iterable(source.quads_for_pattern(None, RDF_TYPE, k) for k in classes),
+        )
+    return chain(
+        chain.from_iterable(source.quads_for_predicate(p) for p in predicates),
+        (q for k in classes for q in source.quads_for_object(k) if q.predicate == RDF_TYPE),
+    )
 
 
 def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
@@ -41,18 +73,26 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     A cycle (a concept broader than itself through others) yields the statement that says so;
     the shapes report cycles, this only follows the links.
     """
-    wanted = {ox.NamedNode(asserted): ox.NamedNode(closure) for asserted, closure in CLOSURES}
-    edges: dict[ox.NamedNode, dict[ox.Term, set[ox.Term]]] = {p: defaultdict(set) for p in wanted}
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    steps: list[dict[ox.Term, set[ox.Term]]] = [defaultdict(set) for _ in CLOSURES]
+    selves: list[set[ox.Term]] = [set() for _ in CLOSURES]
     for quad in quads:
-        if quad.predicate in edges and quad.graph_name != ox.NamedNode(INFERRED_GRAPH):
-            edges[quad.predicate][quad.subject].add(quad.object)
-    graph = ox.NamedNode(INFERRED_GRAPH)
-    out = []
-    for asserted, closure in wanted.items():
-        step = edges[asserted]
+        if quad.graph_name == inferred:
+            continue
+        for closure, step, own in zip(CLOSURES, steps, selves, strict=True):
+            if quad.predicate.value in closure.asserted:
+                if closure.inverse:
+                    step[quad.object].add(quad.subject)
+                else:
+                    step[quad.subject].add(quad.object)
+            elif quad.predicate == RDF_TYPE and quad.object.value in closure.reflexive_for:
+                own.add(quad.subject)
+    out = set()
+    for closure, step, own in zip(CLOSURES, steps, selves, strict=True):
+        predicate = ox.NamedNode(closure.closure)
         for start in step:
-            for reached in _reachable(start, step):
-                out.append(ox.Quad(start, closure, reached, graph))
+            out.update(ox.Quad(start, predicate, r, inferred) for r in _reachable(start, step))
+        out.update(ox.Quad(node, predicate, node, inferred) for node in own)
     return sorted(out, key=lambda q: (q.predicate.value, str(q.subject), str(q.object)))
 
 
