@@ -7,9 +7,8 @@ import sys
 
 import pyoxigraph as ox
 
-from esskg.errors import QueryError, display_path
 from esskg.load import load_project
-from esskg.query import CannedQuery, execute, list_checks, solution_rows, term_text
+from esskg.query import CannedQuery, list_checks, select_rows, term_text
 from esskg.validate import format_table
 
 CHECK_SUFFIX = "-violation"
@@ -19,13 +18,7 @@ def run_checks(
     store: ox.Store, checks: list[CannedQuery]
 ) -> list[tuple[CannedQuery, list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]]]:
     """Each check with the rows it returned (with its default parameters)."""
-    outcomes = []
-    for check in checks:
-        result = execute(store, check)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError(f"{display_path(check.path)}: a check must be a SELECT query")
-        outcomes.append((check, solution_rows(result)))
-    return outcomes
+    return [(check, select_rows(store, check)) for check in checks]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -241,7 +241,13 @@ def run_query(
     root: Path | str | None = None,
 ) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
     """The rows of a SELECT query, each a dict of variable name -> term (unbound ones left out)."""
-    query = find_query(name_or_path, root)
+    return select_rows(store, find_query(name_or_path, root), params)
+
+
+def select_rows(
+    store: ox.Store, query: CannedQuery, params: dict[str, str] | None = None
+) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
+    """The rows of `query`, which must be a SELECT."""
     result = execute(store, query, params)
     if not isinstance(result, ox.QuerySolutions):
         raise QueryError(f"{display_path(query.path)}: not a SELECT query")
