@@ -160,3 +160,23 @@ def test_doc_table_replaced_between_markers_prose_kept(tmp_path: Path) -> None:
     assert "`esskg bench run --sizes 1k`" in text
     assert "| query slow (ms, median of ≤ 3) | > 20 s |" in text
     assert "> 10 min" in text
+
+
+def test_report_renders_a_size_measured_with_only_some_steps():
+    # Regression: `bench run --sizes 5M --steps load,build` crashed the table on missing steps.
+    from esskg.bench.report import table_rows
+
+    size = {
+        "triples_requested": 5_000_000,
+        "triples": 5_170_811,
+        "file_mb": 730.4,
+        "load_s": 61.7,
+        "build_s": 351.8,
+        "build_peak_mb": 6691.8,
+        "dump_ttl_s": 41.5,
+        "dump_nt_s": 41.0,
+    }
+    _, rows = table_rows({"engine": "turbo", "sizes": {"5M": size}})
+    cells = {row[0]: row[1] for row in rows}
+    assert cells["validate, turbo (s)"] == "-"
+    assert cells["**build**: load + validate + both dumps (s)"] == "352"

@@ -51,7 +51,7 @@ def table_rows(results: dict) -> tuple[list[str], list[list[str]]]:
     def row(name: str, cells: list[str], target: str = "") -> None:
         rows.append([name, *cells, target])
 
-    row("N-Triples file (MB)", [_s(d["file_mb"]) for d in data])
+    row("N-Triples file (MB)", [_s(d.get("file_mb")) for d in data])
     row("load, in memory: Store.load (s)", [_s(d.get("load_memory_s")) for d in data])
     row(
         "load rate, in memory (M triples/s)",
@@ -59,17 +59,17 @@ def table_rows(results: dict) -> tuple[list[str], list[list[str]]]:
         "≥ 0.3",
     )
     row("load peak RSS, in memory (MB)", [_mb(d.get("load_memory_peak_mb")) for d in data])
-    row("load, on disk: bulk_load (s)", [_s(d["load_s"]) for d in data])
+    row("load, on disk: bulk_load (s)", [_s(d.get("load_s")) for d in data])
     row("load rate, on disk (M triples/s)", [_rate(d, "load_s") for d in data], "≥ 0.3")
     row("load peak RSS, on disk (MB)", [_mb(d.get("load_peak_mb")) for d in data])
     row("store used by validate, queries, build", [d.get("store", "disk") for d in data])
-    row(f"validate, {results['engine']} (s)", [_s(d["validate_s"]) for d in data])
-    row("validation results", [str(d["results"]) for d in data])
-    names = sorted({q for d in data for q in d["queries"]})
+    row(f"validate, {results['engine']} (s)", [_s(d.get("validate_s")) for d in data])
+    row("validation results", [str(d.get("results", "-")) for d in data])
+    names = sorted({q for d in data for q in d.get("queries", {})})
     for name in names:
         cells = []
         for d in data:
-            q = d["queries"].get(name)
+            q = d.get("queries", {}).get(name)
             if q is None:
                 cells.append("-")
             elif "timeout_s" in q:
@@ -77,20 +77,20 @@ def table_rows(results: dict) -> tuple[list[str], list[list[str]]]:
             else:
                 cells.append(f"{q['median_s'] * 1000:,.0f} ({q['rows']:,} rows)")
         row(f"query {name} (ms, median of ≤ 3)", cells, "< 250 at 1M")
-    row("dump Turtle, streamed (s)", [_s(d["dump_ttl_s"]) for d in data])
-    row("dump N-Triples, streamed (s)", [_s(d["dump_nt_s"]) for d in data])
+    row("dump Turtle, streamed (s)", [_s(d.get("dump_ttl_s")) for d in data])
+    row("dump N-Triples, streamed (s)", [_s(d.get("dump_nt_s")) for d in data])
     row("dump sorted + canonical, esskg.dump today (s)", [_s(d.get("dump_sorted_s")) for d in data])
     row(
         "**build**: load + validate + both dumps (s)",
-        [_s(d["build_s"]) for d in data],
+        [_s(d.get("build_s")) for d in data],
         "< 35 at 1M, < 240 at 5M",
     )
     row(
         "build peak RSS (MB)",
-        [_mb(d["build_peak_mb"]) for d in data],
+        [_mb(d.get("build_peak_mb")) for d in data],
         "< 1,536 at 1M, < 3,072 at 5M",
     )
-    row("validate peak RSS (MB)", [_mb(d["validate_peak_mb"]) for d in data])
+    row("validate peak RSS (MB)", [_mb(d.get("validate_peak_mb")) for d in data])
     row("sorted dump peak RSS (MB)", [_mb(d.get("dump_sorted_peak_mb")) for d in data])
     row("baseline parse, rdflib Graph (s)", [_baseline_cell(d, "parse_s") for d in data])
     row("baseline validate, pyshacl (s)", [_baseline_cell(d, "validate_s") for d in data])
@@ -104,9 +104,9 @@ def table_rows(results: dict) -> tuple[list[str], list[list[str]]]:
     ratios = []
     for d in data:
         base = d.get("baseline", {})
-        if "build_s" in base:
+        if "build_s" in base and d.get("build_s"):
             ratios.append(f"{base['build_s'] / d['build_s']:.0f}x")
-        elif base.get("timeout"):
+        elif base.get("timeout") and d.get("build_s"):
             ratios.append(f"> {base['elapsed_s'] / d['build_s']:.0f}x")
         else:
             ratios.append("-")
