@@ -105,9 +105,6 @@ BROKEN_COLUMNS = {
     "invalid-sdg-link-violation": ("subject", "link"),
 }
 
-# Known data problems: the check is right, the data is not yet. Strict, so the fix flags the marker.
-KNOWN_DATA_PROBLEMS: dict[str, str] = {}
-
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
@@ -257,16 +254,7 @@ def test_construct_query_returns_nothing(store: ox.Store, name: str, params: dic
 # --- quality checks --------------------------------------------------------------------------
 
 
-def _check_params() -> list:
-    params = []
-    for check in list_checks(ROOT):
-        reason = KNOWN_DATA_PROBLEMS.get(check.name)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        params.append(pytest.param(check.name, marks=marks, id=check.name))
-    return params
-
-
-@pytest.mark.parametrize("name", _check_params())
+@pytest.mark.parametrize("name", [check.name for check in list_checks(ROOT)])
 def test_check_passes_on_project_data(store: ox.Store, name: str) -> None:
     assert run_query(store, name, root=ROOT) == []
 
