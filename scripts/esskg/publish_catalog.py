@@ -13,7 +13,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -358,10 +357,3 @@ def catalog_triples(
 def catalog_turtle(triples: list[ox.Triple]) -> bytes:
     """The catalogue as Turtle with the prefixes it uses."""
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(NS.items())))
-
-
-def file_distribution(path: Path, media_type: str, title: str, **kwargs: object) -> Distribution:
-    """A Distribution for a file already written."""
-    return Distribution(
-        name=path.name, media_type=media_type, title=title, data=path.read_bytes(), **kwargs
-    )  # type: ignore[arg-type]

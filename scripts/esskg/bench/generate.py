@@ -15,7 +15,6 @@ from __future__ import annotations
 import random
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -301,10 +300,3 @@ def write_file(
         seeded = generate(out, triples, seed=seed, violations=violations, **kw)
     part.replace(path)
     return seeded
-
-
-def iter_sizes(text: str) -> Iterator[int]:
-    """'10k,100k,1M' -> 10000, 100000, 1000000."""
-    for item in text.split(","):
-        if item.strip():
-            yield parse_size(item)
