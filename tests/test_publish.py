@@ -22,12 +22,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from esskg import __version__, publish_formats
+from esskg import __version__
 from esskg.cli import main
 from esskg.load import load_dataset, load_project
+from esskg.publish import formats as publish_formats
 from esskg.publish import publish
-from esskg.publish_page import landing_page, sdg_chart_svg
-from esskg.publish_tables import neutralise
+from esskg.publish.page import landing_page, sdg_chart_svg
+from esskg.publish.tables import neutralise
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 VOID = "http://rdfs.org/ns/void#"
@@ -411,7 +412,7 @@ def test_a_dump_that_fails_its_check_leaves_the_previous_release_whole(
 
 
 def test_landing_page_escapes_what_it_shows() -> None:
-    from esskg.publish_page import ExampleQuery
+    from esskg.publish.page import ExampleQuery
 
     evil = '<script>alert("x")</script>'
     page = landing_page(

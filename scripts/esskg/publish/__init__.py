@@ -39,7 +39,7 @@ from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import EsskgError
 from esskg.load import load_dataset, parse_rdf_file, store_from
 from esskg.namespaces import graph_iri
-from esskg.publish_catalog import (
+from esskg.publish.catalog import (
     DATA_LICENCE,
     ONTOLOGY_LICENCE,
     SHAPES_IRI,
@@ -49,7 +49,7 @@ from esskg.publish_catalog import (
     catalog_turtle,
     void_statistics,
 )
-from esskg.publish_formats import (
+from esskg.publish.formats import (
     RDF_FORMATS,
     PublishCheckError,
     canonical_quads,
@@ -59,14 +59,14 @@ from esskg.publish_formats import (
     same_graph_check,
     serialize,
 )
-from esskg.publish_page import (
+from esskg.publish.page import (
     ExampleQuery,
     landing_page,
     ontology_html,
     sdg_chart_svg,
     sdg_coverage,
 )
-from esskg.publish_tables import TABLES, table_csv
+from esskg.publish.tables import TABLES, table_csv
 from esskg.resources import project
 
 __all__ = ["PublishError", "add_parser", "publish", "run"]
