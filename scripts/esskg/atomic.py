@@ -1,14 +1,170 @@
-"""Safe file writes: a reader sees the old file or the new, checked one; never half of it."""
+"""Safe outputs: a reader sees the old file or the new, checked one; never half of it.
+
+The API, for every verb that writes into an output folder:
+
+    with output_folder(outdir):            # lock the folder, sweep what killed runs left
+        write_atomically(outdir / "a.ttl", data, verify)   # one file, checked, renamed in
+        build = temp_folder(outdir, "1.0")                 # or a whole folder, built aside ...
+        ...                                                 # ... written ...
+        replace_folder(build, outdir / "1.0")              # ... and swapped in
+
+- `output_folder(folder, wait=False)`: a context manager holding an exclusive `fcntl.flock` on
+  the folder itself (no lock file is left behind). A second run on the same folder is refused
+  with OutputBusyError, or waits for the first when `wait=True`. Inside, `sweep_leftovers` has
+  already run. A folder that cannot be created or written gives OutputError, which names it.
+- `sweep_leftovers(folder)`: removes what killed runs left in `folder`: hidden temp files and
+  folders (`.<name>.<random>.esskg-tmp`, and publish's `.<version>.build-*`), and finishes an
+  interrupted `replace_folder` (puts the old copy back when the new one never arrived). Safe only
+  under the lock, which `output_folder` holds; returns what it removed or restored.
+- `write_atomically(target, data, verify)`, `write_rdf_atomically(...)`: one file through a temp
+  file beside it, fsynced, checked by `verify`, renamed in.
+- `temp_folder(parent, name)`: a fresh hidden folder in `parent` that the sweep recognises.
+- `replace_folder(build, target)`: `build` renamed to `target`; the old `target` stays under a
+  hidden name until the new one is in, then goes.
+
+A SIGKILL at any point leaves the previous outputs whole (each step is a rename on one
+filesystem) plus, at worst, hidden leftovers that the next run's sweep removes.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import os
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from esskg.errors import EsskgError, display_path
+
+# Every temp name esskg makes ends so; the sweep removes nothing else but publish's older names.
+TEMP_SUFFIX = ".esskg-tmp"
+_OLD_SUFFIX = ".esskg-old"
+
+
+class OutputError(EsskgError):
+    """An output folder esskg cannot write into: read-only, full, not a folder."""
+
+
+class OutputBusyError(OutputError):
+    """Another esskg run holds the output folder's lock."""
+
+
+@contextlib.contextmanager
+def output_folder(folder: Path, *, wait: bool = False) -> Iterator[Path]:
+    """Lock `folder` for this run (created if missing), sweep leftovers, yield it.
+
+    The lock is released when the block ends, and by the kernel when the process dies, so a
+    killed run never leaves the folder locked.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as e:
+        raise output_error(folder, e) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise OutputBusyError(
+                f"{display_path(folder)}: another esskg run is writing into this folder"
+                "\n  hint: wait for it to finish, or choose another output folder"
+            ) from None
+        try:
+            sweep_leftovers(folder)
+        except OSError as e:
+            raise output_error(folder, e) from None
+        yield folder
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def output_error(folder: Path, error: OSError) -> OutputError:
+    """An OutputError saying, in a user's words, why nothing could be written into `folder`."""
+    where = display_path(folder)
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputError(
+            f"{where}: esskg may not write into this folder (read-only or not yours); "
+            "previous outputs there are untouched"
+            "\n  hint: choose another folder with -o, or make this one writable"
+        )
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(
+            f"{where}: no space left on the disk holding this folder; "
+            "previous outputs there are untouched"
+            "\n  hint: free some space, or choose another folder"
+        )
+    if error.errno in (errno.ENOTDIR, errno.EEXIST):
+        return OutputError(f"{where}: not a folder\n  hint: choose a folder with -o")
+    return OutputError(f"{where}: cannot write here: {error.strerror or error}")
+
+
+def sweep_leftovers(folder: Path) -> list[Path]:
+    """Remove temp files and folders killed esskg runs left in `folder`; call under the lock."""
+    swept = []
+    for entry in sorted(Path(folder).iterdir()):
+        name = entry.name
+        if not name.startswith("."):
+            continue
+        if name.endswith(_OLD_SUFFIX) or _is_publish_old(name):
+            original = entry.with_name(_original_name(name))
+            if not original.exists():  # killed between the two renames of replace_folder
+                os.rename(entry, original)
+            else:
+                _remove(entry)
+            swept.append(entry)
+        elif name.endswith(TEMP_SUFFIX) or ".build-" in name:
+            _remove(entry)
+            swept.append(entry)
+    return swept
+
+
+def temp_folder(parent: Path, name: str) -> Path:
+    """A new, empty, hidden folder in `parent` for building `name`; the sweep knows its name."""
+    return Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}.", suffix=TEMP_SUFFIX))
+
+
+def replace_folder(build: Path, target: Path) -> None:
+    """Put the finished `build` folder at `target`; the old one stays until the new is in."""
+    old = target.with_name(f".{target.name}{_OLD_SUFFIX}")
+    if old.exists():
+        _remove(old)
+    had_old = target.exists()
+    if had_old:
+        os.rename(target, old)
+    try:
+        os.rename(build, target)
+    except BaseException:
+        if had_old:
+            os.rename(old, target)
+        raise
+    if had_old:
+        _remove(old)
+    _fsync_folder(target.parent)
+
+
+def _is_publish_old(name: str) -> bool:
+    # publish's own swap names the old release .<version>.old-<pid>
+    head, sep, pid = name.rpartition(".old-")
+    return bool(sep and head and pid.isdigit())
+
+
+def _original_name(name: str) -> str:
+    if name.endswith(_OLD_SUFFIX):
+        return name[1 : -len(_OLD_SUFFIX)]
+    return name[1:].rpartition(".old-")[0]
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry)
+    else:
+        entry.unlink(missing_ok=True)
 
 
 def write_atomically(
@@ -20,8 +176,13 @@ def write_atomically(
     If writing or `verify` fails, the temp file is removed and any previous target is untouched.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX
+        )
+    except OSError as e:
+        raise output_error(target.parent, e) from None
     temp = Path(temp_name)
     try:
         # mkstemp makes the file private (0600); a dump is for sharing, so give it the mode an
@@ -34,9 +195,11 @@ def write_atomically(
         if verify is not None:
             verify(temp)
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            raise output_error(target.parent, e) from None
         raise
     _fsync_folder(target.parent)
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from esskg.atomic import output_folder
 from esskg.dump import write_dumps
 from esskg.errors import display_path
 from esskg.load import load_dataset
@@ -16,7 +17,11 @@ from esskg.validate import add_engine_argument, render_table, summary, validate_
 def build(
     outdir: Path, root: Path | str | None = None, *, engine: str = "auto"
 ) -> tuple[bool, list[tuple[Path, int]]]:
-    """Validate the project and write the dumps if it conforms; (conforms, files written)."""
+    """Validate the project and write the dumps if it conforms; (conforms, files written).
+
+    The output folder is locked for the whole run (a second build into it is refused) and what
+    killed runs left there is swept first.
+    """
     layout = project(root)
     dataset = load_dataset(root=layout.root)
     report = validate_store(dataset, layout.shapes, engine=engine)
@@ -24,7 +29,8 @@ def build(
         sys.stderr.write(render_table(report))
         print(summary(report, len(dataset)), file=sys.stderr)
         return False, []
-    return True, write_dumps(dataset, outdir)
+    with output_folder(outdir):
+        return True, write_dumps(dataset, outdir)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
