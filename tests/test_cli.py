@@ -115,6 +115,19 @@ def test_build_writes_nothing_when_data_does_not_conform(
     assert out == "" and "id:nameless" in err
 
 
+def test_build_writes_nothing_when_a_quality_check_fails(
+    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # The shapes accept the data; one check of queries/checks/ returns a row: build's gate fails.
+    (project_copy / "queries" / "checks" / "always-violation.rq").write_text(
+        "# title: toujours en échec\nSELECT ?x WHERE { BIND(1 AS ?x) }\n", encoding="utf-8"
+    )
+    out_dir = tmp_path / "dist"
+    assert main(["build", "-o", str(out_dir)]) == 1
+    assert not out_dir.exists()
+    assert "check always-violation failed: 1 row" in capsys.readouterr().err
+
+
 def test_root_option_overrides_the_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert main(["--root", str(tmp_path), "validate"]) == 2
     assert "esskg.ttl: no such file" in capsys.readouterr().err

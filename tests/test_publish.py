@@ -35,6 +35,8 @@ VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 SPDX = "http://spdx.org/rdf/terms#"
 URI_SPACE = "https://w3id.org/esskg/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+FILES = Path(__file__).parent / "fixtures" / "files"
 CHROMIUM = Path("/usr/bin/chromium")
 # The real project (the repository this test file belongs to): a release is about the real data.
 ROOT = Path(__file__).resolve().parents[1]
@@ -321,6 +323,61 @@ def test_sdg_links_table_has_one_row_per_link(release: Path, store: ox.Store) ->
         rows = list(csv.DictReader(f))
     assert len(rows) == len(links)
     assert {(r["subject"], r["sdg"]) for r in rows} == links
+
+
+# --- the quality gate -----------------------------------------------------------------------------
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    """A writable copy of the real project's knowledge files."""
+    root = tmp_path / "project"
+    for part in ("ontology", "shapes", "queries", "data"):
+        shutil.copytree(ROOT / part, root / part)
+    return root
+
+
+def test_publish_writes_nothing_when_the_data_does_not_conform(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _project_copy(tmp_path)
+    shutil.copy(FILES / "actor-without-label.ttl", root / "data" / "source")
+    out = tmp_path / "dist"
+    assert main(["--root", str(root), "publish", "-o", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "id:nameless" in captured.err and "nothing published" in captured.err
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_publish_writes_nothing_when_a_quality_check_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Data the shapes accept, but one quality check (queries/checks/) returns a row.
+    root = _project_copy(tmp_path)
+    (root / "queries" / "checks" / "99_always-violation.rq").write_text(
+        "# title: toujours en échec\nSELECT ?x WHERE { BIND(1 AS ?x) }\n", encoding="utf-8"
+    )
+    out = tmp_path / "dist"
+    assert main(["--root", str(root), "publish", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "check always-violation failed: 1 row" in err
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_release_carries_its_validation_report(release: Path, catalog: ox.Store) -> None:
+    sh = "http://www.w3.org/ns/shacl#"
+    report = list(
+        ox.parse((release / "validation-report.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
+    )
+    reports = [q.subject for q in report if q.object == ox.NamedNode(sh + "ValidationReport")]
+    assert len(reports) == 1
+    conforms = [q.object for q in report if q.predicate == ox.NamedNode(sh + "conforms")]
+    assert conforms == [ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))]
+    urls = {
+        q.object.value
+        for q in catalog.quads_for_pattern(None, ox.NamedNode(DCAT + "downloadURL"), None)
+    }
+    assert any(u.endswith("/validation-report.ttl") for u in urls)
 
 
 # --- reproducibility and safety -----------------------------------------------------------------

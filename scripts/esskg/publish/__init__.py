@@ -35,6 +35,7 @@ import pyoxigraph as ox
 
 from esskg import __version__
 from esskg.atomic import write_atomically
+from esskg.build import GateOutcome, quality_gate
 from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import EsskgError
 from esskg.load import load_dataset, parse_rdf_file, store_from
@@ -68,8 +69,9 @@ from esskg.publish.page import (
 )
 from esskg.publish.tables import TABLES, table_csv
 from esskg.resources import project
+from esskg.validate import add_engine_argument, render_turtle
 
-__all__ = ["PublishError", "add_parser", "publish", "run"]
+__all__ = ["GateFailed", "PublishError", "add_parser", "publish", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -97,18 +99,33 @@ class PublishError(EsskgError):
     """The release cannot be made (bad option, inconsistent version); the previous one is kept."""
 
 
+class GateFailed(PublishError):
+    """The data does not pass the quality gate `build` applies: nothing is published."""
+
+    def __init__(self, gate: GateOutcome) -> None:
+        super().__init__("the data does not pass the quality gate; nothing published")
+        self.gate = gate
+
+
 def publish(
     outdir: Path | str,
     *,
     root: Path | str | None = None,
     date: str | None = None,
     base_url: str | None = None,
+    engine: str = "auto",
 ) -> Path:
-    """Build the release into `outdir`/<version>/ and return that folder."""
+    """Build the release into `outdir`/<version>/ and return that folder.
+
+    GateFailed, before anything is written, when the data fails validation or a quality check.
+    """
     layout = project(root)
     # Files are written from the exact terms; the Store (which keeps typed literals by value,
     # "2"^^xsd:nonNegativeInteger as "2"^^xsd:integer) only answers the queries.
     dataset = load_dataset(root=root)
+    gate = quality_gate(dataset, layout.root, engine=engine)
+    if not gate.passed:
+        raise GateFailed(gate)
     store = store_from(dataset)
     version, version_iri, ontology_iri, modified, created = _ontology_header(store)
     release_date = _check_date(date) if date else modified
@@ -131,7 +148,7 @@ def publish(
     outdir.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(dir=outdir, prefix=f".{version}.build-"))
     try:
-        _write_release(build, dataset, store, release, shapes, root)
+        _write_release(build, dataset, store, release, shapes, root, gate)
         os.chmod(build, 0o755)
         target = outdir / version
         _swap_in(build, target)
@@ -148,6 +165,7 @@ def _write_release(
     release: ReleaseInfo,
     shapes: Path | None,
     root: Path | str | None,
+    gate: GateOutcome,
 ) -> None:
     quads = canonical_quads(dataset)
     triples = merged_triples(dataset)
@@ -232,6 +250,15 @@ def _write_release(
             "les formes SHACL qui valident les données",
             licence=ONTOLOGY_LICENCE,
         )
+    report = render_turtle(gate.report).encode("utf-8")
+    keep(
+        "validation-report.ttl",
+        report,
+        _turtle_check(report),
+        "text/turtle",
+        "SHACL validation report of this release",
+        "le rapport de validation SHACL de cette publication (Turtle)",
+    )
     for table in TABLES:
         data = table_csv(store, table)
         keep(
@@ -373,6 +400,11 @@ def _triples_check(triples: list[ox.Triple]) -> Callable[[Path], None]:
     return same_graph_check(expected, ox.RdfFormat.TURTLE)
 
 
+def _turtle_check(data: bytes) -> Callable[[Path], None]:
+    """The file on disk must hold what the bytes written hold."""
+    return _triples_check([q.triple for q in ox.parse(data, format=ox.RdfFormat.TURTLE)])
+
+
 def _json_check(expected: object) -> Callable[[Path], None]:
     def verify(temp: Path) -> None:
         try:
@@ -430,11 +462,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="where the files will be downloaded from "
         "(default: https://w3id.org/esskg/dataset/<version>/)",
     )
+    add_engine_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    target = publish(args.output, root=args.root, date=args.date, base_url=args.base_url)
+    try:
+        target = publish(
+            args.output,
+            root=args.root,
+            date=args.date,
+            base_url=args.base_url,
+            engine=args.engine,
+        )
+    except GateFailed as e:
+        sys.stderr.write(e.gate.explain())
+        print(f"publish stopped: {e}", file=sys.stderr)
+        return 1
     files = sorted(p for p in target.iterdir() if p.is_file())
     total = sum(p.stat().st_size for p in files)
     print(f"published {len(files)} files, {total} bytes, in {target}", file=sys.stderr)
