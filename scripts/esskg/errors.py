@@ -62,6 +62,20 @@ class LoadError(EsskgError):
         return text
 
 
+class LoadErrors(LoadError):
+    """Several problems in one file, each said on its own line with its position."""
+
+    def __init__(self, errors: list[LoadError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(
+            first.path, first.message, line=first.line, column=first.column, hint=first.hint
+        )
+
+    def __str__(self) -> str:
+        return "\nesskg: error: ".join(str(e) for e in self.errors)
+
+
 class QueryError(EsskgError):
     """A query that cannot be found, parsed, bound or run."""
 

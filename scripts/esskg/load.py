@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from pathlib import Path
 
 import pyoxigraph as ox
+import rdflib
 
 from esskg import sssom
-from esskg.errors import LoadError
+from esskg.errors import LoadError, LoadErrors, display_path
 from esskg.infer import INFERRED_GRAPH, closure_input, inferred_quads
 from esskg.namespaces import graph_iri
 from esskg.resources import project
@@ -99,7 +101,15 @@ def load_dataset(
             _merge(dataset, load_folder(folder, graph=graph_iri(folder.name)))
     for path in extra or []:
         path = Path(path)
-        add_file(dataset, path, graph=path.resolve().as_uri(), user=True)
+        part = load_file(path, graph=path.resolve().as_uri(), user=True)
+        if not len(part):
+            # Conforming because it says nothing is a silent wrong answer: say so.
+            log.warning(
+                "warning: %s holds no statements (empty, or only prefixes and comments); "
+                "check it is the file you meant",
+                display_path(path),
+            )
+        _merge(dataset, part)
     for quad in inferred_quads(closure_input(dataset)):
         dataset.add(quad)
     return dataset
@@ -174,6 +184,7 @@ def load_file(path: Path, *, graph: str | None = None, user: bool = False) -> ox
         raise LoadError(
             path, e.strerror or str(e), hint="check the file exists and is readable"
         ) from None
+    _check_typed_literals(path, dataset)
     return dataset
 
 
@@ -189,14 +200,72 @@ def syntax_error(path: Path, error: SyntaxError) -> LoadError:
     if match:
         message = match.group("msg")
     hint = next(
-        (
-            template.format(**m.groupdict())
-            for pattern, template in _HINTS
-            if (m := pattern.search(message))
-        ),
+        (_fill(template, m) for pattern, template in _HINTS if (m := pattern.search(message))),
         "fix the syntax at this position",
     )
     return LoadError(path, message, line=error.lineno, column=error.offset, hint=hint)
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+# rdflib logs a traceback for every value it cannot convert; esskg reports them itself, once each.
+logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+
+
+def _check_typed_literals(path: Path, dataset: ox.Dataset) -> None:
+    """Refuse values their XSD datatype does not allow ("douze"^^xsd:integer), all at once.
+
+    rdflib's datatype table decides (Literal.ill_typed); the position is where the quoted value
+    first appears in the file, which is where the author will look.
+    """
+    seen: set[tuple[str, str]] = set()
+    errors = []
+    text: str | None = None
+    for quad in dataset:
+        term = quad.object
+        if not isinstance(term, ox.Literal) or term.language:
+            continue
+        datatype = term.datatype.value
+        if not datatype.startswith(_XSD) or datatype == _XSD + "string":
+            continue
+        if (term.value, datatype) in seen:
+            continue
+        seen.add((term.value, datatype))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ill_typed = rdflib.Literal(term.value, datatype=datatype).ill_typed
+        if not ill_typed:
+            continue
+        if text is None:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        line, column = _position_of(text, term.value)
+        name = "xsd:" + datatype.removeprefix(_XSD)
+        errors.append(
+            LoadError(
+                path,
+                f"{term.value!r} is not a valid {name}",
+                line=line,
+                column=column,
+                hint=f"write a value of type {name}, or change the datatype",
+            )
+        )
+    if errors:
+        raise LoadErrors(sorted(errors, key=lambda e: (e.line or 0, e.column or 0)))
+
+
+def _position_of(text: str, value: str) -> tuple[int | None, int | None]:
+    for quoted in (f'"{value}"', f"'{value}'"):
+        offset = text.find(quoted)
+        if offset >= 0:
+            line = text.count("\n", 0, offset) + 1
+            return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return None, None
+
+
+def _fill(template: str, match: re.Match[str]) -> str:
+    # Not str.format: hints quote characters such as {} that format would read as fields.
+    for name, value in match.groupdict().items():
+        template = template.replace("{" + name + "}", value or "")
+    return template
 
 
 def _check_readable(path: Path) -> None:
