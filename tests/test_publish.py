@@ -380,6 +380,41 @@ def test_release_carries_its_validation_report(release: Path, catalog: ox.Store)
     assert any(u.endswith("/validation-report.ttl") for u in urls)
 
 
+def test_mapping_tables_ship_as_tsv_and_as_sssom_rdf_with_their_justifications(
+    release: Path,
+) -> None:
+    tables = sorted((ROOT / "data").glob("*/*.sssom.tsv"))
+    assert tables
+    for table in tables:
+        assert (release / table.name).read_bytes() == table.read_bytes()
+        # Rows counted from the TSV text itself: lines after the # header and the column line.
+        lines = [x for x in table.read_text(encoding="utf-8").splitlines() if x.strip()]
+        data_rows = [x.split("\t") for x in lines if not x.startswith("#")][1:]
+        rdf = ox.Store()
+        rdf.load(
+            path=release / table.name.replace(".sssom.tsv", ".sssom.ttl"),
+            format=ox.RdfFormat.TURTLE,
+        )
+        count = rdf.query(
+            "SELECT (COUNT(?a) AS ?n) { ?set a <https://w3id.org/sssom/MappingSet> ; "
+            "<https://w3id.org/sssom/mappings> ?a . "
+            "?a a <http://www.w3.org/2002/07/owl#Axiom> ; "
+            "<https://w3id.org/sssom/mapping_justification> ?j ; "
+            "<http://www.w3.org/2002/07/owl#annotatedSource> ?s ; "
+            "<http://www.w3.org/2002/07/owl#annotatedProperty> ?p ; "
+            "<http://www.w3.org/2002/07/owl#annotatedTarget> ?o }"
+        )
+        assert int(next(iter(count))["n"].value) == len(data_rows), table.name
+        comments = {
+            r["c"].value
+            for r in rdf.query("SELECT ?c { ?a <http://www.w3.org/2000/01/rdf-schema#comment> ?c }")
+        }
+        header = next(x for x in lines if not x.startswith("#")).split("\t")
+        if "comment" in header:
+            column = header.index("comment")
+            assert {r[column] for r in data_rows if r[column]} == comments, table.name
+
+
 # --- reproducibility and safety -----------------------------------------------------------------
 
 

@@ -25,12 +25,13 @@ def merged_triples(
     return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
-def turtle_bytes(triples: list[ox.Triple]) -> bytes:
-    """Turtle with the project prefixes; sorted input keeps a subject's triples together.
+def turtle_bytes(triples: list[ox.Triple], prefixes: dict[str, str] | None = None) -> bytes:
+    """Turtle with the project prefixes (or `prefixes`); sorted input keeps a subject together.
 
     The @prefix lines are sorted here: the serializer's own order is a hash order, not a promise.
     """
-    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+    prefixes = dict(PREFIXES) if prefixes is None else prefixes
+    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     lines = text.splitlines(keepends=True)
     count = next(
         (i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines)

@@ -47,7 +47,7 @@ USER_FORMATS: dict[str, ox.RdfFormat] = {
 }
 # Inside data/<name>/ only triples belong: the folder decides the graph.
 _DATA_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES}
-_SSSOM_SUFFIX = ".sssom.tsv"
+_SSSOM_SUFFIX = sssom.SSSOM_SUFFIX
 
 _POSITION = re.compile(
     r"^Parser error at line \d+ (?:between columns \d+ and \d+|column \d+): (?P<msg>.*)$", re.S

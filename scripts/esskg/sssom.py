@@ -1,17 +1,26 @@
-"""Reads SSSOM mapping tables (TSV with a commented YAML header) into rows and triples.
+"""Reads SSSOM mapping tables (TSV with a commented YAML header) into rows, triples and SSSOM/RDF.
 
-Only the header's curie_map block is needed to expand CURIEs, so it is read by hand rather than
-pulling in a YAML parser for one mapping of strings.
+The header is YAML (PyYAML reads it); its curie_map expands the CURIEs of the rows. Every
+`mapping_justification` must be a SEMAPV matching process and every `predicate_id` a mapping
+predicate SSSOM recommends or one of esskg's assertion properties: a typo fails the load with
+the file, line and column, and the nearest valid value.
+
+`mapping_set_rdf` gives a table in the SSSOM/RDF form (mapping-commons.github.io/sssom,
+spec-formats-rdf): the set an IRI (its mapping_set_id) typed sssom:MappingSet, each row an
+owl:Axiom with owl:annotatedSource/Property/Target and the sssom: slots (pav:authoredBy for
+author_id, rdfs:comment for comment, xsd:double confidence), as sssom-py writes it.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
+import yaml
 
 from esskg.errors import LoadError
 from esskg.namespaces import PREFIXES
@@ -20,10 +29,49 @@ REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justific
 OPTIONAL_COLUMNS = ("author_id", "confidence", "comment", "subject_label", "object_label")
 CURIE_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 
-_CURIE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)?:(\S*)$")
-_MAP_ENTRY = re.compile(
-    r"""^\s+([A-Za-z_][A-Za-z0-9_.-]*)\s*:\s*(?:"([^"]*)"|'([^']*)'|(\S+))\s*$"""
+SSSOM_SUFFIX = ".sssom.tsv"
+SEMAPV = "https://w3id.org/semapv/vocab/"
+# The matching processes of SEMAPV a mapping may be justified by (semapv-terms.tsv: the
+# semapv:Matching branch, plus MappingReview), kept here so a build needs no network.
+JUSTIFICATIONS = frozenset(
+    SEMAPV + name
+    for name in (
+        "BackgroundKnowledgeBasedMatching",
+        "CompositeMatching",
+        "InstanceBasedMatching",
+        "LexicalMatching",
+        "LexicalSimilarityThresholdMatching",
+        "LogicalReasoning",
+        "ManualMappingCuration",
+        "MappingChaining",
+        "MappingInversion",
+        "MappingReview",
+        "SemanticSimilarityThresholdMatching",
+        "StructuralMatching",
+        "UnspecifiedMatching",
+    )
 )
+# The mapping predicates SSSOM recommends (its mapping-predicates guide), and the esskg
+# properties whose statements are kept as reviewable tables (links to SDGs and levers).
+PREDICATES = frozenset(
+    {
+        PREFIXES["skos"] + name
+        for name in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+    }
+    | {
+        PREFIXES["owl"] + name
+        for name in ("sameAs", "equivalentClass", "equivalentProperty", "differentFrom")
+    }
+    | {PREFIXES["rdfs"] + name for name in ("subClassOf", "subPropertyOf", "seeAlso")}
+    | {
+        "http://www.geneontology.org/formats/oboInOwl#hasDbXref",
+        PREFIXES["schema"] + "sameAs",
+        PREFIXES["esskg"] + "contributesToSDG",
+        PREFIXES["esskg"] + "illustratesLever",
+    }
+)
+
+_CURIE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)?:(\S*)$")
 # dct is a common spelling of dcterms; SSSOM files in the wild use both.
 _ALIASES = {"dct": PREFIXES["dcterms"]}
 
@@ -49,34 +97,53 @@ class MappingRow:
     object_label: str | None = None
 
 
-def read_curie_map(header_lines: list[str]) -> dict[str, str]:
-    """The prefix -> IRI entries of the `curie_map:` block of an SSSOM YAML header (# stripped).
+@dataclass(frozen=True)
+class MappingSet:
+    """A mapping table: its header metadata (YAML, curie_map aside), prefixes and rows.
 
-    Top-level keys are the least indented lines; the block is every deeper line after
-    `curie_map:` up to the next top-level key.
+    `prefixes` expand the table's CURIEs (the project's, the usual aliases, its curie_map).
     """
-    lines = [text for text in header_lines if text.strip()]
-    if not lines:
+
+    path: Path
+    metadata: dict[str, object]
+    curie_map: dict[str, str]
+    prefixes: dict[str, str]
+    rows: list[MappingRow] = field(default_factory=list)
+
+
+def read_header(path: Path, header_lines: list[str]) -> dict[str, object]:
+    """The YAML metadata block of an SSSOM TSV file (its lines with the leading # stripped)."""
+    text = "\n".join(header_lines)
+    try:
+        metadata = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise LoadError(
+            path,
+            f"the # metadata is not valid YAML: {getattr(e, 'problem', None) or e}",
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 2 if mark else None,  # + the "#" stripped
+            hint='write one "key: value" per line; indent the curie_map entries',
+        ) from None
+    if metadata is None:
         return {}
-    top_indent = min(_indent(text) for text in lines)
-    curie_map: dict[str, str] = {}
-    inside = False
-    for text in lines:
-        if _indent(text) <= top_indent:
-            inside = text.strip().split(":", 1)[0].strip() == "curie_map"
-            continue
-        entry = _MAP_ENTRY.match(text) if inside else None
-        if entry:
-            curie_map[entry.group(1)] = next(g for g in entry.groups()[1:] if g is not None)
-    return curie_map
-
-
-def _indent(text: str) -> int:
-    return len(text) - len(text.lstrip())
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("curie_map", {}), dict):
+        raise LoadError(
+            path,
+            "the # metadata must be YAML keys (mapping_set_id: ..., curie_map: ...)",
+            line=1,
+            hint="see data/mappings/*.sssom.tsv for the form",
+        )
+    return metadata
 
 
 def read_mapping_table(path: Path) -> list[MappingRow]:
     """The rows of an SSSOM TSV file; LoadError names the line and column of the first bad cell."""
+    return read_mapping_set(path).rows
+
+
+def read_mapping_set(path: Path) -> MappingSet:
+    """An SSSOM TSV file with its metadata; LoadError names the line and column of a bad cell."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -89,7 +156,8 @@ def read_mapping_table(path: Path) -> list[MappingRow]:
     header_end = 0
     while header_end < len(lines) and lines[header_end].startswith("#"):
         header_end += 1
-    curie_map = read_curie_map([line[1:] for line in lines[:header_end]])
+    metadata = read_header(path, [line[1:] for line in lines[:header_end]])
+    curie_map = {str(k): str(v) for k, v in (metadata.pop("curie_map", None) or {}).items()}
     prefixes = _prefix_map(path, curie_map)
 
     if header_end >= len(lines) or not lines[header_end].strip():
@@ -130,8 +198,8 @@ def read_mapping_table(path: Path) -> list[MappingRow]:
                 line=line,
                 hint="separate cells with one tab each; leave empty cells empty",
             )
-        rows.append(_make_row(path, line, dict(zip(columns, cells, strict=True)), prefixes))
-    return rows
+        rows.append(_make_row(path, line, columns, cells, prefixes))
+    return MappingSet(path, metadata, curie_map, prefixes, rows)
 
 
 def mapping_triples(rows: list[MappingRow]) -> list[ox.Triple]:
@@ -157,10 +225,19 @@ def _prefix_map(path: Path, curie_map: dict[str, str]) -> dict[str, str]:
     return prefixes
 
 
-def _make_row(path: Path, line: int, cells: dict[str, str], prefixes: dict[str, str]) -> MappingRow:
+def _make_row(
+    path: Path, line: int, columns: list[str], values: list[str], prefixes: dict[str, str]
+) -> MappingRow:
+    cells = dict(zip(columns, values, strict=True))
+    # 1-based character column where each cell starts (cells are separated by one tab)
+    starts = {c: sum(len(v) + 1 for v in values[:i]) + 1 for i, c in enumerate(columns)}
     expanded: dict[str, str] = {}
     for column in CURIE_COLUMNS:
         expanded[column] = _expand(path, line, column, cells[column].strip(), prefixes)
+    _check_term(
+        path, line, starts, "mapping_justification", cells, expanded, JUSTIFICATIONS, prefixes
+    )
+    _check_term(path, line, starts, "predicate_id", cells, expanded, PREDICATES, prefixes)
     confidence = None
     raw_confidence = cells.get("confidence", "").strip()
     if raw_confidence:
@@ -194,6 +271,43 @@ def _make_row(path: Path, line: int, cells: dict[str, str], prefixes: dict[str, 
     )
 
 
+def _check_term(
+    path: Path,
+    line: int,
+    starts: dict[str, int],
+    column: str,
+    cells: dict[str, str],
+    expanded: dict[str, str],
+    allowed: frozenset[str],
+    prefixes: dict[str, str],
+) -> None:
+    """LoadError unless the cell's IRI is one of `allowed`; the nearest allowed CURIE as hint."""
+    if expanded[column] in allowed:
+        return
+    choices = {_compact(iri, prefixes): iri for iri in allowed}
+    value = cells[column].strip()
+    nearest = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    what = (
+        "a SEMAPV matching process" if column == "mapping_justification" else "a mapping predicate"
+    )
+    hint = f"did you mean {nearest[0]}?" if nearest else "use one of: " + ", ".join(sorted(choices))
+    raise LoadError(
+        path,
+        f"{value!r} is not {what} esskg accepts",
+        line=line,
+        column=starts[column] + len(cells[column]) - len(cells[column].lstrip()),
+        field=column,
+        hint=hint,
+    )
+
+
+def _compact(iri: str, prefixes: dict[str, str]) -> str:
+    for prefix, namespace in sorted(prefixes.items(), key=lambda p: -len(p[1])):
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
 def _expand(path: Path, line: int, column: str, value: str, prefixes: dict[str, str]) -> str:
     match = _CURIE.match(value)
     if not value or not match or match.group(1) is None:
@@ -221,3 +335,139 @@ def _expand(path: Path, line: int, column: str, value: str, prefixes: dict[str, 
             path, f"{value!r} expands to a bad IRI: {e}", line=line, field=column
         ) from None
     return iri
+
+
+# --- SSSOM/RDF ------------------------------------------------------------------------------
+
+SSSOM = "https://w3id.org/sssom/"
+PAV = "http://purl.org/pav/"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+# Set-level slots with their own property in the SSSOM LinkML model (slot_uri); others are sssom:.
+_SET_SLOTS = {
+    "mapping_set_title": PREFIXES["dcterms"] + "title",
+    "mapping_set_description": PREFIXES["dcterms"] + "description",
+    "mapping_set_version": PREFIXES["owl"] + "versionInfo",
+    "license": PREFIXES["dcterms"] + "license",
+    "creator_id": PREFIXES["dcterms"] + "creator",
+    "publication_date": PREFIXES["dcterms"] + "issued",
+    "comment": PREFIXES["rdfs"] + "comment",
+    "see_also": PREFIXES["rdfs"] + "seeAlso",
+}
+# Slots SSSOM propagates from the set to every mapping; written on the mappings, as the spec
+# asks for RDF meant for applications that do not know SSSOM.
+_PROPAGATED = (
+    "mapping_date",
+    "mapping_provider",
+    "mapping_tool",
+    "mapping_tool_version",
+    "object_source",
+    "object_source_version",
+    "object_type",
+    "subject_source",
+    "subject_source_version",
+    "subject_type",
+)
+_MAPPING_SLOTS = {"mapping_date": PAV + "authoredOn", "author_id": PAV + "authoredBy"}
+_IRI_SLOTS = {"license", "creator_id", "see_also", "mapping_provider", "object_source",
+              "subject_source"}  # fmt: skip
+_DATE_SLOTS = {"mapping_date", "publication_date"}
+# EntityTypeEnum of the SSSOM model: the value and the class it means.
+_ENTITY_TYPES = {
+    "owl class": PREFIXES["owl"] + "Class",
+    "owl object property": PREFIXES["owl"] + "ObjectProperty",
+    "owl data property": PREFIXES["owl"] + "DatatypeProperty",
+    "owl annotation property": PREFIXES["owl"] + "AnnotationProperty",
+    "owl named individual": PREFIXES["owl"] + "NamedIndividual",
+    "skos concept": PREFIXES["skos"] + "Concept",
+    "rdfs resource": PREFIXES["rdfs"] + "Resource",
+    "rdfs class": PREFIXES["rdfs"] + "Class",
+    "rdfs literal": PREFIXES["rdfs"] + "Literal",
+    "rdfs datatype": PREFIXES["rdfs"] + "Datatype",
+    "rdf property": PREFIXES["rdf"] + "Property",
+}
+
+
+def mapping_set_rdf(mapping_set: MappingSet) -> list[ox.Triple]:
+    """The table in SSSOM/RDF: the set (named by its mapping_set_id) and one owl:Axiom per row."""
+    meta = mapping_set.metadata
+    set_id = meta.get("mapping_set_id")
+    if not isinstance(set_id, str) or not set_id:
+        raise LoadError(
+            mapping_set.path,
+            "no mapping_set_id in the # metadata",
+            line=1,
+            hint="add a line: # mapping_set_id: https://w3id.org/esskg/mappings/<name>",
+        )
+    the_set = _iri(mapping_set, "mapping_set_id", set_id)
+    out = [_t(the_set, PREFIXES["rdf"] + "type", ox.NamedNode(SSSOM + "MappingSet"))]
+    for key, value in sorted(meta.items()):
+        if key in ("mapping_set_id", *_PROPAGATED):
+            continue
+        predicate = _SET_SLOTS.get(key, SSSOM + key)
+        for one in value if isinstance(value, list) else [value]:
+            out.append(_t(the_set, predicate, _slot_value(mapping_set, key, one)))
+    for row in mapping_set.rows:
+        axiom = ox.BlankNode()
+        out.append(_t(the_set, SSSOM + "mappings", axiom))
+        slots: list[tuple[str, ox.NamedNode | ox.Literal]] = [
+            (PREFIXES["rdf"] + "type", ox.NamedNode(PREFIXES["owl"] + "Axiom")),
+            (PREFIXES["owl"] + "annotatedSource", ox.NamedNode(row.subject)),
+            (PREFIXES["owl"] + "annotatedProperty", ox.NamedNode(row.predicate)),
+            (PREFIXES["owl"] + "annotatedTarget", ox.NamedNode(row.object)),
+            (SSSOM + "mapping_justification", ox.NamedNode(row.justification)),
+        ]
+        if row.subject_label:
+            slots.append((SSSOM + "subject_label", ox.Literal(row.subject_label)))
+        if row.object_label:
+            slots.append((SSSOM + "object_label", ox.Literal(row.object_label)))
+        if row.confidence is not None:
+            slots.append((SSSOM + "confidence", _double(row.confidence)))
+        if row.author_id:
+            slots.append((PAV + "authoredBy", _iri(mapping_set, "author_id", row.author_id)))
+        if row.comment:
+            slots.append((PREFIXES["rdfs"] + "comment", ox.Literal(row.comment)))
+        for key in _PROPAGATED:
+            if key in meta:
+                predicate = _MAPPING_SLOTS.get(key, SSSOM + key)
+                slots.append((predicate, _slot_value(mapping_set, key, meta[key])))
+        out.extend(ox.Triple(axiom, ox.NamedNode(p), o) for p, o in slots)
+    return out
+
+
+def _t(subject: ox.NamedNode | ox.BlankNode, predicate: str, obj: object) -> ox.Triple:
+    return ox.Triple(subject, ox.NamedNode(predicate), obj)  # type: ignore[arg-type]
+
+
+def _double(value: float) -> ox.Literal:
+    # xsd:double in its canonical form (9.5E-1), as the SSSOM/RDF examples write it
+    mantissa, exponent = f"{value:.15E}".split("E")
+    mantissa = mantissa.rstrip("0")
+    mantissa += "0" if mantissa.endswith(".") else ""
+    return ox.Literal(f"{mantissa}E{int(exponent)}", datatype=ox.NamedNode(_XSD + "double"))
+
+
+def _slot_value(mapping_set: MappingSet, key: str, value: object) -> ox.NamedNode | ox.Literal:
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)  # YAML reads dates
+    if key in _IRI_SLOTS:
+        return _iri(mapping_set, key, text)
+    if key in _DATE_SLOTS:
+        return ox.Literal(text, datatype=ox.NamedNode(_XSD + "date"))
+    if key in ("subject_type", "object_type") and text in _ENTITY_TYPES:
+        return ox.NamedNode(_ENTITY_TYPES[text])
+    return ox.Literal(text)
+
+
+def _iri(mapping_set: MappingSet, key: str, value: str) -> ox.NamedNode:
+    """A CURIE of the table's prefixes, or a full IRI, as a NamedNode; LoadError otherwise."""
+    match = _CURIE.match(value)
+    if match and match.group(1) in mapping_set.prefixes:
+        value = mapping_set.prefixes[match.group(1)] + match.group(2)
+    try:
+        return ox.NamedNode(value)
+    except ValueError:
+        raise LoadError(
+            mapping_set.path,
+            f"{key}: {value!r} is neither a CURIE with a declared prefix nor an IRI",
+            field=key,
+            hint="write a full IRI (https://...) or prefix:local with the prefix in curie_map",
+        ) from None

@@ -39,7 +39,7 @@ from esskg.build import GateOutcome, quality_gate
 from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import EsskgError
 from esskg.load import load_dataset, parse_rdf_file, store_from
-from esskg.namespaces import graph_iri
+from esskg.namespaces import PREFIXES, graph_iri
 from esskg.publish.catalog import (
     DATA_LICENCE,
     ONTOLOGY_LICENCE,
@@ -69,6 +69,7 @@ from esskg.publish.page import (
 )
 from esskg.publish.tables import TABLES, table_csv
 from esskg.resources import project
+from esskg.sssom import PAV, SSSOM_SUFFIX, mapping_set_rdf, read_mapping_set
 from esskg.validate import add_engine_argument, render_turtle
 
 __all__ = ["GateFailed", "PublishError", "add_parser", "publish", "run"]
@@ -269,6 +270,8 @@ def _write_release(
             f"{table.title} (CSV)",
             f"tableau : {table.title_fr} (CSV, UTF-8)",
         )
+    for table in _mapping_tables(root):
+        _keep_mapping_table(keep, table)
     keep(
         "ontology.html",
         ontology_html(ontology_ttl),
@@ -296,6 +299,37 @@ def _write_release(
     catalog = catalog_triples(store, release, distributions, stats)
     write_atomically(build / "catalog.ttl", catalog_turtle(catalog), _triples_check(catalog))
     os.chmod(build / "catalog.ttl", 0o644)
+
+
+def _mapping_tables(root: Path | str | None) -> list[Path]:
+    """The project's SSSOM tables (data/<graph>/*.sssom.tsv), by file name."""
+    tables = [p for f in project(root).data_folders() for p in f.glob("*" + SSSOM_SUFFIX)]
+    return sorted(tables, key=lambda p: p.name)
+
+
+def _keep_mapping_table(keep: Callable[..., None], table: Path) -> None:
+    """The table as it is kept in the repository, and its SSSOM/RDF form beside it."""
+    raw = table.read_bytes()
+    stem = table.name[: -len(SSSOM_SUFFIX)]
+    keep(
+        table.name,
+        raw,
+        _bytes_check(raw),
+        "text/tab-separated-values",
+        f"SSSOM mapping table {stem} (TSV)",
+        f"la table de correspondances {stem} avec ses justifications (SSSOM/TSV)",
+    )
+    mapping_set = read_mapping_set(table)
+    triples = mapping_set_rdf(mapping_set)
+    prefixes = {**PREFIXES, **mapping_set.curie_map, "pav": PAV}
+    keep(
+        f"{stem}.sssom.ttl",
+        turtle_bytes(merged_triples(triples), prefixes=prefixes),
+        _triples_check(triples),
+        "text/turtle",
+        f"SSSOM mapping table {stem} (SSSOM/RDF)",
+        "la même table en RDF (SSSOM/RDF : justification, confiance, auteur, commentaire)",
+    )
 
 
 def _swap_in(build: Path, target: Path) -> None:
@@ -403,6 +437,14 @@ def _triples_check(triples: list[ox.Triple]) -> Callable[[Path], None]:
 def _turtle_check(data: bytes) -> Callable[[Path], None]:
     """The file on disk must hold what the bytes written hold."""
     return _triples_check([q.triple for q in ox.parse(data, format=ox.RdfFormat.TURTLE)])
+
+
+def _bytes_check(data: bytes) -> Callable[[Path], None]:
+    def verify(temp: Path) -> None:
+        if temp.read_bytes() != data:
+            raise PublishCheckError(f"{temp.name}: does not read back as written")
+
+    return verify
 
 
 def _json_check(expected: object) -> Callable[[Path], None]:
