@@ -155,3 +155,40 @@ def test_installed_package_carries_its_knowledge_files():
         pytest.skip("esskg is imported from a source checkout, not an installed wheel")
     for relative in ("ontology/esskg.ttl", "shapes/esskg-shapes.ttl", "queries", "data"):
         assert (packaged / relative).exists(), relative
+
+
+def test_an_unexpected_error_is_one_line_naming_the_version(monkeypatch, capsys):
+    def broken(args):
+        raise KeyError("field")
+
+    monkeypatch.setattr(esskg.query, "run", broken)
+    assert main(["query", "food-self-sufficiency"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "internal error in 'esskg query' (KeyError: 'field')" in err
+    assert f"bug in esskg {esskg.__version__}" in err and "--debug" in err
+
+
+def test_debug_shows_the_traceback(monkeypatch, capsys):
+    def broken(args):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(esskg.query, "run", broken)
+    assert main(["--debug", "query", "food-self-sufficiency"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "ZeroDivisionError: boom" in err
+    assert err.strip().splitlines()[-1].startswith("esskg: internal error")
+
+
+def test_a_reader_closing_the_pipe_is_not_an_error(tmp_path: Path):
+    # `esskg query ... | head -0`: no "Broken pipe", no traceback, and the shell's SIGPIPE status.
+    child = subprocess.Popen(
+        [sys.executable, "-m", "esskg", "query", "food-self-sufficiency"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    child.stdout.close()
+    err = child.stderr.read().decode()
+    child.stderr.close()
+    assert child.wait(timeout=60) == 141
+    assert err == ""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +37,11 @@ def make_parser() -> argparse.ArgumentParser:
         "(default: $ESSKG_ROOT, else the copy installed with esskg)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an internal error, print the Python traceback (to attach to a bug report)",
+    )
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
     for verb in VERBS:
         verb.add_parser(subparsers)
@@ -57,15 +64,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except EsskgError as e:
         print(f"esskg: error: {e}", file=sys.stderr)
+    except BrokenPipeError:
+        # The reader went away (`esskg publish | head -0`): the work is done, nothing to say.
+        return _reader_gone()
     except OSError as e:
         where = f"{display_path(e.filename)}: " if e.filename else ""
         print(f"esskg: error: {where}{e.strerror or e}", file=sys.stderr)
     except KeyboardInterrupt:
         print("esskg: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:
+        # The last line of defence: an error esskg did not expect is a bug, said in one line.
+        if args.debug:
+            traceback.print_exc(file=sys.stderr)
+        print(internal_error(e, args.verb, debug=args.debug), file=sys.stderr)
     return 2
+
+
+def internal_error(error: Exception, verb: str, *, debug: bool) -> str:
+    """One line for a bug: what failed, the version, and how to report it."""
+    what = f"{type(error).__name__}: {error}".strip().splitlines()[0][:200]
+    how = "" if debug else "; the same command with --debug shows the details"
+    return (
+        f"esskg: internal error in 'esskg {verb}' ({what}). This is a bug in esskg "
+        f"{__version__}: please report it with the command you ran{how} "
+        "(README, 'Reporting a problem')"
+    )
+
+
+# Exit status of a command stopped because its reader closed the pipe, as the shell reports for
+# tools killed by SIGPIPE (128 + 13): `set -o pipefail` scripts see it, the terminal shows nothing.
+EXIT_READER_GONE = 141
+
+
+def _reader_gone() -> int:
+    # Further writes (and Python's flush at exit) would raise again: send them nowhere.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_READER_GONE
 
 
 def main_entry() -> None:
     """The console script: exit with main()'s code."""
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()  # what is still buffered may find the reader gone too
+    except BrokenPipeError:
+        code = _reader_gone()
+    sys.exit(code)
