@@ -43,6 +43,7 @@ NS = {
     "eu-lang": "http://publications.europa.eu/resource/authority/language/",
     "eu-country": "http://publications.europa.eu/resource/authority/country/",
     "eu-theme": "http://publications.europa.eu/resource/authority/data-theme/",
+    "eu-access": "http://publications.europa.eu/resource/authority/access-right/",
     "iana": "https://www.iana.org/assignments/media-types/",
 }
 
@@ -163,15 +164,36 @@ def _slug(iri: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", iri).strip("-")
 
 
-def _spatial(store: ox.Store) -> list[str]:
-    """The countries the data covers, as EU country-authority IRIs (data/mappings/territories)."""
+def _spatial(store: ox.Store) -> dict[str, list[ox.Literal]]:
+    """The countries the data covers, as EU country-authority IRIs, with the countries' labels.
+
+    Whatever property links a country to its authority IRI (data/mappings/territories) counts.
+    """
     rows = _q(
         store,
-        "SELECT DISTINCT ?country { ?t esskg:territoryKind"
-        " <https://w3id.org/esskg/concept/territory-kind/pays> ; skos:exactMatch ?country"
-        f' FILTER(STRSTARTS(STR(?country), "{NS["eu-country"]}")) }}',
+        "SELECT DISTINCT ?country ?label { ?t esskg:territoryKind"
+        " <https://w3id.org/esskg/concept/territory-kind/pays> ; ?link ?country"
+        f' FILTER(STRSTARTS(STR(?country), "{NS["eu-country"]}"))'
+        " OPTIONAL { ?t rdfs:label ?label } }",
     )
-    return sorted(r["country"].value for r in rows)
+    countries: dict[str, list[ox.Literal]] = {}
+    for row in rows:
+        labels = countries.setdefault(row["country"].value, [])
+        if "label" in row:
+            labels.append(row["label"])  # type: ignore[arg-type]
+    return dict(sorted(countries.items()))
+
+
+# The EU authority-table concepts the catalogue uses, with their labels in those tables.
+_EU_LABELS = {
+    NS["eu-access"] + "PUBLIC": ("Public", "Public"),
+    NS["eu-lang"] + "FRA": ("français", "French"),
+    NS["eu-lang"] + "ENG": ("anglais", "English"),
+    NS["eu-theme"] + "ECON": ("Économie et finances", "Economy and finance"),
+    NS["eu-theme"] + "SOCI": ("Population et société", "Population and society"),
+    NS["eu-theme"] + "INTR": ("Questions internationales", "International issues"),
+    NS["eu-theme"] + "REGI": ("Régions et villes", "Regions and cities"),
+}
 
 
 def catalog_triples(
@@ -196,6 +218,23 @@ def catalog_triples(
             prefix, _, local = datatype.partition(":")
             return ox.Literal(str(value), datatype=n(NS[prefix] + local))
         return ox.Literal(str(value))
+
+    def typed(iri: str, *classes: str) -> None:
+        for cls in classes:
+            prefix, _, local = cls.partition(":")
+            add(iri, "rdf:type", NS[prefix] + local)
+
+    def concept(
+        iri: str, cls: str | None, scheme: str, labels: list[ox.Literal] | None = None
+    ) -> None:
+        """An EU authority-table concept: skos:Concept in its scheme, and `cls` if DCAT-AP asks."""
+        typed(iri, "skos:Concept", *([cls] if cls else []))
+        add(iri, "skos:inScheme", scheme)
+        if labels is None:
+            fr, en = _EU_LABELS[iri]
+            labels = [lit(fr, lang="fr"), lit(en, lang="en")]
+        for label in labels:
+            add(iri, "skos:prefLabel", label)
 
     ds = release.dataset
     catalog = f"{DATASET_ROOT}/catalog"
@@ -261,27 +300,37 @@ def catalog_triples(
     add(ds, "dcterms:license", DATA_LICENCE)
     add(DATA_LICENCE, "rdf:type", NS["dcterms"] + "LicenseDocument")
     add(ONTOLOGY_LICENCE, "rdf:type", NS["dcterms"] + "LicenseDocument")
-    add(
-        ds,
-        "dcterms:accessRights",
-        "http://publications.europa.eu/resource/authority/access-right/PUBLIC",
-    )
-    add(ds, "dcterms:language", NS["eu-lang"] + "FRA")
-    add(ds, "dcterms:language", NS["eu-lang"] + "ENG")
-    for country in _spatial(store):
+    # DCAT-AP 3.0.0 checks every value against a class (sh:class): the EU authority-table concepts
+    # and the other resources pointed at are typed here, as a portal harvesting this file alone
+    # would otherwise have no statement saying what they are.
+    public = NS["eu-access"] + "PUBLIC"
+    add(ds, "dcterms:accessRights", public)
+    concept(public, "dcterms:RightsStatement", NS["eu-access"][:-1])
+    for language in ("FRA", "ENG"):
+        add(ds, "dcterms:language", NS["eu-lang"] + language)
+        concept(NS["eu-lang"] + language, "dcterms:LinguisticSystem", NS["eu-lang"][:-1])
+    for country, labels in _spatial(store).items():
         add(ds, "dcterms:spatial", country)
+        concept(country, "dcterms:Location", NS["eu-country"][:-1], labels)
+    themes = NS["eu-theme"][:-1]
+    add(catalog, "dcat:themeTaxonomy", themes)
+    typed(themes, "skos:ConceptScheme")
+    add(themes, "dcterms:title", lit("Thème des données", lang="fr"))
+    add(themes, "dcterms:title", lit("Data theme", lang="en"))
     for theme in ("ECON", "SOCI", "INTR", "REGI"):
         add(ds, "dcat:theme", NS["eu-theme"] + theme)
+        concept(NS["eu-theme"] + theme, None, NS["eu-theme"][:-1])
     for word, lang in (
         ("économie sociale et solidaire", "fr"), ("coopération décentralisée", "fr"), ("ODD", "fr"),
         ("social and solidarity economy", "en"), ("decentralised cooperation", "en"), ("SDG", "en"),
     ):  # fmt: skip
         add(ds, "dcat:keyword", lit(word, lang=lang))
-    add(ds, "dcterms:conformsTo", release.ontology_iri)
-    if release.shapes_iri:
-        add(ds, "dcterms:conformsTo", release.shapes_iri)
+    for standard in filter(None, (release.ontology_iri, release.shapes_iri)):
+        add(ds, "dcterms:conformsTo", standard)
+        typed(standard, "dcterms:Standard")
     add(ds, "dcat:landingPage", release.base_url + "index.html")
     add(ds, "foaf:homepage", release.base_url + "index.html")
+    typed(release.base_url + "index.html", "foaf:Document")
 
     for dist in distributions:
         d = f"{ds}#{_slug(dist.name)}"
@@ -291,9 +340,12 @@ def catalog_triples(
         add(d, "dcterms:title", lit(dist.title, lang="en"))
         add(d, "dcat:downloadURL", url)
         add(d, "dcat:accessURL", url)
+        typed(url, "rdfs:Resource")
         add(d, "dcat:mediaType", NS["iana"] + dist.media_type)
+        typed(NS["iana"] + dist.media_type, "dcterms:MediaType")
         if dist.compressed:
             add(d, "dcat:compressFormat", NS["iana"] + "application/gzip")
+            typed(NS["iana"] + "application/gzip", "dcterms:MediaType")
         add(d, "dcat:byteSize", lit(len(dist.data), "xsd:nonNegativeInteger"))
         add(d, "dcterms:license", dist.licence)
         add(d, "dcterms:issued", lit(release.issued, "xsd:date"))
@@ -302,6 +354,7 @@ def catalog_triples(
         add(d, "spdx:checksum", checksum)
         add(checksum, "rdf:type", NS["spdx"] + "Checksum")
         add(checksum, "spdx:algorithm", NS["spdx"] + "checksumAlgorithm_sha256")
+        typed(NS["spdx"] + "checksumAlgorithm_sha256", "spdx:ChecksumAlgorithm")
         add(checksum, "spdx:checksumValue", lit(dist.sha256, "xsd:hexBinary"))
         if dist.name.startswith("esskg.") and dist.media_type in _FEATURES and not dist.compressed:
             add(ds, "void:dataDump", url)
