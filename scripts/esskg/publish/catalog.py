@@ -25,6 +25,7 @@ __all__ = [
     "ReleaseInfo",
     "catalog_triples",
     "catalog_turtle",
+    "link_space",
     "void_statistics",
 ]
 
@@ -47,19 +48,32 @@ NS = {
     "iana": "https://www.iana.org/assignments/media-types/",
 }
 
-# Outside datasets esskg links to: uriSpace -> (VoID dataset IRI, title). A link is a statement
-# whose subject is an esskg IRI and whose object is an IRI in one of these spaces (rdf:type aside).
+ONTOLOGY_SPACE = "https://w3id.org/esskg/ontology"
+# Titles and VoID dataset IRIs of the outside datasets esskg is known to link to, by uriSpace
+# (the namespace the data uses). They only name the targets: which linksets exist, and their
+# sizes, come from the statements (void_statistics); a link to any other space is counted too.
 LINK_TARGETS: dict[str, tuple[str, str]] = {
     "http://metadata.un.org/sdg/": (
         "http://metadata.un.org/sdg/void.ttl#SDG",
         "UN SDG Knowledge Organization System",
     ),
     "http://www.wikidata.org/entity/": ("http://www.wikidata.org/", "Wikidata"),
-    "http://purl.obolibrary.org/obo/SDGIO_": ("http://purl.obolibrary.org/obo/sdgio.owl", "SDGIO"),
-    "https://w3id.org/essglobal/": ("https://w3id.org/essglobal/", "ESSGlobal"),
+    "http://purl.unep.org/sdg/": ("http://purl.unep.org/sdg/sdgio.owl", "SDGIO"),
     "http://purl.org/essglobal/": ("http://purl.org/essglobal/", "ESSGlobal"),
+    "https://w3id.org/essglobal/": ("https://w3id.org/essglobal/", "ESSGlobal"),
+    "http://data.europa.eu/nuts/code/": ("http://data.europa.eu/nuts", "NUTS (Eurostat)"),
+    "http://publications.europa.eu/resource/authority/country/": (
+        "http://publications.europa.eu/resource/authority/country",
+        "EU Publications Office authority table: countries",
+    ),
     "https://sws.geonames.org/": ("https://www.geonames.org/", "GeoNames"),
 }
+
+
+def link_space(iri: str) -> str:
+    """The uriSpace of an outside IRI: a known target's, else its namespace (up to / or #)."""
+    known = [space for space in LINK_TARGETS if iri.startswith(space)]
+    return max(known, key=len) if known else re.sub(r"[^/#]*$", "", iri)
 
 
 _FEATURES = {
@@ -126,12 +140,17 @@ def void_statistics(quads: Iterable[ox.Quad]) -> dict[str, object]:
         s for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(URI_SPACE)
     }
     class_partitions = Counter(c.value for _, c in typed)
-    links: Counter[tuple[str, str]] = Counter()
-    for s, p, o in triples:
-        if s in entities and p != rdf_type and isinstance(o, ox.NamedNode):
-            for space in LINK_TARGETS:
-                if o.value.startswith(space):
-                    links[(space, p.value)] += 1
+    # A link: an esskg resource (not an ontology term: the ontology's references to other
+    # vocabularies are void:vocabulary) pointing at an IRI outside esskg, rdf:type aside.
+    links: Counter[tuple[str, str]] = Counter(
+        (link_space(o.value), p.value)
+        for s, p, o in triples
+        if s in entities
+        and not s.value.startswith(ONTOLOGY_SPACE)
+        and p != rdf_type
+        and isinstance(o, ox.NamedNode)
+        and not o.value.startswith(URI_SPACE)
+    )
     examples = []
     for cls in ("Actor", "Partnership", "Territory"):
         members = sorted(s.value for s, c in typed if c.value == NS["esskg"] + cls)
@@ -393,7 +412,7 @@ def catalog_triples(
         add(subset, "rdfs:seeAlso", graph)
         add(subset, "void:triples", lit(count, "xsd:integer"))
     for (space, predicate), count in sorted(stats["linksets"].items()):  # type: ignore[attr-defined]
-        target, title = LINK_TARGETS[space]
+        target, title = LINK_TARGETS.get(space, (space, space))
         linkset = f"{ds}#linkset-{_slug(space)}-{_slug(predicate)}"
         add(ds, "void:subset", linkset)
         add(linkset, "rdf:type", NS["void"] + "Linkset")
