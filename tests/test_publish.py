@@ -405,6 +405,7 @@ def _project_copy(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     for part in ("ontology", "shapes", "queries", "data"):
         shutil.copytree(ROOT / part, root / part)
+    shutil.copy(ROOT / "CITATION.cff", root)
     return root
 
 
@@ -576,22 +577,151 @@ def test_a_dump_that_fails_its_check_leaves_the_previous_release_whole(
 
 
 def test_landing_page_escapes_what_it_shows() -> None:
+    from esskg.publish.citation import Creator, schema_org_jsonld
     from esskg.publish.page import ExampleQuery
 
     evil = '<script>alert("x")</script>'
+    jsonld = schema_org_jsonld(
+        title={"fr": evil, "en": evil},
+        description={"fr": evil, "en": evil},
+        version=evil,
+        dataset_iri="https://example.org/d",
+        base_url="https://example.org/",
+        issued="2026-01-01",
+        modified="2026-01-01",
+        licences=["https://l/"],
+        creators=[Creator("https://example.org/c", evil, False)],
+        keywords=[evil],
+        source=None,
+        downloads=[(evil, "text/turtle")],
+        sparql_endpoint=None,
+    )
     page = landing_page(
         version=evil,
         date="2026-01-01",
         base_url="https://example.org/",
-        downloads=[(evil, evil, 1)],
+        downloads=[(evil, evil, 1, evil)],
         stats={"triples": 1, "entities": 1, "classes": 1, "properties": 1},
         examples=[ExampleQuery(evil, evil, evil, (evil,), ((evil,),), 1)],
         chart_svg=sdg_chart_svg([(1, evil, 3)]),
         data_licence="https://l/",
         ontology_licence="https://o/",
+        creators=[evil],
+        schema_org=jsonld,
     ).decode("utf-8")
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
+    # The JSON-LD block is the only script element, closed once, and still says the evil string.
+    assert page.count("</script>") == 1
+    block = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(block)["name"] == evil
+
+
+# --- licences, discovery, citation ---------------------------------------------------------------
+
+
+def test_merged_dumps_state_both_licences_and_the_rest_only_theirs(catalog: ox.Store) -> None:
+    etalab = ox.NamedNode("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
+    cc_by = ox.NamedNode("https://creativecommons.org/licenses/by/4.0/")
+    dcterms = "http://purl.org/dc/terms/"
+    seen = set()
+    for quad in catalog.quads_for_pattern(None, ox.NamedNode(DCAT + "downloadURL"), None):
+        name = quad.object.value.rsplit("/", 1)[1]
+        licences = _values(catalog, quad.subject, dcterms + "license")
+        rights = _values(catalog, quad.subject, dcterms + "rights")
+        if name.startswith("esskg."):
+            assert licences == [etalab], name
+            (statement,) = rights
+            assert _values(catalog, statement, RDF_TYPE) == [
+                ox.NamedNode(dcterms + "RightsStatement")
+            ]
+            also = _values(catalog, statement, "http://www.w3.org/2000/01/rdf-schema#seeAlso")
+            assert sorted(also, key=str) == sorted([etalab, cc_by], key=str), name
+            seen.add(name)
+        elif name in ("ontology.ttl", "ontology.html", "shapes.ttl"):
+            assert (licences, rights) == ([cc_by], []), name
+        else:
+            assert (licences, rights) == ([etalab], []), name
+    assert len(seen) == 10, "five RDF dumps, each plain and gzipped"
+
+
+def _schema_org(release: Path) -> dict[str, object]:
+    html = (release / "index.html").read_text(encoding="utf-8")
+    block = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    return json.loads(block)
+
+
+def test_landing_page_carries_a_schema_org_dataset(release: Path) -> None:
+    import yaml
+
+    document = _schema_org(release)
+    assert document["@context"] == "https://schema.org/" and document["@type"] == "Dataset"
+    assert document["version"] == __version__
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert [c["name"] for c in document["creator"]] == [a["name"] for a in cff["authors"]]
+    assert sorted(document["license"]) == [
+        "https://creativecommons.org/licenses/by/4.0/",
+        "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+    ]
+    source = document["isBasedOn"]
+    assert source["name"] == "Coopération européenne et internationale & ESS"
+    assert source["datePublished"] == "2021"
+    urls = {d["contentUrl"].rsplit("/", 1)[1] for d in document["distribution"]}
+    assert {"esskg.ttl", "actors.csv", "CITATION.cff"} <= urls
+
+
+def test_catalogue_names_the_creators_and_the_source_by_title_and_date(
+    release: Path, catalog: ox.Store
+) -> None:
+    dataset = _dataset(catalog)
+    (creator,) = _values(catalog, dataset, "http://purl.org/dc/terms/creator")
+    assert _values(catalog, creator, "http://xmlns.com/foaf/0.1/name") == [
+        ox.Literal("esskg contributors")
+    ]
+    (source,) = _values(catalog, dataset, "http://www.w3.org/ns/prov#wasDerivedFrom")
+    assert _values(catalog, source, "http://purl.org/dc/terms/title") == [
+        ox.Literal("Coopération européenne et internationale & ESS", language="fr")
+    ]
+    (date,) = _values(catalog, source, "http://purl.org/dc/terms/date")
+    assert date.value == "2021"
+    assert (release / "CITATION.cff").read_bytes() == (ROOT / "CITATION.cff").read_bytes()
+    assert _values(catalog, dataset, VOID + "sparqlEndpoint") == [], "only when pushed"
+
+
+def test_citation_file_names_the_package_version() -> None:
+    import yaml
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert str(cff["version"]) == __version__
+    assert cff["cff-version"] == "1.2.0" and cff["authors"]
+
+
+def test_sparql_endpoint_is_stated_when_given_and_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    endpoint = "https://sparql.example.org/esskg/query"
+    target = publish(tmp_path / "a", root=ROOT, sparql_endpoint=endpoint)
+    catalog = ox.Store()
+    catalog.load(path=target / "catalog.ttl", format=ox.RdfFormat.TURTLE)
+    assert _values(catalog, _dataset(catalog), VOID + "sparqlEndpoint") == [ox.NamedNode(endpoint)]
+    assert endpoint in (target / "index.html").read_text(encoding="utf-8")
+    out = tmp_path / "b"
+    assert main(["--root", str(ROOT), "publish", "-o", str(out), "--sparql-endpoint", "x"]) == 2
+    assert "is not an http(s) URL" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_citation_file_of_another_version_stops_the_release(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _project_copy(tmp_path)
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    (root / "CITATION.cff").write_text(
+        text.replace(f"version: {__version__}", "version: 9.9.9"), encoding="utf-8"
+    )
+    out = tmp_path / "dist"
+    assert main(["--root", str(root), "publish", "-o", str(out)]) == 2
+    assert "set version: " + __version__ in capsys.readouterr().err
+    assert not out.exists() or list(out.iterdir()) == []
 
 
 def test_ontology_documentation_is_html_with_the_terms(release: Path) -> None:

@@ -28,6 +28,7 @@ import re
 import shutil
 import sys
 import tempfile
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,13 +43,23 @@ from esskg.load import load_dataset, parse_rdf_file, store_from
 from esskg.namespaces import PREFIXES, graph_iri
 from esskg.publish.catalog import (
     DATA_LICENCE,
+    DESCRIPTION,
+    KEYWORDS,
+    LICENCE_NAMES,
     ONTOLOGY_LICENCE,
     SHAPES_IRI,
+    TITLE,
     Distribution,
     ReleaseInfo,
     catalog_triples,
     catalog_turtle,
     void_statistics,
+)
+from esskg.publish.citation import (
+    CITATION_FILE,
+    read_creators,
+    schema_org_jsonld,
+    source_document,
 )
 from esskg.publish.formats import (
     RDF_FORMATS,
@@ -115,6 +126,7 @@ def publish(
     date: str | None = None,
     base_url: str | None = None,
     engine: str = "auto",
+    sparql_endpoint: str | None = None,
 ) -> Path:
     """Build the release into `outdir`/<version>/ and return that folder.
 
@@ -133,6 +145,9 @@ def publish(
     base = base_url or DEFAULT_BASE.format(version=version)
     if not base.endswith("/"):
         base += "/"
+    if sparql_endpoint is not None:
+        _check_endpoint(sparql_endpoint)
+    citation, creators = read_creators(layout.root, version)
     shapes = layout.shapes if layout.shapes.is_file() else None
     if shapes is None:
         log.warning("no shapes file at %s: the release will not include shapes.ttl", layout.shapes)
@@ -144,12 +159,15 @@ def publish(
         ontology_iri=ontology_iri,
         ontology_version_iri=version_iri,
         shapes_iri=SHAPES_IRI if shapes else None,
+        creators=tuple(creators),
+        source=source_document(store),
+        sparql_endpoint=sparql_endpoint,
     )
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(dir=outdir, prefix=f".{version}.build-"))
     try:
-        _write_release(build, dataset, store, release, shapes, root, gate)
+        _write_release(build, dataset, store, release, shapes, root, gate, citation)
         os.chmod(build, 0o755)
         target = outdir / version
         _swap_in(build, target)
@@ -167,6 +185,7 @@ def _write_release(
     shapes: Path | None,
     root: Path | str | None,
     gate: GateOutcome,
+    citation: bytes,
 ) -> None:
     quads = canonical_quads(dataset)
     triples = merged_triples(dataset)
@@ -185,12 +204,16 @@ def _write_release(
         *,
         compressed: bool = False,
         licence: str = DATA_LICENCE,
+        also_under: tuple[str, ...] = (),
     ) -> None:
         target = build / name
         write_atomically(target, data, verify)
         os.chmod(target, 0o644)
-        distributions.append(Distribution(name, media, title, data, compressed, licence))
-        downloads.append((name, what, len(data)))
+        distributions.append(
+            Distribution(name, media, title, data, compressed, licence, also_under)
+        )
+        licences = " + ".join(LICENCE_NAMES[x][0] for x in (licence, *also_under))
+        downloads.append((name, what, len(data), licences))
 
     for key, fmt in RDF_FORMATS.items():
         expected = expected_quads if fmt.keeps_graphs else expected_triples
@@ -203,6 +226,7 @@ def _write_release(
             fmt.media_type,
             _TITLES[key],
             _DESCRIPTIONS[key],
+            also_under=(ONTOLOGY_LICENCE,),
         )
         keep(
             f"{name}.gz",
@@ -212,6 +236,7 @@ def _write_release(
             f"{_TITLES[key]}, gzip",
             f"{_DESCRIPTIONS[key]}, compressé gzip",
             compressed=True,
+            also_under=(ONTOLOGY_LICENCE,),
         )
     context = jsonld_context()
     context_bytes = (
@@ -282,6 +307,14 @@ def _write_release(
         licence=ONTOLOGY_LICENCE,
     )
 
+    keep(
+        CITATION_FILE,
+        citation,
+        _bytes_check(citation),
+        "application/yaml",
+        "How to cite esskg (Citation File Format)",
+        "comment citer esskg (Citation File Format)",
+    )
     stats = void_statistics(dataset)
     page = landing_page(
         version=release.version,
@@ -293,6 +326,27 @@ def _write_release(
         chart_svg=sdg_chart_svg(sdg_coverage(store, root)),
         data_licence=DATA_LICENCE,
         ontology_licence=ONTOLOGY_LICENCE,
+        creators=[c.name for c in release.creators],
+        source=release.source,
+        sparql_endpoint=release.sparql_endpoint,
+        schema_org=schema_org_jsonld(
+            title=TITLE,
+            description=DESCRIPTION,
+            version=release.version,
+            dataset_iri=release.dataset,
+            base_url=release.base_url,
+            issued=release.issued,
+            modified=release.modified,
+            licences=[DATA_LICENCE, ONTOLOGY_LICENCE],
+            creators=list(release.creators),
+            keywords=[word for word, _ in KEYWORDS],
+            source=release.source,
+            downloads=[
+                (d.name, "application/gzip" if d.compressed else d.media_type)
+                for d in distributions
+            ],
+            sparql_endpoint=release.sparql_endpoint,
+        ),
     )
     keep("index.html", page, _html_check, "text/html", "Landing page", "cette page")
 
@@ -381,6 +435,16 @@ def _ontology_header(store: ox.Store) -> tuple[str, str, str, str, str | None]:
         raise PublishError("the ontology has no dcterms:modified; give --date YYYY-MM-DD")
     created = row["created"].value if row["created"] else None
     return __version__, version_iri, row["o"].value, _check_date(row["mod"].value), created
+
+
+def _check_endpoint(url: str) -> None:
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise PublishError(
+            f"--sparql-endpoint {url!r} is not an http(s) URL\n"
+            "  hint: give the query URL of the server the release was pushed to, "
+            "e.g. https://example.org/sparql"
+        )
 
 
 def _check_date(value: str) -> str:
@@ -499,6 +563,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="release date (default: the ontology's dcterms:modified)",
     )
     parser.add_argument(
+        "--sparql-endpoint",
+        metavar="URL",
+        help="the SPARQL endpoint the release was pushed to (esskg push); "
+        "stated as void:sparqlEndpoint and on the landing page",
+    )
+    parser.add_argument(
         "--base-url",
         metavar="URL",
         help="where the files will be downloaded from "
@@ -516,6 +586,7 @@ def run(args: argparse.Namespace) -> int:
             date=args.date,
             base_url=args.base_url,
             engine=args.engine,
+            sparql_endpoint=args.sparql_endpoint,
         )
     except GateFailed as e:
         sys.stderr.write(e.gate.explain())

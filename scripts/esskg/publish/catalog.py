@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from esskg.namespaces import PREFIXES
+from esskg.publish.citation import Creator, SourceDocument
 
 __all__ = [
     "LINK_TARGETS",
@@ -35,6 +36,22 @@ SHAPES_IRI = "https://w3id.org/esskg/shapes"
 DATA_LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 ONTOLOGY_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 PUBLISHER = "https://w3id.org/esskg/id/esskg-contributors"
+TITLE = {
+    "fr": "esskg : l'ESS dans la coopération européenne et internationale",
+    "en": "esskg: the SSE in European and international cooperation",
+}
+DESCRIPTION = {
+    "fr": "Graphe de connaissances des acteurs de l'économie sociale et solidaire, des "
+    "territoires et des partenariats de coopération décentralisée, européenne et "
+    "internationale, avec leurs liens aux Objectifs de développement durable.",
+    "en": "A knowledge graph of social and solidarity economy actors, territories and "
+    "decentralised, European and international cooperation partnerships, linked to the "
+    "Sustainable Development Goals.",
+}
+KEYWORDS = (
+    ("économie sociale et solidaire", "fr"), ("coopération décentralisée", "fr"), ("ODD", "fr"),
+    ("social and solidarity economy", "en"), ("decentralised cooperation", "en"), ("SDG", "en"),
+)  # fmt: skip
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 NS = {
@@ -95,6 +112,8 @@ class Distribution:
     data: bytes
     compressed: bool = False
     licence: str = DATA_LICENCE
+    # Other licences that apply to part of the file (the ontology inside a merged dump).
+    also_under: tuple[str, ...] = ()
 
     @property
     def sha256(self) -> str:
@@ -112,6 +131,9 @@ class ReleaseInfo:
     ontology_iri: str
     ontology_version_iri: str
     shapes_iri: str | None
+    creators: tuple[Creator, ...] = ()
+    source: SourceDocument | None = None
+    sparql_endpoint: str | None = None
 
     @property
     def dataset(self) -> str:
@@ -181,6 +203,25 @@ def _slug(iri: str) -> str:
             iri = f"{prefix}-{iri[len(namespace) :]}"
             break
     return re.sub(r"[^A-Za-z0-9._-]+", "-", iri).strip("-")
+
+
+LICENCE_NAMES = {
+    DATA_LICENCE: ("Licence Ouverte 2.0 (Etalab)", "Etalab Open Licence 2.0"),
+    ONTOLOGY_LICENCE: ("CC BY 4.0", "CC BY 4.0"),
+}
+
+
+def _rights_text(dist: Distribution) -> dict[str, str]:
+    first_fr, first_en = LICENCE_NAMES[dist.licence]
+    rest = [LICENCE_NAMES[x] for x in dist.also_under]
+    return {
+        "fr": f"Données sous {first_fr} ; l'ontologie que le fichier contient sous "
+        + ", ".join(fr for fr, _ in rest)
+        + ".",
+        "en": f"Data under the {first_en}; the ontology the file holds under "
+        + ", ".join(en for _, en in rest)
+        + ".",
+    }
 
 
 def _spatial(store: ox.Store) -> dict[str, list[ox.Literal]]:
@@ -275,36 +316,9 @@ def catalog_triples(
 
     add(ds, "rdf:type", NS["dcat"] + "Dataset")
     add(ds, "rdf:type", NS["void"] + "Dataset")
-    add(
-        ds,
-        "dcterms:title",
-        lit("esskg : l'ESS dans la coopération européenne et internationale", lang="fr"),
-    )
-    add(
-        ds,
-        "dcterms:title",
-        lit("esskg: the SSE in European and international cooperation", lang="en"),
-    )
-    add(
-        ds,
-        "dcterms:description",
-        lit(
-            "Graphe de connaissances des acteurs de l'économie sociale et solidaire, des "
-            "territoires et des partenariats de coopération décentralisée, européenne et "
-            "internationale, avec leurs liens aux Objectifs de développement durable.",
-            lang="fr",
-        ),
-    )
-    add(
-        ds,
-        "dcterms:description",
-        lit(
-            "A knowledge graph of social and solidarity economy actors, territories and "
-            "decentralised, European and international cooperation partnerships, linked to the "
-            "Sustainable Development Goals.",
-            lang="en",
-        ),
-    )
+    for lang in ("fr", "en"):
+        add(ds, "dcterms:title", lit(TITLE[lang], lang=lang))
+        add(ds, "dcterms:description", lit(DESCRIPTION[lang], lang=lang))
     add(ds, "dcterms:identifier", lit(ds))
     add(ds, "dcterms:isVersionOf", DATASET_ROOT)
     add(ds, "owl:versionIRI", ds)
@@ -315,7 +329,25 @@ def catalog_triples(
     add(ds, "dcterms:publisher", PUBLISHER)
     add(PUBLISHER, "rdf:type", NS["foaf"] + "Agent")
     add(PUBLISHER, "foaf:name", lit("esskg contributors"))
-    add(ds, "dcterms:creator", PUBLISHER)
+    for creator in release.creators:
+        add(ds, "dcterms:creator", creator.iri)
+        typed(creator.iri, "foaf:Agent", "foaf:Person" if creator.person else "foaf:Organization")
+        add(creator.iri, "foaf:name", lit(creator.name))
+        if creator.url:
+            add(creator.iri, "foaf:homepage", creator.url)
+            typed(creator.url, "foaf:Document")
+    if release.source is not None:
+        source = release.source
+        add(ds, "prov:wasDerivedFrom", source.iri)
+        typed(source.iri, "dcterms:BibliographicResource")
+        for title in source.titles:
+            add(source.iri, "dcterms:title", title)
+        if source.date is not None:
+            add(source.iri, "dcterms:date", source.date)
+        for publisher, _ in source.publishers:
+            add(source.iri, "dcterms:publisher", publisher)
+    if release.sparql_endpoint:
+        add(ds, "void:sparqlEndpoint", release.sparql_endpoint)
     add(ds, "dcterms:license", DATA_LICENCE)
     add(DATA_LICENCE, "rdf:type", NS["dcterms"] + "LicenseDocument")
     add(ONTOLOGY_LICENCE, "rdf:type", NS["dcterms"] + "LicenseDocument")
@@ -339,10 +371,7 @@ def catalog_triples(
     for theme in ("ECON", "SOCI", "INTR", "REGI"):
         add(ds, "dcat:theme", NS["eu-theme"] + theme)
         concept(NS["eu-theme"] + theme, None, NS["eu-theme"][:-1])
-    for word, lang in (
-        ("économie sociale et solidaire", "fr"), ("coopération décentralisée", "fr"), ("ODD", "fr"),
-        ("social and solidarity economy", "en"), ("decentralised cooperation", "en"), ("SDG", "en"),
-    ):  # fmt: skip
+    for word, lang in KEYWORDS:
         add(ds, "dcat:keyword", lit(word, lang=lang))
     for standard in filter(None, (release.ontology_iri, release.shapes_iri)):
         add(ds, "dcterms:conformsTo", standard)
@@ -367,6 +396,15 @@ def catalog_triples(
             typed(NS["iana"] + "application/gzip", "dcterms:MediaType")
         add(d, "dcat:byteSize", lit(len(dist.data), "xsd:nonNegativeInteger"))
         add(d, "dcterms:license", dist.licence)
+        if dist.also_under:
+            # DCAT-AP allows one licence per distribution; the rights statement says the rest.
+            rights = f"{ds}#rights-{'-'.join(_slug(x) for x in (dist.licence, *dist.also_under))}"
+            add(d, "dcterms:rights", rights)
+            typed(rights, "dcterms:RightsStatement")
+            for lang, text in _rights_text(dist).items():
+                add(rights, "rdfs:label", lit(text, lang=lang))
+            for licence in (dist.licence, *dist.also_under):
+                add(rights, "rdfs:seeAlso", licence)
         add(d, "dcterms:issued", lit(release.issued, "xsd:date"))
         add(d, "dcterms:modified", lit(release.modified, "xsd:date"))
         checksum = f"{d}-sha256"

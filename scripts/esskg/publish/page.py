@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from esskg.publish.citation import SourceDocument
 from esskg.query import run_query
 
 __all__ = ["ExampleQuery", "landing_page", "ontology_html", "sdg_chart_svg", "sdg_coverage"]
@@ -116,17 +117,22 @@ def landing_page(
     chart_svg: str,
     data_licence: str,
     ontology_licence: str,
+    creators: list[str],
+    source: SourceDocument | None = None,
+    sparql_endpoint: str | None = None,
+    schema_org: str = "",
 ) -> bytes:
     """index.html: the dataset, the downloads, example queries, the chart, licence, citation.
 
-    `downloads` holds (file name, description, size in bytes); `chart_svg` is trusted markup made
-    by sdg_chart_svg (which escapes its own labels); every other string is escaped here.
+    `downloads` holds (file name, description, size in bytes, licence); `chart_svg` is trusted
+    markup made by sdg_chart_svg (which escapes its own labels), `schema_org` JSON-LD made safe
+    for a script element by citation.schema_org_jsonld; every other string is escaped here.
     """
     e = escape
     rows = "\n".join(
         f'<tr><td><a href="{e(name)}" download>{e(name)}</a></td><td>{e(what)}</td>'
-        f'<td class="size" data-bytes="{size}">{e(_size(size))}</td></tr>'
-        for name, what, size in downloads
+        f'<td class="size" data-bytes="{size}">{e(_size(size))}</td><td>{e(licence)}</td></tr>'
+        for name, what, size, licence in downloads
     )
     query_parts = []
     for q in examples:
@@ -143,8 +149,25 @@ def landing_page(
         "\n".join(query_parts) or "<p>Aucune requête d'exemple dans cette publication.</p>"
     )
     citation = (
-        f"Contributeurs esskg ({date[:4]}). esskg : l'ESS dans la coopération européenne et "
+        f"{', '.join(creators)} ({date[:4]}). esskg : l'ESS dans la coopération européenne et "
         f"internationale, version {version} [jeu de données]. {base_url}"
+    )
+    source_html = ""
+    if source is not None:
+        title = next((t.value for t in source.titles if t.language == "fr"), source.titles[0].value)
+        by = ", ".join(name for _, name in source.publishers)
+        when = source.date.value if source.date is not None else ""
+        details = ", ".join(x for x in (by, when) if x)
+        source_html = (
+            f"<p>Source : <cite>{e(title)}</cite>{e(', ' + details) if details else ''}.</p>"
+        )
+    endpoint_html = (
+        f'<p>Point d\'accès SPARQL : <a href="{e(sparql_endpoint)}">{e(sparql_endpoint)}</a></p>'
+        if sparql_endpoint
+        else ""
+    )
+    schema_html = (
+        f'<script type="application/ld+json">\n{schema_org}\n</script>\n' if schema_org else ""
     )
     html = f"""<!DOCTYPE html>
 <html lang="fr">
@@ -153,7 +176,7 @@ def landing_page(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>esskg {e(version)} : l'ESS dans la coopération européenne et internationale</title>
 <style>{_CSS}</style>
-</head>
+{schema_html}</head>
 <body>
 <header>
 <h1>esskg : l'ESS dans la coopération européenne et internationale</h1>
@@ -172,10 +195,10 @@ source, les compléments d'esskg, ses correspondances.</p>
 {e(str(stats["classes"]))} classes, {e(str(stats["properties"]))} propriétés.
 Description complète (DCAT-AP et VoID) : <a href="catalog.ttl">catalog.ttl</a> ;
 ontologie documentée : <a href="ontology.html">ontology.html</a>.</p>
-</section>
+{source_html}{endpoint_html}</section>
 <section id="downloads">
 <h2>Téléchargements</h2>
-<table><thead><tr><th>fichier</th><th>contenu</th><th>taille</th></tr></thead>
+<table><thead><tr><th>fichier</th><th>contenu</th><th>taille</th><th>licence</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
@@ -197,7 +220,9 @@ et leurs résultats sur cette version.</p>
 <section id="licence">
 <h2>Licence et citation</h2>
 <p>Données : <a href="{e(data_licence)}">Licence Ouverte / Open Licence 2.0</a> (Etalab).
-Ontologie : <a href="{e(ontology_licence)}">CC BY 4.0</a>.</p>
+Ontologie : <a href="{e(ontology_licence)}">CC BY 4.0</a>. Les graphes fusionnés
+(<code>esskg.*</code>) contiennent les deux : les données sous Licence Ouverte 2.0, l'ontologie sous
+CC BY 4.0.</p>
 <p>Citer : <cite>{e(citation)}</cite></p>
 </section>
 </body>
