@@ -59,7 +59,7 @@ def test_query_table_and_csv(capsys: pytest.CaptureFixture[str]):
     out, err = capsys.readouterr()
     assert out.splitlines()[0].split() == ["actor", "label", "field"]
     assert "id:1pacte" in out
-    assert err.strip() == "1 row"
+    assert err.strip().splitlines() == ["esskg: reading checkout tests/fixtures/project", "1 row"]
     assert (
         main(
             [
@@ -130,7 +130,7 @@ def test_build_writes_nothing_when_a_quality_check_fails(
 
 def test_root_option_overrides_the_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert main(["--root", str(tmp_path), "validate"]) == 2
-    assert "esskg.ttl: no such file" in capsys.readouterr().err
+    assert "neither a workspace (no esskg.toml) nor a checkout" in capsys.readouterr().err
 
 
 def test_installed_script_runs(tmp_path: Path):

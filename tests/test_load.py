@@ -6,7 +6,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import FILES, PROJECT
-from esskg.errors import LoadError
+from esskg.errors import EsskgError, LoadError
 from esskg.load import add_file, load_dataset, load_file, load_project
 from esskg.namespaces import graph_iri
 
@@ -26,7 +26,7 @@ def test_each_folder_lands_in_its_named_graph():
 
 def test_a_data_folder_cannot_take_the_inferred_graphs_name(project_copy):
     (project_copy / "data" / "inferred").mkdir()
-    with pytest.raises(LoadError, match="reserved"):
+    with pytest.raises(EsskgError, match="reserved"):
         load_dataset()
 
 

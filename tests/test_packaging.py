@@ -18,13 +18,18 @@ def test_version_is_single_sourced():
     assert re.fullmatch(r"\d+\.\d+\.\d+", esskg.__version__)
 
 
+def _tree(folder: Path) -> Path:
+    (folder / "ontology").mkdir(parents=True)
+    (folder / "ontology" / "esskg.ttl").write_text("", encoding="utf-8")
+    (folder / "data").mkdir()
+    return folder
+
+
 def test_environment_root_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.setenv(resources.ROOT_ENV, str(tmp_path))
-    assert resources.project().root == tmp_path.resolve()
-    assert (
-        resources.project(tmp_path / "other").ontology
-        == (tmp_path / "other" / "ontology" / "esskg.ttl").resolve()
-    )
+    monkeypatch.setenv(resources.ROOT_ENV, str(_tree(tmp_path / "env")))
+    assert resources.project().root == (tmp_path / "env").resolve()
+    other = _tree(tmp_path / "other")
+    assert resources.project(other).ontology == (other / "ontology" / "esskg.ttl").resolve()
 
 
 def test_without_environment_the_packaged_copy_or_the_checkout_is_used(

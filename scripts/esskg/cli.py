@@ -15,10 +15,14 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from esskg import __version__, bench, build, check, link, publish, push, query, validate
+from esskg import __version__, bench, build, check, init, link, publish, push, query, validate
 from esskg.errors import EsskgError, display_path
+from esskg.namespaces import register_prefix
+from esskg.resources import project
 
-VERBS = (build, validate, query, check, link, push, bench, publish)
+VERBS = (init, build, validate, query, check, link, push, bench, publish)
+# Verbs that read no graph, so say nothing about which one.
+_NO_PROJECT = frozenset({"init", "bench"})
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -28,14 +32,7 @@ def make_parser() -> argparse.ArgumentParser:
         "Exit codes: 0 ok, 1 data does not conform or a check failed, 2 usage or runtime error.",
     )
     parser.add_argument("--version", action="version", version=f"esskg {__version__}")
-    parser.add_argument(
-        "--root",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="project folder holding ontology/, shapes/, queries/, data/ "
-        "(default: $ESSKG_ROOT, else the copy installed with esskg)",
-    )
+    add_project_argument(parser, default=None)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     parser.add_argument(
         "--debug",
@@ -45,7 +42,32 @@ def make_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
     for verb in VERBS:
         verb.add_parser(subparsers)
+    _add_to_subcommands(subparsers)
     return parser
+
+
+def add_project_argument(parser: argparse.ArgumentParser, default: object) -> None:
+    """-C DIR: the workspace or checkout to read; accepted before or after the verb."""
+    parser.add_argument(
+        "-C",
+        "--workspace",
+        "--root",
+        dest="root",
+        type=Path,
+        default=default,
+        metavar="DIR",
+        help="the workspace (made by `esskg init`) or esskg checkout to work on (default: the "
+        "one the working folder is in, else $ESSKG_ROOT, else the graph installed with esskg)",
+    )
+
+
+def _add_to_subcommands(subparsers: argparse._SubParsersAction) -> None:
+    # SUPPRESS: a -C given after the verb overrides one given before it; absent, it leaves it.
+    for sub in set(subparsers.choices.values()):
+        add_project_argument(sub, default=argparse.SUPPRESS)
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_to_subcommands(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
+        if args.verb not in _NO_PROJECT:
+            layout = project(args.root)
+            if layout.config is not None:
+                register_prefix(layout.config.prefix, layout.config.base)
+            print(f"esskg: reading {layout.describe()}", file=sys.stderr)
         return args.run(args)
     except EsskgError as e:
         print(f"esskg: error: {e}", file=sys.stderr)

@@ -116,9 +116,16 @@ class SdgLinks:
 
 
 def used_sdg_iris(store: ox.Store) -> list[str]:
-    """Every UN SDG KOS concept IRI the project mentions, goals and targets in code order."""
+    """Every UN SDG KOS concept IRI the project mentions, goals and targets in code order.
+
+    graph:un-sdg, the packaged copy of the UN KOS itself, names every goal and target, and
+    graph:inferred its closure: they are the reference, not a use, so they are left out.
+    """
     found: set[str] = set()
+    reference = {ox.NamedNode(graph_iri("un-sdg")), ox.NamedNode(graph_iri("inferred"))}
     for quad in store:
+        if quad.graph_name in reference:
+            continue
         for term in (quad.subject, quad.object):
             if isinstance(term, ox.NamedNode) and term.value.startswith(UN_SCHEME):
                 found.add(term.value)

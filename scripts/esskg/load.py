@@ -21,7 +21,7 @@ import rdflib
 
 from esskg import sssom
 from esskg.errors import LoadError, LoadErrors, display_path
-from esskg.infer import INFERRED_GRAPH, closure_input, inferred_quads
+from esskg.infer import closure_input, inferred_quads
 from esskg.namespaces import graph_iri
 from esskg.resources import project
 
@@ -90,15 +90,8 @@ def load_dataset(
     layout = project(root)
     dataset = ox.Dataset()
     add_file(dataset, layout.ontology, graph=graph_iri("ontology"))
-    for folder in layout.data_folders():
-        if graph_iri(folder.name) == INFERRED_GRAPH:
-            raise LoadError(
-                folder,
-                message="data/inferred/ is reserved: esskg computes graph:inferred itself",
-                hint="rename the folder",
-            )
-        if include_project_data or folder.name == "vocabulary":
-            _merge(dataset, load_folder(folder, graph=graph_iri(folder.name)))
+    for entry in layout.graph_folders(include_data=include_project_data):
+        _merge(dataset, load_folder(entry.folder, graph=entry.iri, only=entry.only))
     for path in extra or []:
         path = Path(path)
         part = load_file(path, graph=path.resolve().as_uri(), user=True)
@@ -137,11 +130,13 @@ def store_from(quads: ox.Dataset | list[ox.Quad]) -> ox.Store:
     return store
 
 
-def load_folder(folder: Path, *, graph: str) -> ox.Dataset:
-    """All data files of one folder, in sorted order, in the named graph `graph`."""
+def load_folder(folder: Path, *, graph: str, only: tuple[str, ...] | None = None) -> ox.Dataset:
+    """All data files of one folder (or those named in `only`), sorted, in the graph `graph`."""
     dataset = ox.Dataset()
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
+            continue
+        if only is not None and path.name not in only:
             continue
         if path.name.endswith(_SSSOM_SUFFIX) or path.suffix in _DATA_FORMATS:
             add_file(dataset, path, graph=graph)

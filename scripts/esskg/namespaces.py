@@ -85,3 +85,9 @@ def to_curie(iri: str) -> str:
 def expand_curie(curie: str) -> str | None:
     """The IRI of a CURIE with a project prefix, or None when the prefix is unknown."""
     return CONVERTER.expand(curie)
+
+
+def register_prefix(prefix: str, iri: str) -> None:
+    """Show a workspace's identifiers as CURIEs with its own prefix, and read them back."""
+    if CONVERTER.expand(f"{prefix}:x") is None:
+        CONVERTER.add_prefix(prefix, iri)

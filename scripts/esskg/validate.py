@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -15,13 +15,15 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
-from esskg.convert import from_rdflib_term, to_rdflib
+from esskg.convert import from_rdflib_term, to_rdflib, to_rdflib_term
 from esskg.dump import merged_triples, turtle_bytes
+from esskg.errors import display_path
 from esskg.load import load_dataset, load_file
-from esskg.namespaces import to_curie
-from esskg.resources import project
+from esskg.namespaces import CONVERTER, PREFIXES, PROJECT_PREFIXES, to_curie
+from esskg.resources import Project, project
 
 FORMATS = ("table", "json", "turtle")
+RDF_TYPE_IRI = PREFIXES["rdf"] + "type"
 _SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
 
 
@@ -37,6 +39,7 @@ class Result:
     source_shape: rdflib.term.Node | None
     messages: dict[str, str] = field(default_factory=dict)
     path_text: str = ""
+    file: str = ""  # where the focus node is described: "path" or "path:line"
 
     def message(self, lang: str = "fr") -> str:
         """The message in `lang`, else the untagged one, else any (the first by language tag)."""
@@ -120,12 +123,24 @@ def report_from_graph(report_graph: rdflib.Graph) -> ValidationReport:
 
 
 def render_table(report: ValidationReport, lang: str = "fr") -> str:
-    """Aligned columns severity, focus, path, message; CURIEs where a prefix fits."""
+    """Aligned columns severity, file, focus, path, value, message; CURIEs where a prefix fits.
+
+    The file column appears when some result knows where its node is written.
+    """
+    with_file = any(r.file for r in report.results)
     rows = [
-        (r.severity_name, _display(r.focus), r.path_text or "-", r.message(lang))
+        (
+            r.severity_name,
+            *((r.file or "-",) if with_file else ()),
+            _display(r.focus),
+            r.path_text or "-",
+            _display(r.value) or "-",
+            r.message(lang),
+        )
         for r in report.results
     ]
-    return format_table(("severity", "focus", "path", "message"), rows)
+    header = ("severity", *(("file",) if with_file else ()), "focus", "path", "value", "message")
+    return format_table(header, rows)
 
 
 def render_json(report: ValidationReport) -> str:
@@ -136,6 +151,7 @@ def render_json(report: ValidationReport) -> str:
             "focus": _plain(r.focus),
             "path": r.path_text or None,
             "value": _plain(r.value),
+            "file": r.file or None,
             "constraint": _plain(r.component),
             # Blank-node shapes get a new label on every parse: null keeps the output stable.
             "shape": str(r.source_shape) if isinstance(r.source_shape, rdflib.URIRef) else None,
@@ -171,10 +187,11 @@ def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "validate",
-        help="check the data (or given files) against the SHACL shapes",
-        description="Validate the project data, or FILEs with the ontology and the controlled "
-        "lists, "
-        "against shapes/esskg-shapes.ttl. Exit 0 if it conforms, 1 if not, 2 on error.",
+        help="check the graph (or given files) against the SHACL shapes",
+        description="Validate the graph (the workspace's, the checkout's or the packaged one) "
+        "against esskg's shapes; with FILEs, check them together with that graph and report only "
+        "what concerns the files' own nodes, and every node they refer to that nobody describes. "
+        "Exit 0 if it conforms, 1 if not, 2 on error.",
     )
     parser.add_argument(
         "files", nargs="*", type=Path, metavar="FILE", help=".ttl, .nt, .nq or .trig"
@@ -200,8 +217,12 @@ def add_engine_argument(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     layout = project(args.root)
-    dataset = load_dataset(args.files, include_project_data=not args.files, root=layout.root)
+    dataset = load_dataset(args.files, root=layout.root)
     report = validate_store(dataset, layout.shapes, engine=args.engine)
+    if args.files:
+        report = scoped_report(report, dataset, args.files)
+    else:
+        locate_results(report, dataset, layout)
     if args.format == "json":
         sys.stdout.write(render_json(report))
     elif args.format == "turtle":
@@ -210,6 +231,138 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render_table(report, args.lang))
     print(summary(report, len(dataset)), file=sys.stderr)
     return 0 if report.conforms else 1
+
+
+def scoped_report(
+    report: ValidationReport, dataset: ox.Dataset, files: list[Path]
+) -> ValidationReport:
+    """The results about the files' own nodes, each with its file, plus every dangling reference.
+
+    A file's own nodes are the subjects of its statements. A reference to a node of esskg's or the
+    workspace's namespaces that no statement of the whole graph describes is reported by name, so
+    a typo (role:partner for role:partenaire) or a missing description shows as what it is.
+    """
+    owners: dict[ox.NamedNode | ox.BlankNode, Path] = {}
+    described = {q.subject for q in dataset}
+    dangling: list[Result] = []
+    for path in files:
+        graph = ox.NamedNode(Path(path).resolve().as_uri())
+        for quad in dataset.quads_for_graph_name(graph):
+            owners.setdefault(quad.subject, Path(path))
+        for quad in dataset.quads_for_graph_name(graph):
+            target = quad.object
+            if (
+                isinstance(target, ox.NamedNode)
+                and target not in described
+                and quad.predicate.value != RDF_TYPE_IRI
+                and _is_minted(target.value)
+            ):
+                dangling.append(_dangling_result(path, quad))
+    kept = []
+    for result in report.results:
+        focus = from_rdflib_term(result.focus) if result.focus is not None else None
+        if focus in owners:
+            kept.append(replace(result, file=_where(owners[focus], focus)))
+    unique = {(r.focus, r.path, r.value): r for r in dangling}
+    results = sorted([*kept, *unique.values()], key=_result_order)
+    conforms = not any(r.severity == SH.Violation for r in results)
+    return ValidationReport(
+        conforms=conforms, results=results, graph=report.graph, engine=report.engine
+    )
+
+
+def locate_results(report: ValidationReport, dataset: ox.Dataset, layout: Project) -> None:
+    """Give each result the data file where its focus node is described (first file that does)."""
+    folders = {entry.iri: entry for entry in layout.graph_folders()}
+    cache: dict[str, str] = {}
+    for index, result in enumerate(report.results):
+        focus = from_rdflib_term(result.focus) if result.focus is not None else None
+        if not isinstance(focus, ox.NamedNode):
+            continue
+        if focus.value not in cache:
+            cache[focus.value] = ""
+            for quad in dataset.quads_for_subject(focus):
+                entry = folders.get(getattr(quad.graph_name, "value", ""))
+                if entry is None:
+                    continue
+                for path in entry.files():
+                    where = _where(path, focus)
+                    if ":" in where.removeprefix(display_path(path)):
+                        cache[focus.value] = where
+                        break
+                if cache[focus.value]:
+                    break
+        report.results[index] = replace(result, file=cache[focus.value])
+
+
+def _is_minted(iri: str) -> bool:
+    """An IRI of esskg's or the workspace's namespaces (not the ontology's: check 03 covers those),
+    whose nodes the graph itself must describe."""
+    if iri.startswith(PREFIXES["esskg"]):
+        return False
+    return any(
+        iri.startswith(record.uri_prefix)
+        for record in CONVERTER.records
+        if record.prefix in PROJECT_PREFIXES or record.prefix not in PREFIXES
+    ) and not iri.startswith(PREFIXES["graph"])
+
+
+def _dangling_result(path: Path, quad: ox.Quad) -> Result:
+    name = to_curie(quad.object.value)
+    return Result(
+        focus=to_rdflib_term(quad.subject),
+        path=to_rdflib_term(quad.predicate),
+        value=to_rdflib_term(quad.object),
+        severity=SH.Violation,
+        component=None,
+        source_shape=None,
+        messages={
+            "fr": f"{name} est cité, mais rien dans le graphe ne le décrit : décrivez-le, "
+            "ou corrigez l'identifiant (une faute de frappe ?).",
+            "en": f"{name} is referred to, but nothing in the graph describes it: describe it, "
+            "or fix the identifier (a typo?).",
+        },
+        path_text=to_curie(quad.predicate.value),
+        file=_where(path, quad.object),
+    )
+
+
+def _where(path: Path, node: ox.NamedNode | ox.BlankNode) -> str:
+    """ "path:line" of the first line that names `node` (full IRI or CURIE), else "path"."""
+    shown = display_path(path)
+    if not isinstance(node, ox.NamedNode):
+        return shown
+    curie = to_curie(node.value)
+    needles = [f"<{node.value}>"] + ([curie] if not curie.startswith("<") else [])
+    try:
+        with Path(path).open(encoding="utf-8", errors="replace") as stream:
+            for number, line in enumerate(stream, start=1):
+                if any(_names(line, needle) for needle in needles):
+                    return f"{shown}:{number}"
+    except OSError:
+        pass
+    return shown
+
+
+def _names(line: str, needle: str) -> bool:
+    start = line.find(needle)
+    while start != -1:
+        end = start + len(needle)
+        if end >= len(line) or not (line[end].isalnum() or line[end] in "-_"):
+            return True
+        start = line.find(needle, end)
+    return False
+
+
+def _result_order(r: Result) -> tuple:
+    return (
+        _SEVERITY_ORDER.get(r.severity, 9),
+        r.file,
+        _sort_text(r.focus),
+        r.path_text,
+        _sort_text(r.component),
+        r.message("en"),
+    )
 
 
 def summary(report: ValidationReport, statements: int) -> str:

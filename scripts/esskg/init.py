@@ -1,0 +1,170 @@
+"""The `init` verb: make a workspace, a folder for a graph of one's own.
+
+A workspace holds an esskg.toml (its name, the base IRI of the identifiers it mints, its licence
+and version, whether the source document's cases come along), a data/ folder whose subfolders are
+its named graphs, and an optional queries/ folder of its own canned queries. esskg's ontology,
+shapes, vocabularies and canned queries come from the installed package, so a workspace never
+holds a copy of them and follows esskg's upgrades.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+from esskg.atomic import write_atomically
+from esskg.errors import EsskgError, display_path
+from esskg.resources import CONFIG_NAME, read_config
+
+DEFAULT_LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+PLACEHOLDER_HOST = "https://example.org/"
+
+CONFIG_TEMPLATE = """\
+# esskg workspace settings (https://w3id.org/esskg). Edit freely; `esskg validate` checks them.
+[workspace]
+# The name of your graph, as people will read it.
+name = {name}
+# Where the identifiers esskg mints for your data live (an IRI your organisation controls, ending
+# in /). Set it before you publish: identifiers are meant to last.
+base = {base}
+# A short prefix to show those identifiers (e.g. {prefix_bare}:cooperation-x).
+prefix = {prefix}
+# The licence of your data (an IRI).
+licence = {licence}
+# The version of your graph, for `esskg publish`.
+version = "0.1.0"
+# true: your graph also carries the four cooperation cases of esskg's source document.
+include_source = {include_source}
+"""
+
+README_TEMPLATE = """\
+# {name}
+
+An esskg workspace: a graph of cooperations of your own, checked against esskg's model.
+
+- `esskg.toml`: the settings (name, base IRI of your identifiers, licence, version).
+- `data/<graph>/`: your data, one folder per named graph. `esskg import` writes here from
+  spreadsheets; Turtle (`.ttl`) and mapping tables (`.sssom.tsv`) may be added by hand.
+- `queries/`: canned SPARQL queries of your own (`NN_name.rq`), beside esskg's.
+
+Every esskg command run in this folder (or with `-C {folder}`) works on this graph:
+
+    esskg template -o modele.xlsx      # the spreadsheet to fill in
+    esskg import modele.xlsx           # check it and add it to data/
+    esskg validate                     # check the whole graph
+    esskg query partnerships-by-sdg --param goal=2
+    esskg build                        # dist/esskg.ttl and dist/esskg.nt
+    esskg publish                      # an open-data release
+"""
+
+
+def init_workspace(
+    folder: Path,
+    *,
+    name: str | None = None,
+    base: str | None = None,
+    prefix: str | None = None,
+    licence: str = DEFAULT_LICENCE,
+    include_source: bool = False,
+) -> list[Path]:
+    """Make a workspace in `folder` (created if needed); returns the files written.
+
+    Refuses a folder that is a workspace already, so settings are never overwritten.
+    """
+    folder = Path(folder)
+    config_path = folder / CONFIG_NAME
+    if config_path.exists():
+        raise EsskgError(
+            f"{display_path(config_path)} exists: {display_path(folder)} is a workspace already"
+        )
+    if folder.exists() and not folder.is_dir():
+        raise EsskgError(f"{display_path(folder)} is a file; name a folder for the workspace")
+    slug = slugify(folder.resolve().name) or "workspace"
+    name = name or folder.resolve().name or "workspace"
+    base = base or f"{PLACEHOLDER_HOST}{slug}/id/"
+    prefix = prefix or "my"
+    config_text = CONFIG_TEMPLATE.format(
+        name=_toml_string(name),
+        base=_toml_string(base),
+        prefix=_toml_string(prefix),
+        prefix_bare=prefix,
+        licence=_toml_string(licence),
+        include_source="true" if include_source else "false",
+    )
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    (folder / "queries").mkdir(exist_ok=True)
+    # Check the settings before anything is written, with the reader every verb uses.
+    write_atomically(config_path, config_text.encode("utf-8"), verify=read_config)
+    written = [config_path]
+    readme = folder / "README.md"
+    if not readme.exists():
+        text = README_TEMPLATE.format(name=name, folder=display_path(folder))
+        write_atomically(readme, text.encode("utf-8"))
+        written.append(readme)
+    return written
+
+
+def slugify(text: str) -> str:
+    """An ASCII identifier segment: lowercase letters, digits and hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "init",
+        help="make a workspace: a folder for a graph of your own",
+        description="Make a workspace in DIR: esskg.toml (name, base IRI, licence, version), "
+        "data/ for your graphs, queries/ for your own queries. Every esskg command run inside it "
+        "(or with -C DIR) then works on your graph with esskg's model.",
+    )
+    parser.add_argument("folder", type=Path, metavar="DIR", help="the folder to make")
+    parser.add_argument("--name", help="the graph's name (default: the folder's name)")
+    parser.add_argument(
+        "--base",
+        metavar="IRI",
+        help="base IRI of the identifiers you mint, ending in / "
+        f"(default: {PLACEHOLDER_HOST}<folder>/id/, to change before you publish)",
+    )
+    parser.add_argument("--prefix", help="short prefix for your identifiers (default: my)")
+    parser.add_argument(
+        "--licence", default=DEFAULT_LICENCE, metavar="IRI", help="default: %(default)s"
+    )
+    parser.add_argument(
+        "--include-source",
+        action="store_true",
+        help="also carry the four cooperation cases of esskg's source document",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    written = init_workspace(
+        args.folder,
+        name=args.name,
+        base=args.base,
+        prefix=args.prefix,
+        licence=args.licence,
+        include_source=args.include_source,
+    )
+    for path in written:
+        print(display_path(path))
+    if not args.base:
+        print(
+            f"esskg: the identifiers you mint will start with {PLACEHOLDER_HOST}...: set base in "
+            f"{display_path(written[0])} to an IRI your organisation controls before you publish",
+            file=sys.stderr,
+        )
+    print(
+        f"esskg: workspace ready; next: cd {display_path(args.folder)} && esskg template -o "
+        "modele.xlsx",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
