@@ -522,6 +522,91 @@ def test_republishing_over_a_release_changes_no_byte_and_leaves_no_temp(
     assert [p.name for p in tmp_path.iterdir()] == [__version__]
 
 
+def test_a_published_version_is_not_changed_unless_replace_is_given(
+    release: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(release, tmp_path / __version__)
+    before = _tree(tmp_path / __version__)
+    # Another date: other bytes for the same version.
+    args = ["--root", str(ROOT), "publish", "-o", str(tmp_path), "--date", "2030-01-02"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"version {__version__} is already published" in err and "--replace" in err
+    assert "catalog.ttl" in err
+    assert _tree(tmp_path / __version__) == before
+    assert [p.name for p in tmp_path.iterdir()] == [__version__]
+    assert main([*args, "--replace"]) == 0
+    assert '"2030-01-02"^^xsd:date' in (tmp_path / __version__ / "catalog.ttl").read_text(
+        encoding="utf-8"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == [__version__]
+
+
+def test_a_second_publish_into_a_locked_folder_is_refused(
+    release: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import fcntl
+
+    shutil.copytree(release, tmp_path / __version__)
+    before = _tree(tmp_path / __version__)
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # what a running publish holds
+        assert main(["--root", str(ROOT), "publish", "-o", str(tmp_path), "--replace"]) == 2
+    finally:
+        os.close(fd)
+    assert "another esskg run is writing into this folder" in capsys.readouterr().err
+    assert _tree(tmp_path / __version__) == before
+
+
+def test_two_publish_runs_at_once_leave_one_whole_release(release: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "ESSKG_ROOT": str(ROOT)}
+    command = [sys.executable, "-m", "esskg", "publish", "-o", str(tmp_path)]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outcomes = [(run.wait(timeout=120), run.stderr.read().decode()) for run in runs]
+    for code, err in outcomes:
+        # Serialised by the lock: each either published or was refused with a clear message.
+        assert code == 0 or (code == 2 and "another esskg run" in err), err
+    assert any(code == 0 for code, _ in outcomes)
+    assert _tree(tmp_path / __version__) == _tree(release)
+    assert [p.name for p in tmp_path.iterdir()] == [__version__]
+
+
+def test_publish_killed_at_random_points_keeps_the_release_and_the_next_run_sweeps(
+    release: Path, tmp_path: Path
+) -> None:
+    import random
+    import signal
+    import time
+
+    shutil.copytree(release, tmp_path / __version__)
+    before = _tree(tmp_path / __version__)
+    env = {**os.environ, "ESSKG_ROOT": str(ROOT)}
+    # --replace: every run gets to the swap, the riskiest step, with other bytes to write.
+    command = [sys.executable, "-m", "esskg", "publish", "-o", str(tmp_path), "--replace"]
+    rng = random.Random(14)
+    for trial in range(4):
+        run = subprocess.Popen(
+            [*command, "--date", f"2030-01-0{trial + 1}"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.5, 4.0))
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        current = _tree(tmp_path / __version__)
+        # Whole: either the release as it was, or a complete new one (catalog written last).
+        assert current == before or set(current) == set(before), f"trial {trial}"
+        before = current
+    assert main(["--root", str(ROOT), "publish", "-o", str(tmp_path), "--replace"]) == 0
+    assert _tree(tmp_path / __version__) == _tree(release)
+    assert [p.name for p in tmp_path.iterdir()] == [__version__], "leftovers not swept"
+
+
 def test_date_comes_from_the_option_not_the_clock(tmp_path: Path) -> None:
     target = publish(tmp_path, root=ROOT, date="2030-01-02")
     text = (target / "catalog.ttl").read_text(encoding="utf-8")

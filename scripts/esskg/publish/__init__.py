@@ -4,12 +4,16 @@
 named graphs (TriG, N-Quads), gzip variants, the ontology and shapes, CSV tables, catalog.ttl
 (DCAT-AP + VoID), ontology.html and index.html.
 
-Safety: the release is built in a fresh folder beside the target (DIR/.<version>.build-*);
-every file there is written through atomic.write_atomically and re-parsed strictly before it is
-kept. Only when
-all files are written and checked is the folder swapped in for DIR/<version> (rename the old one
-aside, rename the new one in, delete the old one). Any failure before the swap removes the build
-folder and leaves the previous release as it was.
+Gate: nothing is written unless the data passes `build`'s gate (validation + quality checks).
+
+Safety: DIR is locked for the run (a second publish into it is refused) and what killed runs
+left there is swept first (atomic.output_folder). The release is built in a fresh hidden folder
+beside the target (atomic.temp_folder); every file there is written through
+atomic.write_atomically and re-parsed strictly before it is kept. Only when all files are
+written and checked is the folder swapped in for DIR/<version> (atomic.replace_folder). Any
+failure before the swap removes the build folder and leaves the previous release as it was.
+
+Immutability: a version already published with other bytes is refused unless --replace.
 
 Reproducibility: no clock, no random order. The date is --date, else the ontology's
 dcterms:modified; blank nodes are named by RDFC-1.0; gzip has mtime 0.
@@ -27,7 +31,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -35,10 +38,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from esskg import __version__
-from esskg.atomic import write_atomically
+from esskg.atomic import output_folder, replace_folder, temp_folder, write_atomically
 from esskg.build import GateOutcome, quality_gate
 from esskg.dump import merged_triples, turtle_bytes
-from esskg.errors import EsskgError
+from esskg.errors import EsskgError, display_path
 from esskg.load import load_dataset, parse_rdf_file, store_from
 from esskg.namespaces import PREFIXES, graph_iri
 from esskg.publish.catalog import (
@@ -83,7 +86,7 @@ from esskg.resources import project
 from esskg.sssom import PAV, SSSOM_SUFFIX, mapping_set_rdf, read_mapping_set
 from esskg.validate import add_engine_argument, render_turtle
 
-__all__ = ["GateFailed", "PublishError", "add_parser", "publish", "run"]
+__all__ = ["GateFailed", "PublishError", "ReleaseExists", "add_parser", "publish", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +114,10 @@ class PublishError(EsskgError):
     """The release cannot be made (bad option, inconsistent version); the previous one is kept."""
 
 
+class ReleaseExists(PublishError):
+    """The version is already published with other bytes and --replace was not given."""
+
+
 class GateFailed(PublishError):
     """The data does not pass the quality gate `build` applies: nothing is published."""
 
@@ -127,10 +134,12 @@ def publish(
     base_url: str | None = None,
     engine: str = "auto",
     sparql_endpoint: str | None = None,
+    replace: bool = False,
 ) -> Path:
     """Build the release into `outdir`/<version>/ and return that folder.
 
-    GateFailed, before anything is written, when the data fails validation or a quality check.
+    GateFailed, before anything is written, when the data fails validation or a quality check;
+    ReleaseExists when that version is already there with other bytes, unless `replace`.
     """
     layout = project(root)
     # Files are written from the exact terms; the Store (which keeps typed literals by value,
@@ -164,17 +173,39 @@ def publish(
         sparql_endpoint=sparql_endpoint,
     )
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(dir=outdir, prefix=f".{version}.build-"))
-    try:
-        _write_release(build, dataset, store, release, shapes, root, gate, citation)
-        os.chmod(build, 0o755)
-        target = outdir / version
-        _swap_in(build, target)
-    except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
-        raise
+    target = outdir / version
+    # The lock refuses a second publish into the same folder while this one runs; the sweep
+    # removes what killed runs left (hidden build folders, an interrupted swap).
+    with output_folder(outdir):
+        build = temp_folder(outdir, version)
+        try:
+            _write_release(build, dataset, store, release, shapes, root, gate, citation)
+            os.chmod(build, 0o755)
+            if target.exists() and not replace:
+                _refuse_a_changed_release(build, target)
+            replace_folder(build, target)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
     return target
+
+
+def _refuse_a_changed_release(build: Path, target: Path) -> None:
+    """ReleaseExists if `target` holds other bytes than `build`: a published version is final."""
+    new = {p.name: p.read_bytes() for p in build.iterdir()}
+    old = {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()}
+    changed = sorted(n for n in new.keys() | old.keys() if new.get(n) != old.get(n))
+    if changed:
+        shown = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
+        raise ReleaseExists(
+            f"{display_path(target)}: version {target.name} is already published and this run "
+            f"would change {len(changed)} file{'s' if len(changed) != 1 else ''} ({shown}); "
+            "a published version does not change, nothing was written"
+            "\n  hint: raise the version (ontology owl:versionInfo and versionIRI, CITATION.cff, "
+            "esskg.__version__, CHANGELOG), or give --replace to overwrite this version anyway"
+        )
 
 
 def _write_release(
@@ -386,23 +417,6 @@ def _keep_mapping_table(keep: Callable[..., None], table: Path) -> None:
     )
 
 
-def _swap_in(build: Path, target: Path) -> None:
-    """Put the finished `build` folder at `target`; the old release stays until the new is in."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.rename(target, old)
-    try:
-        os.rename(build, target)
-    except BaseException:
-        if old is not None:
-            os.rename(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _ontology_header(store: ox.Store) -> tuple[str, str, str, str, str | None]:
     """(versionInfo, versionIRI, ontology IRI, modified, created) of the ontology, checked."""
     graph = ox.NamedNode(graph_iri("ontology"))
@@ -563,6 +577,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="release date (default: the ontology's dcterms:modified)",
     )
     parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="overwrite DIR/<version> even if it holds other bytes (a published version "
+        "is otherwise final: publishing it again must give the same files)",
+    )
+    parser.add_argument(
         "--sparql-endpoint",
         metavar="URL",
         help="the SPARQL endpoint the release was pushed to (esskg push); "
@@ -587,6 +607,7 @@ def run(args: argparse.Namespace) -> int:
             base_url=args.base_url,
             engine=args.engine,
             sparql_endpoint=args.sparql_endpoint,
+            replace=args.replace,
         )
     except GateFailed as e:
         sys.stderr.write(e.gate.explain())
