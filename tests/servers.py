@@ -73,9 +73,11 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def oxigraph_server(folder: Path, load: Path | None = None) -> Iterator[Server]:
-    """`oxigraph serve` with the union default graph (the PyPI package `oxigraph`, test extra),
-    holding the RDF file `load` when given."""
+def oxigraph_server(
+    folder: Path, load: Path | None = None, *, union: bool = True
+) -> Iterator[Server]:
+    """`oxigraph serve` with the union default graph unless `union=False` (the PyPI package
+    `oxigraph`, test extra), holding the RDF file `load` when given."""
     binary = shutil.which("oxigraph")
     if binary is None:
         raise ServerUnavailable(
@@ -100,7 +102,7 @@ def oxigraph_server(folder: Path, load: Path | None = None) -> Iterator[Server]:
                 str(folder / "db"),
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--union-default-graph",
+                *(["--union-default-graph"] if union else []),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

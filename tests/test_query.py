@@ -161,3 +161,70 @@ def test_header_errors_name_file_and_line(tmp_path: Path):
         path.write_text(text, encoding="utf-8")
         with pytest.raises(QueryError, match=message):
             read_query(path)
+
+
+# --- no silent wrong answer --------------------------------------------------------------------
+
+
+def test_a_value_that_names_nothing_is_an_error_with_the_nearest(capsys):
+    from esskg.cli import main
+
+    argv = ["query", "food-self-sufficiency", "--param", "field=field:Maraichage-Bio"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "field:Maraichage-Bio names nothing in the graph" in err
+    assert "nearest existing values: field:maraichage-bio," in err
+    assert "esskg queries food-self-sufficiency --values field" in err
+
+
+def test_queries_lists_where_values_come_from_and_the_values(capsys):
+    from esskg.cli import main
+
+    assert main(["queries"]) == 0
+    out = capsys.readouterr().out
+    assert "food-self-sufficiency  field" in out and "field:…" in out
+    assert "esskg queries food-self-sufficiency --values field" in out
+    assert main(["queries", "food-self-sufficiency", "--values", "field"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1:] == [
+        "field:agriculture                 agriculture@fr",
+        "field:autosuffisance-alimentaire  autosuffisance alimentaire@fr",
+        "field:maraichage-bio              maraîchage bio@fr",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "rdf_format"),
+    [
+        ("table", ox.RdfFormat.TURTLE),
+        ("turtle", ox.RdfFormat.TURTLE),
+        ("ntriples", ox.RdfFormat.N_TRIPLES),
+        ("jsonld", ox.RdfFormat.JSON_LD),
+    ],
+)
+def test_construct_honours_format(fmt: str, rdf_format: ox.RdfFormat, tmp_path: Path, capsys):
+    from esskg.cli import main
+
+    path = tmp_path / "c.rq"
+    path.write_text("CONSTRUCT { ?a rdfs:label ?l } WHERE { ?a a esskg:Actor ; rdfs:label ?l }")
+    assert main(["query", "--file", str(path), "--format", fmt]) == 0
+    out, err = capsys.readouterr()
+    parsed = {q.triple for q in ox.parse(out.encode(), format=rdf_format)}
+    assert parsed == {
+        ox.Triple(
+            ox.NamedNode(ID + "1pacte"),
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            ox.Literal("1pacte", language="fr"),
+        )
+    }
+    assert err == "1 triple\n"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json"])
+def test_construct_refuses_table_formats(fmt: str, tmp_path: Path, capsys):
+    from esskg.cli import main
+
+    path = tmp_path / "c.rq"
+    path.write_text("CONSTRUCT { ?a ?p ?o } WHERE { ?a ?p ?o }")
+    assert main(["query", "--file", str(path), "--format", fmt]) == 2
+    assert f"--format {fmt} is for SELECT and ASK results" in capsys.readouterr().err

@@ -19,9 +19,18 @@ import pytest
 
 from esskg.cli import main
 from esskg.dump import merged_triples
-from esskg.endpoint import Connection, EndpointError, remote_query, values_block, with_values
+from esskg.endpoint import Connection, EndpointError, remote_query
 from esskg.load import load_dataset, load_project
-from esskg.query import CannedQuery, bind_params, execute, list_queries, read_query, solution_rows
+from esskg.query import (
+    CannedQuery,
+    bind_params,
+    execute,
+    list_queries,
+    read_query,
+    solution_rows,
+    values_block,
+    with_values,
+)
 from servers import (
     Server,
     ServerUnavailable,
@@ -305,6 +314,56 @@ def test_values_go_into_the_where_group_not_the_template() -> None:
         "SELECT * { ?s ?p ?o FILTER(?o < 3) }", {ox.Variable("o"): ox.Literal("1")}
     )
     assert select.startswith('SELECT * { VALUES (?o) { ("1") }')
+
+
+def test_bound_values_give_the_answers_of_pyoxigraph_substitutions() -> None:
+    # Every form, and a parameter used only in a FILTER: a trailing VALUES clause (joined after
+    # the WHERE group) would leave ?label unbound in the FILTER and answer nothing.
+    store = ox.Store()
+    x = "http://x/"
+    store.extend(
+        [
+            ox.Quad(ox.NamedNode(x + "s"), ox.NamedNode(x + "p"), ox.Literal(1)),
+            ox.Quad(ox.NamedNode(x + "t"), ox.NamedNode(x + "p"), ox.Literal(2)),
+        ]
+    )
+    cases = [
+        ('# c {\nCONSTRUCT { ?s <http://x/q> "{" } WHERE { ?s ?p ?o }', "s", ox.NamedNode(x + "s")),
+        ("SELECT * { ?s ?p ?o FILTER(?o < 3) }", "s", ox.NamedNode(x + "s")),
+        ("ASK { ?s ?p 2 }", "s", ox.NamedNode(x + "s")),
+        ("DESCRIBE ?s WHERE { ?s ?p ?o }", "s", ox.NamedNode(x + "s")),
+        ("SELECT ?label ?s { ?s ?p ?o FILTER(STR(?o) = ?label) }", "label", ox.Literal("2")),
+    ]
+    for text, name, term in cases:
+        bound = {ox.Variable(name): term}
+        ours = store.query(with_values(text, bound))
+        substituted = store.query(text, substitutions=bound)
+        if isinstance(ours, ox.QueryBoolean):
+            assert bool(ours) is bool(substituted) is False
+        elif isinstance(ours, ox.QuerySolutions):
+            want = bag(solution_rows(substituted))
+            assert bag(solution_rows(ours)) == want and sum(want.values()) == 1
+        else:
+            want = set(substituted)
+            assert set(ours) == want and len(want) == 1
+    trailing = store.query(f'{cases[-1][0]}\nVALUES (?label) {{ ("2") }}')
+    assert list(trailing) == [], "a trailing VALUES now binds inside FILTER: revisit with_values"
+
+
+def test_a_server_without_the_union_default_graph_is_explained(tmp_path: Path, capsys) -> None:
+    # Pushed data sits in named graphs; without --union-default-graph Oxigraph's default graph
+    # is empty and every query would answer "0 rows", which is not the truth.
+    with oxigraph_server(tmp_path, union=False) as server:
+        assert push(server, gsp=True) == 0
+        capsys.readouterr()
+        query = ["--root", str(ROOT), "query", "levers", "--endpoint", server.query]
+        assert main(query) == 2
+        err = capsys.readouterr().err
+        assert "default graph is empty while its named graphs hold data" in err
+        assert "--union-default-graph" in err and "--graph" in err
+        graph = "https://w3id.org/esskg/graph/vocabulary"
+        assert main([*query, "--graph", graph]) == 0
+        assert "rows from" in capsys.readouterr().err
 
 
 # --- failures: exit 2, the URL, and what went wrong ---------------------------------------------

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from esskg.load import load_project
-from esskg.query import CannedQuery, list_checks, select_rows, term_text
-from esskg.validate import format_table
+from esskg.query import CannedQuery, list_checks, select_rows
+from esskg.render import format_table, plural, term_text
 
 CHECK_SUFFIX = "-violation"
 
@@ -25,23 +26,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check",
         help="run the quality checks (queries/checks/*-violation.rq)",
-        description="Run every queries/checks/*-violation.rq; exit 1 if any returns a row.",
+        description="Run every queries/checks/*-violation.rq on the project graph, with your "
+        "FILEs added to it when given; exit 1 if any check returns a row.",
+    )
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="your .ttl, .nt, .nq or .trig files, checked together with the project graph",
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     checks = [c for c in list_checks(args.root) if c.path.stem.endswith(CHECK_SUFFIX)]
-    store = load_project(root=args.root)
+    store = load_project(args.files, root=args.root)
     failed = 0
     for check, rows in run_checks(store, checks):
         if not rows:
             print(f"ok    {check.name}", file=sys.stderr)
             continue
         failed += 1
-        print(
-            f"FAIL  {check.name}: {len(rows)} row{'s' if len(rows) != 1 else ''}", file=sys.stderr
-        )
+        print(f"FAIL  {check.name}: {plural(len(rows), 'row')}", file=sys.stderr)
         names = list(dict.fromkeys(name for row in rows for name in row))
         sys.stdout.write(f"# {check.name}: {check.title}\n")
         sys.stdout.write(

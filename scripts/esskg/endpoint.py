@@ -6,22 +6,21 @@ SPARQL results or RDF before anyone uses it, and one EndpointError naming the UR
 wrong, which the CLI prints before exiting 2. Verbs that call servers the user did not name on
 the command line for that purpose (link sdg) also check an allow-list. Nothing here writes files.
 
-Parameters reach a server as typed RDF terms in a VALUES block at the head of the query's WHERE
-group, written in N-Triples syntax by pyoxigraph (escaped, validated): a value can never become
-query text.
+Transport only: which query to send, and how its parameters are bound, is the query verb's
+business (esskg.query). A URL is checked before anything is sent: an http(s) URL with a host,
+and not obviously the wrong role (an update or graph-store URL given as the query endpoint).
 """
 
 from __future__ import annotations
 
-import argparse
+import ast
 import os
 import socket
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +35,7 @@ from SPARQLWrapper.SPARQLExceptions import (
     URITooLong,
 )
 
-from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import EsskgError
-from esskg.query import CannedQuery, bind_params, render_result
 
 DEFAULT_TIMEOUT = 60.0
 # A canned query's answer is a table for people; a server answering more is misconfigured.
@@ -79,10 +76,58 @@ class Connection:
                 )
         if password is not None and not user:
             raise EsskgError("--password-env needs --user")
+        if user and password is None:
+            raise EsskgError(
+                f"--user {user} needs --password-env VAR, the environment variable holding "
+                "the password (esskg never takes a password on the command line)"
+            )
         return cls(url, user, password, timeout)
 
     def at(self, url: str) -> Connection:
         return Connection(url, self.user, self.password, self.timeout)
+
+
+# How the common servers (Oxigraph, Fuseki, GraphDB, RDF4J, Virtuoso, Stardog) end the URL of each
+# service -> the roles such a URL can play. An unknown ending (a repository name) can play any,
+# and so can /sparql, which Virtuoso, Fuseki and Blazegraph use for more than one service.
+_SEGMENT_ROLES = {
+    "query": ("query",),
+    "update": ("update",),
+    "statements": ("update",),
+    **dict.fromkeys(
+        ("store", "data", "rdf-graphs", "service", "sparql-graph-crud", "sparql-graph-crud-auth"),
+        ("graph store",),
+    ),
+}
+
+
+def check_endpoint_url(url: str, role: str, option: str) -> None:
+    """Refuse, before anything is sent, a URL that is malformed or names another role.
+
+    `role` is "query", "update" or "graph store"; `option` is how the user gave it.
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 -- reading it checks the port is a number
+    except ValueError as e:
+        raise EndpointError(url, f"{option}: not a valid URL ({e})") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise EndpointError(
+            url,
+            f"{option}: not an http(s) URL with a host"
+            "\n  hint: write the whole URL, e.g. http://localhost:7878/query",
+        )
+    last = parts.path.rstrip("/").rpartition("/")[2].lower()
+    roles = _SEGMENT_ROLES.get(last)
+    if roles is not None and role not in roles:
+        raise EndpointError(
+            url,
+            f"{option} wants the {role} endpoint, but this URL looks like the server's "
+            f"{' or '.join(roles)} endpoint (it ends in /{last})"
+            "\n  hint: docs/sparql-servers.md lists each server's query, update and "
+            "graph-store URLs (Oxigraph: /query, /update, /store)",
+        )
 
 
 def allowed_endpoints(extra: Iterable[str] = ()) -> list[str]:
@@ -96,10 +141,14 @@ def check_allowed(url: str, allowed: Iterable[str]) -> None:
 
     An entry matches the URL itself, or every URL below it when the entry ends with '/'.
     """
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+    except ValueError as e:
+        raise EndpointError(url, f"not a valid URL ({e})") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise EndpointError(url, "not an http(s) URL")
-    if parts.hostname in LOOPBACK_HOSTS:
+    if host in LOOPBACK_HOSTS:
         return
     bare = parts._replace(query="", fragment="").geturl()
     for entry in allowed:
@@ -110,78 +159,6 @@ def check_allowed(url: str, allowed: Iterable[str]) -> None:
         f"endpoint not in the allow-list\n  hint: pass --allow {bare} or add it to "
         f"${ALLOW_ENV} if you trust it",
     )
-
-
-def values_block(bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
-    """`VALUES (?a ?b) { (<iri> "lit"^^<dt>) }`: pyoxigraph writes each term in N-Triples form."""
-    names = " ".join(str(v) for v in bindings)
-    terms = " ".join(str(t) for t in bindings.values())
-    return f"VALUES ({names}) {{ ({terms}) }}"
-
-
-def with_values(text: str, bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
-    """The query with a VALUES block first in its WHERE group, so every pattern sees the values.
-
-    The group is found by reading the text as SPARQL tokens (comments, strings and IRIs skipped):
-    the `{` after a top-level WHERE, else the first top-level `{` of a SELECT, ASK or DESCRIBE.
-    """
-    if not bindings:
-        return text
-    position = _where_brace(text)
-    if position is None:
-        raise EsskgError("cannot bind parameters: no WHERE { ... } group found in the query")
-    return f"{text[: position + 1]} {values_block(bindings)}\n{text[position + 1 :]}"
-
-
-def _where_brace(text: str) -> int | None:
-    depth, i, n = 0, 0, len(text)
-    seen_where = False
-    form = None
-    while i < n:
-        c = text[i]
-        if c == "#":
-            i = text.find("\n", i)
-            i = n if i < 0 else i
-            continue
-        if c in "\"'":
-            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
-            i += len(quote)
-            while i < n and not text.startswith(quote, i):
-                i += 2 if text[i] == "\\" else 1
-            i += len(quote)
-            continue
-        if c == "<" and _is_iri_start(text, i):
-            i = text.find(">", i) + 1 or n
-            continue
-        if c in "{(":
-            if c == "{" and depth == 0 and (seen_where or form in ("SELECT", "ASK", "DESCRIBE")):
-                return i
-            depth += 1
-        elif c in "})":
-            depth -= 1
-        elif (
-            c.isalpha()
-            and depth == 0
-            and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:?$"))
-        ):
-            j = i
-            while j < n and (text[j].isalnum() or text[j] in "_-:"):
-                j += 1
-            word = text[i:j].upper()
-            if word == "WHERE":
-                seen_where = True
-            elif word in ("SELECT", "ASK", "DESCRIBE", "CONSTRUCT") and form is None:
-                form = word
-            i = j
-            continue
-        i += 1
-    return None
-
-
-def _is_iri_start(text: str, i: int) -> bool:
-    # `<` opens an IRI unless it is the less-than operator (followed by space, = or a digit).
-    nxt = text[i + 1 : i + 2]
-    return bool(nxt) and not (nxt.isspace() or nxt in "=" or nxt.isdigit())
 
 
 def remote_query(
@@ -344,45 +321,15 @@ def _network_problem(error: OSError, conn: Connection) -> str:
 
 
 def _excerpt(error: Exception) -> str:
-    return " ".join(str(error).split())[:300]
-
-
-def add_query_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options `esskg query` takes to run on a server instead of the embedded store."""
-    group = parser.add_argument_group("on a SPARQL server (docs/sparql-servers.md)")
-    group.add_argument(
-        "--endpoint", metavar="URL", help="run on this SPARQL endpoint instead of locally"
-    )
-    group.add_argument(
-        "--graph",
-        action="append",
-        default=[],
-        metavar="IRI",
-        help="read this graph as the default graph (repeatable; default: the server's own)",
-    )
-    group.add_argument("--user", metavar="U", help="user name, if the endpoint wants one")
-    group.add_argument(
-        "--password-env", metavar="VAR", help="environment variable holding the password"
-    )
-    group.add_argument(
-        "--auth", choices=("basic", "digest"), default="basic", help="HTTP authentication scheme"
-    )
-    group.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S", help="default 60"
-    )
-
-
-def run_remote(args: argparse.Namespace, query: CannedQuery, params: dict[str, str]) -> int:
-    """`esskg query ... --endpoint URL`: the binding, formats and rows of the embedded store."""
-    conn = Connection.from_args(args.endpoint, args.user, args.password_env, args.timeout)
-    text = with_values(query.text, bind_params(query, params))
-    result = remote_query(conn, text, default_graphs=tuple(args.graph), auth=args.auth)
-    if isinstance(result, list):
-        triples = merged_triples(result)
-        output, note = turtle_bytes(triples).decode("utf-8"), f"{len(triples)} triples"
-    else:
-        output, note = render_result(result, args.format)
-    sys.stdout.write(output)
-    if note:
-        print(f"{note} from {conn.url}", file=sys.stderr)
-    return 0
+    """The server's own words: SPARQLWrapper puts its answer in the message as Python bytes."""
+    text = str(error)
+    head, sep, answer = text.partition("Response:\n")
+    if sep:
+        try:
+            body = ast.literal_eval(answer.strip())
+        except (ValueError, SyntaxError):
+            body = answer
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", "replace")
+        text = str(body) or head
+    return " ".join(text.split())[:300]

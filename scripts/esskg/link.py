@@ -29,6 +29,7 @@ from esskg.endpoint import (
     Connection,
     EndpointError,
     allowed_endpoints,
+    check_endpoint_url,
     remote_query,
 )
 from esskg.errors import EsskgError, LoadError, display_path
@@ -279,6 +280,8 @@ def link_sdg(
     """Check and pull the project's UN SDG links; (result, file written or None when unresolved)."""
     if (source is None) == (endpoint is None):
         raise EsskgError("give exactly one of --source FILE and --endpoint URL")
+    if endpoint is not None:
+        check_endpoint_url(endpoint, "query", "--endpoint")
     used = used_sdg_iris(load_project(root=root))
     if source is not None:
         rows = fetch_rows_from_file(source, used)

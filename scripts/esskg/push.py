@@ -18,7 +18,14 @@ from collections import defaultdict
 import pyoxigraph as ox
 
 from esskg.dump import ntriples_bytes
-from esskg.endpoint import DEFAULT_TIMEOUT, Connection, HttpStatusError, remote_query, send
+from esskg.endpoint import (
+    DEFAULT_TIMEOUT,
+    Connection,
+    HttpStatusError,
+    check_endpoint_url,
+    remote_query,
+    send,
+)
 from esskg.errors import EsskgError
 from esskg.load import load_dataset
 from esskg.namespaces import GRAPH
@@ -128,8 +135,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Every URL checked before validation and before anything is sent: a wrong one found after
+    # the upload would leave the server half-updated.
+    check_endpoint_url(args.endpoint, "query", "--endpoint")
+    if args.gsp:
+        check_endpoint_url(args.gsp, "graph store", "--gsp")
+    update_url = args.update or _default_update(args.endpoint)
+    check_endpoint_url(update_url, "update", "--update" if args.update else "--endpoint")
     conn = Connection.from_args(args.endpoint, args.user, args.password_env, args.timeout)
-    update = conn.at(args.update or _default_update(args.endpoint))
+    update = conn.at(update_url)
     if args.graph:
         try:
             ox.NamedNode(args.graph)

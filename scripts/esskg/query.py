@@ -1,48 +1,74 @@
 """The `query` and `queries` verbs: the canned-query catalogue, parameter binding and execution.
 
-A canned query is queries/NN_name.rq with a comment header (title, description, param lines).
-Parameters are bound as RDF terms through pyoxigraph substitutions, never pasted into the text,
-so a value cannot change the query. Queries run offline: SERVICE is refused before running.
+A canned query is queries/NN_name.rq with a comment header (title, description, param lines;
+docs/queries.md). Parameters are bound as RDF terms, never pasted into the text, so a value
+cannot change the query: through pyoxigraph substitutions on the embedded store, and as a
+VALUES block at the head of the WHERE group on a server. Not a trailing VALUES clause: that is
+joined after the WHERE group is evaluated, so a parameter used only in a FILTER or BIND (as in
+FILTER(STR(?l) = ?label)) would be unbound there and the query would answer nothing. A
+parameter that names nothing in the graph is an error listing the nearest values that exist.
+
+Only read-only queries run, and offline: updates (INSERT, LOAD, CLEAR...) and SERVICE, in any
+spelling, are refused before anything is evaluated or sent. On the embedded store a query runs in
+a child process killed at --timeout, since pyoxigraph cannot cancel a running query.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
+import multiprocessing
 import re
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from pyparsing import ParseBaseException, ParseResults
 from rdflib import URIRef, Variable
-from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from esskg.dump import merged_triples, turtle_bytes
-from esskg.errors import ParameterError, QueryError, display_path
+from esskg.dump import merged_triples
+from esskg.endpoint import (
+    DEFAULT_TIMEOUT,
+    Connection,
+    EndpointError,
+    check_endpoint_url,
+    remote_query,
+)
+from esskg.errors import EsskgError, ParameterError, QueryError, display_path
 from esskg.load import load_project
-from esskg.namespaces import SDG, UNSDG, XSD, expand_curie, to_curie
+from esskg.namespaces import PREFIXES, SDG, UNSDG, XSD, expand_curie, to_curie
+from esskg.render import FORMATS, format_table, render_result, solution_rows, term_text
 from esskg.resources import project
-from esskg.validate import format_table
 
 log = logging.getLogger(__name__)
 
 PARAM_TYPES = ("iri", "sdg", "integer", "string")
-FORMATS = ("table", "csv", "tsv", "json")
-_RESULT_FORMATS = {
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-    "json": ox.QueryResultsFormat.JSON,
-}
+STDIN = Path("-")
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_LABELS = (
+    ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+    ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+)
+_UPDATE_START = re.compile(
+    r"^\s*(?:(?:PREFIX\s*[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
+    r"(?P<op>INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
+    re.I,
+)
+_DECLARED_PREFIX = re.compile(r"\bPREFIX\s+([\w.-]*):", re.I)
 _CANNED_NAME = re.compile(r"^(?P<number>\d\d)_(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*)\.rq$")
 # A header key sits right after "# "; deeper indentation continues the previous key.
 _HEADER_KEY = re.compile(r"^ ?(?P<key>[A-Za-z][A-Za-z0-9_-]*):(?:\s+(?P<value>.*))?$")
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SYNTAX_POSITION = re.compile(r"error at (?P<line>\d+):(?P<column>\d+): (?P<msg>.*)", re.S)
 _SERVICE_FALLBACK = re.compile(
-    r"\bSERVICE\s+(?:SILENT\s+)?(?P<iri><[^>\s]*>|[?$]\w+|[\w-]*:[\w.-]*)\s*\{", re.I
+    r"(?<![?$\w])SERVICE\s*(?:SILENT\s*)?(?P<iri><[^>\s]*>|[?$]\w+|[\w-]*:[\w.-]*)\s*\{",
+    re.I,
 )
 
 
@@ -81,9 +107,12 @@ class CannedQuery:
 
 
 def read_query(path: Path) -> CannedQuery:
-    """A query file and its header; QueryError names the file and line of a bad header."""
+    """A query file and its header; QueryError names the file and line of a bad header.
+
+    The path `-` reads the query from standard input.
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = sys.stdin.read() if Path(path) == STDIN else Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise QueryError(f"{display_path(path)}: no such query file") from None
     except UnicodeDecodeError as e:
@@ -198,30 +227,59 @@ def bind_params(
     return bindings
 
 
-def refuse_service(query: CannedQuery) -> None:
-    """Raise if the query uses SERVICE: pyoxigraph would reach the network, esskg stays offline."""
+def refuse_unsafe(query: CannedQuery) -> None:
+    """Refuse updates and SERVICE before anything runs: esskg only reads, and only offline.
+
+    rdflib's SPARQL grammar finds SERVICE wherever it hides (subqueries, OPTIONAL, prefixed names,
+    variables) and ignores what only looks like it (comments, strings). Where rdflib cannot parse
+    what pyoxigraph might, a textual look decides, erring on the side of refusing.
+    """
+    where = display_path(query.path)
+    text = _strip_comments(query.text)
+    update = _UPDATE_START.match(text)
     try:
         parsed = parseQuery(query.text)
     except ParseBaseException:
-        # rdflib's grammar may reject what pyoxigraph accepts; a textual look is the safe side.
-        match = _SERVICE_FALLBACK.search(_strip_comments(query.text))
+        if update is not None or _parses_as_update(query.text):
+            op = update.group("op").upper() if update else "update"
+            raise QueryError(
+                f"{where}: this is a SPARQL update ({op}); esskg query only reads, "
+                "and refuses updates (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY)"
+                "\n  hint: write a SELECT, ASK, CONSTRUCT or DESCRIBE query; "
+                "`esskg push` loads data into a server"
+            ) from None
+        match = _SERVICE_FALLBACK.search(text)
         iri = match.group("iri") if match else None
     else:
         iri = _find_service(parsed)
     if iri is not None:
-        raise QueryError(
-            f"{display_path(query.path)}: esskg runs queries offline; SERVICE {iri} is not allowed"
-        )
+        raise QueryError(f"{where}: esskg runs queries offline; SERVICE {iri} is not allowed")
+
+
+def _parses_as_update(text: str) -> bool:
+    try:
+        parseUpdate(text)
+    except ParseBaseException:
+        return False
+    return True
 
 
 def execute(
     store: ox.Store, query: CannedQuery, params: dict[str, str] | None = None
 ) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
-    """Run a query on the union of the store's graphs with its parameters bound as terms."""
-    refuse_service(query)
+    """Run a query on the union of the store's graphs with its parameters bound as terms.
+
+    The project's prefixes (esskg:, id:, field:...) are declared for every query.
+    """
+    refuse_unsafe(query)
     substitutions = bind_params(query, params or {})
     try:
-        return store.query(query.text, use_default_graph_as_union=True, substitutions=substitutions)
+        return store.query(
+            query.text,
+            use_default_graph_as_union=True,
+            substitutions=substitutions,
+            prefixes=dict(PREFIXES),
+        )
     except SyntaxError as e:
         message = str(e)
         position = _SYNTAX_POSITION.search(message)
@@ -269,53 +327,6 @@ def construct_query(
     return merged_triples(result)
 
 
-def solution_rows(
-    solutions: ox.QuerySolutions,
-) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
-    """Materialise SELECT solutions as dicts (a QuerySolutions can be read only once)."""
-    names = [v.value for v in solutions.variables]
-    rows = []
-    for solution in solutions:
-        rows.append({name: solution[name] for name in names if solution[name] is not None})
-    return rows
-
-
-def render_result(
-    result: ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean, fmt: str
-) -> tuple[str, str]:
-    """The text for stdout and a note for stderr ("N rows") for any kind of query result."""
-    if isinstance(result, ox.QueryBoolean):
-        if fmt == "json":
-            return result.serialize(format=ox.QueryResultsFormat.JSON).decode("utf-8") + "\n", ""
-        return ("true" if bool(result) else "false") + "\n", ""
-    if isinstance(result, ox.QueryTriples):
-        triples = merged_triples(result)
-        return turtle_bytes(triples).decode("utf-8"), f"{len(triples)} triples"
-    if fmt in _RESULT_FORMATS:
-        # Counting would consume the iterator; the standard formats speak for themselves.
-        text = result.serialize(format=_RESULT_FORMATS[fmt]).decode("utf-8")
-        return (text if text.endswith("\n") else text + "\n"), ""
-    names = [v.value for v in result.variables]
-    rows = solution_rows(result)
-    table = format_table(
-        tuple(names), [tuple(term_text(row.get(n)) for n in names) for row in rows]
-    )
-    return table, f"{len(rows)} row{'s' if len(rows) != 1 else ''}"
-
-
-def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
-    """A term for people: CURIE for IRIs, literal text (with @lang), _:id for blank nodes."""
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        return to_curie(term.value)
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.Literal) and term.language:
-        return f"{term.value}@{term.language}"
-    return term.value
-
-
 def parse_param_args(pairs: list[str]) -> dict[str, str]:
     """KEY=VALUE strings from --param into a dict; the value may itself contain '='."""
     params: dict[str, str] = {}
@@ -327,11 +338,297 @@ def parse_param_args(pairs: list[str]) -> dict[str, str]:
     return params
 
 
+def check_values_exist(
+    store: ox.Store, query: CannedQuery, bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]
+) -> None:
+    """Refuse an IRI parameter that names nothing in the graph, listing the nearest that exist.
+
+    An IRI the graph does not hold gives an empty answer that looks like a true "none": the
+    usual cause is a typo (field:Permaculture for field:permaculture), so say it.
+    """
+    for variable, term in bindings.items():
+        if not isinstance(term, ox.NamedNode) or _holds(store, term):
+            continue
+        param = query.param(variable.value)
+        nearest = nearest_values(store, term)
+        listed = ", ".join(to_curie(v.value) for v in nearest) or "none in that namespace"
+        raise ParameterError(
+            f"parameter {variable.value}: {to_curie(term.value)} names nothing in the graph; "
+            f"nearest existing values: {listed}"
+            f"\n  hint: {values_command(query, param) if param else 'check the value'}"
+        )
+
+
+def _holds(store: ox.Store, term: ox.NamedNode) -> bool:
+    return any(True for _ in store.quads_for_pattern(term, None, None)) or any(
+        True for _ in store.quads_for_pattern(None, None, term)
+    )
+
+
+def namespace_of(iri: str) -> str:
+    """The project or standard namespace `iri` is in, else everything up to its last / or #."""
+    known = [ns for ns in PREFIXES.values() if iri.startswith(ns)]
+    if known:
+        return max(known, key=len)
+    cut = max(iri.rfind("/"), iri.rfind("#"))
+    return iri[: cut + 1]
+
+
+def namespace_values(store: ox.Store, namespaces: tuple[str, ...]) -> list[ox.NamedNode]:
+    """The typed resources (things with an rdf:type) whose IRI is in one of `namespaces`."""
+    found = {
+        q.subject
+        for q in store.quads_for_pattern(None, _RDF_TYPE, None)
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(namespaces)
+    }
+    return sorted(found, key=lambda n: n.value)
+
+
+def nearest_values(store: ox.Store, term: ox.NamedNode, count: int = 5) -> list[ox.NamedNode]:
+    """Up to `count` existing resources of the same namespace, the closest spelled first."""
+    namespace = namespace_of(term.value)
+    candidates = {v.value[len(namespace) :]: v for v in namespace_values(store, (namespace,))}
+    local = term.value[len(namespace) :]
+    close = difflib.get_close_matches(local.lower(), list(candidates), n=count, cutoff=0.0)
+    return [candidates[c] for c in close]
+
+
+def param_namespaces(param: QueryParam) -> tuple[str, ...]:
+    """Where a parameter's values come from: SDG goals and targets, or the namespace of the IRI
+    its default or the example in its description names; () when it says nothing."""
+    if param.type == "sdg":
+        return (SDG, UNSDG)
+    if param.type != "iri":
+        return ()
+    for text in (param.default or "", param.description):
+        for candidate in re.findall(r"[A-Za-z][\w-]*:[\w.-]+|<[^>\s]+>|https?://\S+", text):
+            iri = candidate[1:-1] if candidate.startswith("<") else expand_curie(candidate)
+            if iri is None and candidate.startswith("http"):
+                iri = candidate
+            if iri:
+                return (namespace_of(iri),)
+    return ()
+
+
+def values_command(query: CannedQuery, param: QueryParam) -> str:
+    """The command that lists a parameter's existing values."""
+    return f"list them with: esskg queries {query.name} --values {param.name}"
+
+
+def param_values(
+    store: ox.Store, param: QueryParam
+) -> list[tuple[ox.NamedNode, ox.Literal | None]]:
+    """The existing values of a parameter, each with its French (else any) label."""
+    namespaces = param_namespaces(param)
+    if not namespaces:
+        raise ParameterError(
+            f"parameter {param.name} ({param.type}) takes any value; there is no list of them"
+        )
+    return [(node, _label(store, node)) for node in namespace_values(store, namespaces)]
+
+
+def _label(store: ox.Store, node: ox.NamedNode) -> ox.Literal | None:
+    labels = [
+        q.object
+        for predicate in _LABELS
+        for q in store.quads_for_pattern(node, predicate, None)
+        if isinstance(q.object, ox.Literal)
+    ]
+    french = [label for label in labels if (label.language or "").startswith("fr")]
+    return min(french or labels, key=lambda label: label.value, default=None)
+
+
+def run_with_time_limit(work: Callable[[], Any], timeout: float) -> Any:
+    """`work()` in a forked child killed after `timeout` seconds; its result, or its error.
+
+    pyoxigraph cannot cancel a query, so a runaway one (a cross join, a catastrophic regex, a
+    property-path bomb) is stopped by ending the process that runs it. The child is a fork: it
+    shares the loaded store without copying it up front.
+    """
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            outcome: tuple[str, Any] = ("ok", work())
+        except EsskgError as e:
+            outcome = ("error", e)
+        except Exception as e:  # the parent's last line of defence reports it
+            outcome = ("bug", f"{type(e).__name__}: {e}")
+        send.send(outcome)
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise QueryError(
+                f"the query ran longer than {timeout:g} s and was stopped"
+                "\n  hint: narrow it (fewer unbound patterns, no open regex), or raise --timeout"
+            )
+        kind, value = receive.recv()
+    except EOFError:
+        raise QueryError("the query stopped without an answer (out of memory?)") from None
+    finally:
+        receive.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
+    if kind == "error":
+        raise value
+    if kind == "bug":
+        raise RuntimeError(value)
+    return value
+
+
+def with_prefixes(text: str) -> str:
+    """The query with PREFIX lines for the project prefixes it uses but does not declare."""
+    declared = {name.lower() for name in _DECLARED_PREFIX.findall(text)}
+    missing = [
+        f"PREFIX {name}: <{iri}>\n"
+        for name, iri in PREFIXES.items()
+        if name.lower() not in declared and re.search(rf"(?<![\w<]){re.escape(name)}:", text)
+    ]
+    return "".join(missing) + text
+
+
+def values_block(bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
+    """`VALUES (?a ?b) { (<iri> "lit"^^<dt>) }`: pyoxigraph writes each term in N-Triples form."""
+    names = " ".join(str(v) for v in bindings)
+    terms = " ".join(str(t) for t in bindings.values())
+    return f"VALUES ({names}) {{ ({terms}) }}"
+
+
+def with_values(text: str, bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
+    """The query with a VALUES block first in its WHERE group, so every pattern sees the values.
+
+    The group is found by reading the text as SPARQL tokens (comments, strings and IRIs skipped):
+    the `{` after a top-level WHERE, else the first top-level `{` of a SELECT, ASK or DESCRIBE.
+    """
+    if not bindings:
+        return text
+    position = _where_brace(text)
+    if position is None:
+        raise QueryError("cannot bind parameters: no WHERE { ... } group found in the query")
+    return f"{text[: position + 1]} {values_block(bindings)}\n{text[position + 1 :]}"
+
+
+def _where_brace(text: str) -> int | None:
+    depth, i, n = 0, 0, len(text)
+    seen_where = False
+    form = None
+    while i < n:
+        c = text[i]
+        if c == "#":
+            i = text.find("\n", i)
+            i = n if i < 0 else i
+            continue
+        if c in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
+            i += len(quote)
+            while i < n and not text.startswith(quote, i):
+                i += 2 if text[i] == "\\" else 1
+            i += len(quote)
+            continue
+        if c == "<" and _is_iri_start(text, i):
+            i = text.find(">", i) + 1 or n
+            continue
+        if c in "{(":
+            if c == "{" and depth == 0 and (seen_where or form in ("SELECT", "ASK", "DESCRIBE")):
+                return i
+            depth += 1
+        elif c in "})":
+            depth -= 1
+        elif (
+            c.isalpha()
+            and depth == 0
+            and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:?$"))
+        ):
+            j = i
+            while j < n and (text[j].isalnum() or text[j] in "_-:"):
+                j += 1
+            word = text[i:j].upper()
+            if word == "WHERE":
+                seen_where = True
+            elif word in ("SELECT", "ASK", "DESCRIBE", "CONSTRUCT") and form is None:
+                form = word
+            i = j
+            continue
+        i += 1
+    return None
+
+
+def _is_iri_start(text: str, i: int) -> bool:
+    # `<` opens an IRI unless it is the less-than operator (followed by space, = or a digit).
+    nxt = text[i + 1 : i + 2]
+    return bool(nxt) and not (nxt.isspace() or nxt in "=" or nxt.isdigit())
+
+
+def run_remote(args: argparse.Namespace, query: CannedQuery, params: dict[str, str]) -> int:
+    """`esskg query ... --endpoint URL`: the binding, formats and rows of the embedded store."""
+    conn = Connection.from_args(args.endpoint, args.user, args.password_env, args.timeout)
+    bindings = bind_params(query, params)
+    graphs = tuple(args.graph)
+    auth = args.auth or "basic"
+    for variable, term in bindings.items():
+        if isinstance(term, ox.NamedNode) and not bool(
+            remote_query(
+                conn,
+                f"ASK {{ {{ {term} ?p ?o }} UNION {{ ?s ?p {term} }} }}",
+                default_graphs=graphs,
+                auth=auth,
+            )
+        ):
+            param = query.param(variable.value)
+            raise ParameterError(
+                f"parameter {variable.value}: {to_curie(term.value)} names nothing in the "
+                f"graph of {conn.url}\n  hint: "
+                + (values_command(query, param) if param else "check the value")
+            )
+    text = with_values(with_prefixes(query.text), bindings)
+    result = remote_query(conn, text, default_graphs=graphs, auth=auth)
+    output, note = render_result(result, args.format)
+    if note.startswith("0 ") and not graphs:
+        explain_empty_default_graph(conn, auth)
+    sys.stdout.write(output)
+    if note:
+        print(f"{note} from {conn.url}", file=sys.stderr)
+    return 0
+
+
+def explain_empty_default_graph(conn: Connection, auth: str) -> None:
+    """Raise when an empty answer comes from an empty default graph beside full named graphs.
+
+    Pushed data sits in named graphs; a server that does not read its default graph as their
+    union (Oxigraph without --union-default-graph, Fuseki without unionDefaultGraph) answers
+    every query with nothing, which would look like a true "no rows".
+    """
+    if bool(remote_query(conn, "ASK { ?s ?p ?o }", auth=auth)):
+        return
+    if not bool(remote_query(conn, "ASK { GRAPH ?g { ?s ?p ?o } }", auth=auth)):
+        return
+    raise EndpointError(
+        conn.url,
+        "the server's default graph is empty while its named graphs hold data, so every query "
+        "answers nothing\n  hint: start the server so its default graph is the union of the "
+        "named graphs (Oxigraph: oxigraph serve --union-default-graph; others: "
+        "docs/sparql-servers.md), or pass --graph IRI for each graph to read "
+        "(e.g. --graph https://w3id.org/esskg/graph/source)",
+    )
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     listing = subparsers.add_parser(
         "queries",
         help="list the canned queries and the quality checks",
-        description="List the canned queries (name, title, parameters) and the quality checks.",
+        description="List the canned queries (name, title, parameters, where each parameter's "
+        "values come from) and the quality checks; with NAME --values PARAM, list the values "
+        "a parameter can take.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    listing.add_argument("name", nargs="?", metavar="NAME", help="a canned query")
+    listing.add_argument(
+        "--values", metavar="PARAM", help="list the existing values of NAME's parameter PARAM"
     )
     listing.set_defaults(run=run_listing)
 
@@ -339,36 +636,96 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "query",
         help="run a canned query by name, or a .rq file",
         description="Run a canned query (see `esskg queries`) or a SPARQL file on the union of "
-        "the project graphs, offline.",
+        "the project graphs, offline. The project's prefixes are declared for you; "
+        "updates and SERVICE are refused.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument(
         "name", nargs="?", metavar="NAME", help="canned query name, e.g. food-self-sufficiency"
     )
-    which.add_argument("--file", type=Path, metavar="Q.rq", help="a SPARQL query file of your own")
+    which.add_argument(
+        "--file",
+        type=Path,
+        metavar="Q.rq",
+        help="a SPARQL query file of your own; - reads standard input",
+    )
     parser.add_argument(
         "--param", action="append", default=[], metavar="KEY=VALUE", help="bind ?KEY (repeatable)"
     )
-    parser.add_argument("--format", choices=FORMATS, default="table")
-    # Imported here: endpoint builds on this module (binding, rendering).
-    from esskg.endpoint import add_query_arguments
-
-    add_query_arguments(parser)
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table, csv, tsv, json for SELECT and ASK; turtle, ntriples, jsonld for CONSTRUCT "
+        "and DESCRIBE (table gives Turtle there)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help="stop the query after S seconds",
+    )
+    group = parser.add_argument_group("on a SPARQL server (docs/sparql-servers.md)")
+    group.add_argument(
+        "--endpoint", metavar="URL", help="run on this SPARQL query endpoint instead of locally"
+    )
+    group.add_argument(
+        "--graph",
+        action="append",
+        default=[],
+        metavar="IRI",
+        help="read this graph as the default graph (repeatable; default: the server's own)",
+    )
+    group.add_argument("--user", metavar="U", help="user name, if the endpoint wants one")
+    group.add_argument(
+        "--password-env", metavar="VAR", help="environment variable holding the password"
+    )
+    group.add_argument(
+        "--auth",
+        choices=("basic", "digest"),
+        default=None,
+        help="HTTP authentication scheme (basic when not given)",
+    )
     parser.set_defaults(run=run)
 
 
+_REMOTE_ONLY = (
+    ("graph", "--graph"),
+    ("user", "--user"),
+    ("password_env", "--password-env"),
+    ("auth", "--auth"),
+)
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.endpoint:
+        check_endpoint_url(args.endpoint, "query", "--endpoint")
+    else:
+        given = [option for attr, option in _REMOTE_ONLY if getattr(args, attr)]
+        if given:
+            raise QueryError(
+                f"{', '.join(given)} only applies with --endpoint URL (a SPARQL server); "
+                "the embedded store reads the union of all graphs"
+                "\n  hint: add --endpoint URL, or leave out " + " and ".join(given)
+            )
+    if args.timeout <= 0:
+        raise QueryError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
     query = read_query(args.file) if args.file else find_query(args.name, args.root)
     params = parse_param_args(args.param)
-    # Bind before loading: a bad parameter should not wait for the whole project to load.
-    bind_params(query, params)
+    # Check before loading: a bad parameter or a refused query should not wait for the project.
+    refuse_unsafe(query)
+    bindings = bind_params(query, params)
     if args.endpoint:
-        from esskg.endpoint import run_remote
-
         return run_remote(args, query, params)
-    refuse_service(query)
     store = load_project(root=args.root)
-    text, note = render_result(execute(store, query, params), args.format)
+    check_values_exist(store, query, bindings)
+
+    def answer() -> tuple[str, str]:
+        return render_result(execute(store, query, params), args.format)
+
+    text, note = run_with_time_limit(answer, args.timeout)
     sys.stdout.write(text)
     if note:
         print(note, file=sys.stderr)
@@ -376,14 +733,52 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_listing(args: argparse.Namespace) -> int:
+    if args.values:
+        if not args.name:
+            raise QueryError("--values PARAM needs the query's NAME: esskg queries NAME --values P")
+        return _list_values(args)
+    if args.name:
+        raise QueryError(f"to see the values of a parameter: esskg queries {args.name} --values P")
     queries = list_queries(args.root)
     checks = list_checks(args.root)
     rows = [(q.name, q.title, ", ".join(p.summary() for p in q.params) or "-") for q in queries]
     sys.stdout.write(format_table(("query", "title", "parameters"), rows) or "no canned queries\n")
+    sources = [
+        (q.name, p.name, _source_text(p), values_command(q, p) if param_namespaces(p) else "-")
+        for q in queries
+        for p in q.params
+    ]
+    if sources:
+        sys.stdout.write(
+            "\n" + format_table(("query", "parameter", "values from", "list them"), sources)
+        )
     if checks:
         sys.stdout.write(
             "\n" + format_table(("check", "title"), [(c.name, c.title) for c in checks])
         )
+    return 0
+
+
+def _source_text(param: QueryParam) -> str:
+    if param.type == "sdg":
+        return "the 17 goals (1-17) and their targets (2.4, 2.a) in the graph"
+    namespaces = param_namespaces(param)
+    if namespaces:
+        return f"things typed in the graph whose IRI starts {to_curie(namespaces[0])}…"
+    return {"integer": "any integer", "string": "any text"}.get(param.type, "any IRI")
+
+
+def _list_values(args: argparse.Namespace) -> int:
+    query = find_query(args.name, args.root)
+    param = query.param(args.values)
+    if param is None:
+        known = ", ".join(p.name for p in query.params) or "none"
+        raise ParameterError(f"query {query.name} has no parameter {args.values}; its: {known}")
+    values = param_values(load_project(root=args.root), param)
+    sys.stdout.write(
+        format_table(("value", "label"), [(term_text(v), term_text(lb)) for v, lb in values])
+    )
+    print(f"{len(values)} values of {param.name}", file=sys.stderr)
     return 0
 
 

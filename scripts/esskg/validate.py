@@ -20,6 +20,7 @@ from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import display_path
 from esskg.load import load_dataset, load_file
 from esskg.namespaces import CONVERTER, PREFIXES, PROJECT_PREFIXES, to_curie
+from esskg.render import format_table
 from esskg.resources import Project, project
 
 FORMATS = ("table", "json", "turtle")
@@ -169,19 +170,6 @@ def render_turtle(report: ValidationReport) -> str:
         for s, p, o in report.graph
     ]
     return turtle_bytes(merged_triples(triples)).decode("utf-8")
-
-
-def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """Left-aligned columns separated by two spaces; the last column is not padded."""
-    if not rows:
-        return ""
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for row in [header, *rows]:
-        cells = [str(c).replace("\n", " ") for c in row]
-        padded = [c.ljust(w) for c, w in zip(cells[:-1], widths[:-1], strict=True)]
-        lines.append("  ".join([*padded, cells[-1]]).rstrip())
-    return "\n".join(lines) + "\n"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -447,7 +435,6 @@ __all__ = [
     "FORMATS",
     "Result",
     "ValidationReport",
-    "format_table",
     "render_json",
     "render_table",
     "render_turtle",

@@ -1,0 +1,110 @@
+"""Rendering for people and programs: aligned tables, terms as CURIEs, query results by format.
+
+Kept apart from the verbs so that printing a table pulls in neither pySHACL nor a store.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from esskg.dump import merged_triples, ntriples_bytes, turtle_bytes
+from esskg.errors import QueryError
+from esskg.namespaces import to_curie
+
+# Results of SELECT and ASK; the graphs of CONSTRUCT and DESCRIBE. "table" is the default of
+# both: an aligned table for solutions, Turtle (with the project prefixes) for a graph.
+SOLUTION_FORMATS = ("table", "csv", "tsv", "json")
+GRAPH_FORMATS = ("turtle", "ntriples", "jsonld")
+FORMATS = (*SOLUTION_FORMATS, *GRAPH_FORMATS)
+_RESULT_FORMATS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+}
+
+Result = ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean | list[ox.Triple]
+
+
+def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Left-aligned columns separated by two spaces; the last column is not padded."""
+    if not rows:
+        return ""
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [str(c).replace("\n", " ") for c in row]
+        padded = [c.ljust(w) for c, w in zip(cells[:-1], widths[:-1], strict=True)]
+        lines.append("  ".join([*padded, cells[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
+    """A term for people: CURIE for IRIs, literal text (with @lang), _:id for blank nodes."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return to_curie(term.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal) and term.language:
+        return f"{term.value}@{term.language}"
+    return term.value
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 row", "2 rows"."""
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def solution_rows(
+    solutions: ox.QuerySolutions,
+) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
+    """Materialise SELECT solutions as dicts (a QuerySolutions can be read only once)."""
+    names = [v.value for v in solutions.variables]
+    return [
+        {name: solution[name] for name in names if solution[name] is not None}
+        for solution in solutions
+    ]
+
+
+def check_format(result: Result, fmt: str) -> None:
+    """Refuse a --format that does not fit the kind of result, saying which ones do."""
+    is_graph = isinstance(result, ox.QueryTriples | list)
+    if is_graph and fmt in SOLUTION_FORMATS[1:]:
+        raise QueryError(
+            f"--format {fmt} is for SELECT and ASK results; this query builds a graph "
+            f"(CONSTRUCT or DESCRIBE)\n  hint: use --format {' or '.join(GRAPH_FORMATS)}"
+        )
+    if not is_graph and fmt in GRAPH_FORMATS:
+        raise QueryError(
+            f"--format {fmt} is for graphs (CONSTRUCT, DESCRIBE); this query gives a table"
+            f"\n  hint: use --format {' or '.join(SOLUTION_FORMATS)}"
+        )
+
+
+def render_result(result: Result, fmt: str) -> tuple[str, str]:
+    """The text for stdout and a note for stderr ("N rows") for any kind of query result."""
+    check_format(result, fmt)
+    if isinstance(result, ox.QueryBoolean):
+        if fmt == "json":
+            return result.serialize(format=ox.QueryResultsFormat.JSON).decode("utf-8") + "\n", ""
+        return ("true" if bool(result) else "false") + "\n", ""
+    if isinstance(result, ox.QueryTriples | list):
+        triples = merged_triples(result)
+        if fmt == "ntriples":
+            data = ntriples_bytes(triples)
+        elif fmt == "jsonld":
+            data = ox.serialize(triples, format=ox.RdfFormat.JSON_LD) + b"\n"
+        else:
+            data = turtle_bytes(triples)
+        return data.decode("utf-8"), plural(len(triples), "triple")
+    if fmt in _RESULT_FORMATS:
+        # Counting would consume the iterator; the standard formats speak for themselves.
+        text = result.serialize(format=_RESULT_FORMATS[fmt]).decode("utf-8")
+        return (text if text.endswith("\n") else text + "\n"), ""
+    names = [v.value for v in result.variables]
+    rows = solution_rows(result)
+    table = format_table(
+        tuple(names), [tuple(term_text(row.get(n)) for n in names) for row in rows]
+    )
+    return table, plural(len(rows), "row")
