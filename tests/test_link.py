@@ -134,6 +134,26 @@ def test_date_defaults_to_the_source_files_modification_date(capsys, tmp_path):
     }
 
 
+@pytest.mark.parametrize("suffix", [".nq", ".trig"])
+def test_a_source_with_named_graphs_gives_the_same_links(capsys, tmp_path, suffix):
+    # The UN vocabulary in a named graph, as a quad dump of a triple store keeps it.
+    graph = ox.NamedNode("http://metadata.un.org/sdg/graph")
+    quads = [
+        ox.Quad(q.subject, q.predicate, q.object, graph)
+        for q in ox.parse(path=MINI, format=ox.RdfFormat.TURTLE)
+    ]
+    rdf_format = ox.RdfFormat.N_QUADS if suffix == ".nq" else ox.RdfFormat.TRIG
+    source = tmp_path / f"un{suffix}"
+    source.write_bytes(ox.serialize(quads, format=rdf_format))
+    args = ("--date", DATE)
+    assert link(capsys, PROJECT, "--source", str(MINI), "-o", str(tmp_path / "ttl"), *args)[0] == 0
+    code, _, err = link(capsys, PROJECT, "--source", str(source), "-o", str(tmp_path / "q"), *args)
+    assert code == 0, err
+    assert "unknown" not in err.lower()
+    a, b = triples(tmp_path / "ttl" / "sdg-links.ttl"), triples(tmp_path / "q" / "sdg-links.ttl")
+    assert without_source(a) == without_source(b)
+
+
 def test_json_ld_source_gives_the_same_links(capsys, tmp_path):
     assert (
         link(capsys, PROJECT, "--source", str(MINI), "-o", str(tmp_path / "ttl"), "--date", DATE)[0]

@@ -363,7 +363,7 @@ def test_neutralise_defuses_formula_cells() -> None:
 def test_csv_has_one_row_per_entity_with_french_labels(
     release: Path, store: ox.Store, name: str, key: str, cls: str
 ) -> None:
-    with open(release / name, encoding="utf-8", newline="") as f:
+    with open(release / name, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     instances = {
         q.subject.value
@@ -386,12 +386,24 @@ def test_csv_has_one_row_per_entity_with_french_labels(
         assert all(row["label"] == fr.get(row[key], "") for row in rows)
 
 
+def test_csv_tables_start_with_a_utf8_byte_order_mark_for_excel(release: Path) -> None:
+    tables = sorted(release.glob("*.csv"))
+    assert len(tables) == 5
+    for table in tables:
+        data = table.read_bytes()
+        assert data[:3] == b"\xef\xbb\xbf", table.name
+        assert data[3:4] != b"\xef", f"{table.name}: the mark is written once"
+        assert data.count(b"\xef\xbb\xbf") == 1
+        # and the header comes right after it
+        assert data[3:].split(b"\r\n", 1)[0].split(b",")[0].isascii()
+
+
 def test_sdg_links_table_has_one_row_per_link(release: Path, store: ox.Store) -> None:
     predicate = ox.NamedNode(URI_SPACE + "ontology#contributesToSDG")
     links = {
         (q.subject.value, q.object.value) for q in store.quads_for_pattern(None, predicate, None)
     }
-    with open(release / "sdg-links.csv", encoding="utf-8", newline="") as f:
+    with open(release / "sdg-links.csv", encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == len(links)
     assert {(r["subject"], r["sdg"]) for r in rows} == links

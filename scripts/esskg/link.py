@@ -167,7 +167,9 @@ def read_source(path: Path) -> ox.Store:
 
 def fetch_rows_from_file(path: Path, iris: list[str]) -> list[Row]:
     store = read_source(path)
-    return [(s["c"], s["p"], s["o"]) for s in store.query(fetch_query(iris))]
+    # A .nq or .trig copy may keep the vocabulary in named graphs: read them all.
+    query = store.query(fetch_query(iris), use_default_graph_as_union=True)
+    return [(s["c"], s["p"], s["o"]) for s in query]
 
 
 def fetch_rows_from_endpoint(

@@ -324,7 +324,7 @@ def _write_release(
             _csv_check(data),
             "text/csv",
             f"{table.title} (CSV)",
-            f"tableau : {table.title_fr} (CSV, UTF-8)",
+            f"tableau : {table.title_fr} (CSV, UTF-8 avec BOM, pour Excel)",
         )
     for table in _mapping_tables(root):
         _keep_mapping_table(keep, table)
@@ -538,10 +538,10 @@ def _json_check(expected: object) -> Callable[[Path], None]:
 
 
 def _csv_check(data: bytes) -> Callable[[Path], None]:
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
     def verify(temp: Path) -> None:
-        with open(temp, encoding="utf-8", newline="") as f:
+        with open(temp, encoding="utf-8-sig", newline="") as f:
             if list(csv.reader(f)) != rows:
                 raise PublishCheckError(f"{temp.name}: CSV does not read back as written")
 

@@ -2,7 +2,8 @@
 
 One SPARQL query per table; the rows it returns are folded to one row per entity (several values
 of a column joined with " | ", sorted). Labels are the French ones. Cells that a spreadsheet would
-run as a formula (starting with = + - @, tab or carriage return) get a leading apostrophe.
+run as a formula (starting with = + - @, tab or carriage return) get a leading apostrophe. The
+files are UTF-8 with a byte-order mark, so Excel shows the accents.
 """
 
 from __future__ import annotations
@@ -131,10 +132,14 @@ def table_rows(store: ox.Store, table: Table) -> list[list[str]]:
 
 
 def table_csv(store: ox.Store, table: Table) -> bytes:
-    """The table as UTF-8 CSV (RFC 4180: CRLF line ends, quotes where needed), header first."""
+    """The table as UTF-8 CSV (RFC 4180: CRLF line ends, quotes where needed), header first.
+
+    With a byte-order mark: Excel, which most users open a CSV with, reads a file without one in
+    the system's legacy code page and shows "CoopÃ©ration"; with it, accents come out right.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(table.columns)
     for row in table_rows(store, table):
         writer.writerow([neutralise(cell) for cell in row])
-    return buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8-sig")
