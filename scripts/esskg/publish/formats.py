@@ -129,12 +129,8 @@ def same_graph_check(
     rdf_format: ox.RdfFormat,
     *,
     gzipped: bool = False,
-    merge: bool = False,
 ) -> Callable[[Path], None]:
-    """A verify function for atomic.write_atomically: the file must parse to exactly `expected`.
-
-    `merge` drops the graph names first (for the triple formats, whose expected set is the union).
-    """
+    """A verify function for atomic.write_atomically: the file must parse to exactly `expected`."""
 
     def verify(temp: Path) -> None:
         try:
@@ -143,8 +139,6 @@ def same_graph_check(
             raise PublishCheckError(
                 f"{temp.name}: does not parse back as {rdf_format.name}: {e}"
             ) from e
-        if merge:
-            quads = [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
         found = canonical_set(quads)
         if found != expected:
             missing, extra = len(expected - found), len(found - expected)
