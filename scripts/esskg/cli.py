@@ -15,12 +15,24 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from esskg import __version__, bench, build, check, init, link, publish, push, query, validate
+from esskg import (
+    __version__,
+    bench,
+    build,
+    check,
+    init,
+    link,
+    publish,
+    push,
+    query,
+    suggest,
+    validate,
+)
 from esskg.errors import EsskgError, display_path
 from esskg.namespaces import register_prefix
 from esskg.resources import project
 
-VERBS = (init, build, validate, query, check, link, push, bench, publish)
+VERBS = (init, build, validate, query, check, link, push, bench, publish, suggest)
 # Verbs that read no graph, so say nothing about which one.
 _NO_PROJECT = frozenset({"init", "bench"})
 

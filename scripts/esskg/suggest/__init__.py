@@ -1,0 +1,260 @@
+"""The `suggest` verb: propose the UN SDG targets a cooperation serves, as SSSOM rows to review.
+
+`esskg suggest sdg` ranks the 169 UN targets for each partnership, axis and activity of the
+graph (or the nodes given with --for, or a pasted --text) and writes candidate rows, never into
+data/. `esskg suggest accept FILE --row N` moves the rows a person accepted into the project's
+data/mappings/sdg-links.sssom.tsv, where validation and the canned queries read them.
+Everything runs offline: the targets come from the packaged UN SDG KOS (graph:un-sdg).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from esskg.atomic import write_atomically
+from esskg.errors import display_path
+from esskg.load import load_project
+from esskg.namespaces import ESSKG, expand_curie
+from esskg.resources import project
+from esskg.sssom import read_mapping_set
+from esskg.suggest.lexical import Candidate, LexicalRanker, Passage
+from esskg.suggest.nodes import Node, read_nodes, read_targets
+from esskg.suggest.table import (
+    PRESENT,
+    TEXT_NAMESPACE,
+    SuggestError,
+    SuggestionRow,
+    accept,
+    render_suggestions,
+)
+
+__all__ = ["add_parser", "suggestions"]
+
+# How the comment names the part of a description a word came from.
+KINDS = {
+    "label": ("libellé", "label"),
+    "description": ("description", "description"),
+    "priority": ("priorité thématique", "thematic priority"),
+    "field": ("champ d'activité", "activity field"),
+    "type": ("type d'activité", "activity type"),
+    "beneficiary": ("bénéficiaires", "beneficiaries"),
+    "axis": ("un de ses axes", "one of its axes"),
+    "activity": ("une de ses activités", "one of its activities"),
+    "text": ("texte", "text"),
+}
+_WORDS_SHOWN = 8
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "suggest",
+        help="propose UN SDG targets for the graph's cooperations, as SSSOM rows to review",
+        description="Propose the UN SDG targets each partnership, axis and activity serves, with "
+        "the words that justify each, as an SSSOM table a person reviews; accept moves the "
+        "chosen rows into data/mappings/sdg-links.sssom.tsv. Offline; nothing is written into "
+        "data/ before accept.",
+    )
+    actions = parser.add_subparsers(dest="suggest_verb", metavar="ACTION", required=True)
+
+    sdg = actions.add_parser(
+        "sdg",
+        help="rank the UN SDG targets for each node (or --for, or --text)",
+        description="Rank the 169 UN SDG targets for each partnership, axis and activity of the "
+        "graph, or for the nodes given with --for, or for a pasted --text; write the best as SSSOM "
+        "rows (stdout, or -o FILE). Pairs the graph already states are marked [déjà présent].",
+    )
+    sdg.add_argument(
+        "--for",
+        dest="nodes",
+        action="append",
+        metavar="IRI",
+        help="a node to suggest for (IRI or CURIE such as id:seconet); repeatable",
+    )
+    sdg.add_argument(
+        "--text",
+        help="a description to suggest for instead of the graph's nodes (with one --for: the "
+        "node it describes)",
+    )
+    sdg.add_argument(
+        "--lang",
+        choices=("fr", "en"),
+        help="language of the labels and comments written (default fr); with --text, the "
+        "language of the text (default: read as French and English)",
+    )
+    sdg.add_argument("--top", type=int, default=5, metavar="N", help="targets per node (5)")
+    sdg.add_argument("-o", "--output", type=Path, metavar="FILE.sssom.tsv")
+    sdg.set_defaults(run=run_sdg)
+
+    acc = actions.add_parser(
+        "accept",
+        help="move reviewed suggestion rows into data/mappings/sdg-links.sssom.tsv",
+        description="Append rows of a suggestions file (all, or those given with --row) to the "
+        "project's data/mappings/sdg-links.sssom.tsv, atomically; rows already there, marked "
+        "[déjà présent], or made from a pasted --text are left out, and said so.",
+    )
+    acc.add_argument("file", type=Path, metavar="FILE.sssom.tsv")
+    acc.add_argument(
+        "--row",
+        dest="rows",
+        type=int,
+        action="append",
+        metavar="N",
+        help="a row to accept, numbered from 1 after the column header; repeatable "
+        "(default: every row not already present)",
+    )
+    acc.add_argument(
+        "--author", metavar="CURIE", help="author_id written on the rows (e.g. id:my-team)"
+    )
+    acc.set_defaults(run=run_accept)
+
+
+def suggestions(
+    nodes: list[Node],
+    ranker: LexicalRanker,
+    *,
+    top: int,
+    lang: str,
+    present: set[tuple[str, str]],
+) -> list[SuggestionRow]:
+    """The rows for `nodes`: each node's `top` targets, pairs already stated marked."""
+    rows = []
+    for node in nodes:
+        for candidate in ranker.rank(node.passages, top):
+            target = candidate.target
+            already = (node.iri, target.iri) in present
+            rows.append(
+                SuggestionRow(
+                    subject=node.iri,
+                    subject_label=_label(node.labels, lang) or "",
+                    object=target.iri,
+                    object_label=_target_label(target.notation, target.titles, lang),
+                    justification=ranker.justification,
+                    confidence=candidate.confidence,
+                    comment=(PRESENT[lang] if already else "") + explain(candidate, lang),
+                    present=already,
+                )
+            )
+    return rows
+
+
+def explain(candidate: Candidate, lang: str) -> str:
+    """The words that matched, grouped by where the description says them."""
+    index = 0 if lang == "fr" else 1
+    by_kind: dict[str, list[str]] = {}
+    for match in candidate.matches[:_WORDS_SHOWN]:
+        by_kind.setdefault(match.kind, []).append(match.word)
+    parts = [
+        f"{', '.join(words)} ({KINDS.get(kind, (kind, kind))[index]})"
+        for kind, words in by_kind.items()
+    ]
+    lead = "mots communs avec la cible : " if lang == "fr" else "words shared with the target: "
+    return lead + " ; ".join(parts)
+
+
+def _label(labels: dict[str, str], lang: str) -> str | None:
+    return labels.get(lang) or next(iter(sorted(labels.items())), (None, None))[1]
+
+
+def _target_label(notation: str, titles: dict[str, str], lang: str) -> str:
+    word = "Cible" if lang == "fr" else "Target"
+    return f"{word} {notation} : {_label(titles, lang) or ''}".strip()
+
+
+def _iri(value: str) -> str:
+    if value.startswith(("http://", "https://", "urn:")):
+        return value
+    expanded = expand_curie(value)
+    if expanded is None:
+        raise SuggestError(
+            f"--for {value}: neither an IRI nor a CURIE with a known prefix"
+            "\n  hint: write the full IRI (https://...) or a CURIE such as id:seconet"
+        )
+    return expanded
+
+
+def run_sdg(args: argparse.Namespace) -> int:
+    layout = project(args.root)
+    if args.top < 1:
+        raise SuggestError("--top must be 1 or more")
+    if args.output is not None and _inside(args.output, layout.data_dir):
+        raise SuggestError(
+            f"-o {display_path(args.output)}: suggestions are never written into data/"
+            "\n  hint: write them elsewhere, review them, then `esskg suggest accept FILE`"
+        )
+    lang = args.lang or "fr"
+    store = load_project(root=layout.root)
+    targets = read_targets(store)
+    if not targets:
+        raise SuggestError(
+            "no UN SDG targets in the graph (graph:un-sdg, data/un-sdg/)"
+            "\n  hint: reinstall esskg; the packaged data carries the UN SDG KOS"
+        )
+    ranker = LexicalRanker(targets)
+    wanted = [_iri(v) for v in args.nodes or []]
+    if args.text is not None:
+        if len(wanted) > 1:
+            raise SuggestError("--text describes one node: give at most one --for")
+        subject = wanted[0] if wanted else TEXT_NAMESPACE + "1"
+        nodes = [Node(subject, "", {}, (Passage("text", args.text, args.lang),))]
+    else:
+        nodes = read_nodes(store, wanted or None)
+        empty = [n.iri for n in nodes if not n.passages]
+        if empty:
+            raise SuggestError(
+                f"nothing describes {', '.join(empty)} in the graph (no label, description, "
+                "activity field...)\n  hint: check the IRI; `esskg query describe-partnership "
+                "--param partnership=...` shows what the graph says about a partnership"
+            )
+    present = {
+        (s.subject.value, s.object.value)
+        for s in store.quads_for_pattern(None, ox.NamedNode(ESSKG + "contributesToSDG"), None)
+    }
+    rows = suggestions(nodes, ranker, top=args.top, lang=lang, present=present)
+    title = (
+        "Cibles ODD proposées par esskg suggest sdg, à relire"
+        if lang == "fr"
+        else "UN SDG targets proposed by esskg suggest sdg, to review"
+    )
+    text = render_suggestions(rows, title=title)
+    new = sum(not r.present for r in rows)
+    summary = (
+        f"esskg: {new} suggestion(s) for {len(nodes)} node(s), "
+        f"{len(rows) - new} already in the graph"
+    )
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(args.output, text.encode("utf-8"), verify=read_mapping_set)
+        summary += f"; written to {display_path(args.output)}"
+    print(summary, file=sys.stderr)
+    return 0
+
+
+def run_accept(args: argparse.Namespace) -> int:
+    layout = project(args.root)
+    if layout.kind == "packaged":
+        raise SuggestError(
+            "the graph installed with esskg cannot be changed"
+            "\n  hint: make a workspace (`esskg init DIR`) and run accept in it, or pass -C DIR"
+        )
+    table, added, skipped = accept(args.file, args.rows, layout.data_dir, author=args.author)
+    for row, reason in skipped:
+        print(
+            f"esskg: {display_path(args.file)}:{row.line}: {row.subject_id} -> {row.object_id} "
+            f"left out: {reason}",
+            file=sys.stderr,
+        )
+    print(f"esskg: {len(added)} row(s) added to {display_path(table)}", file=sys.stderr)
+    return 0
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,193 @@
+"""The lexical ranker: BM25 (bm25s) over the UN SDG targets' French and English titles.
+
+Each target is indexed twice, once per language: its own title, its goal's UN title and
+esskg's short goal title (the target 2.4 never says "faim"; its goal does). Words are stemmed
+with Snowball (snowballstemmer, the stemmer of each language), accents folded after stemming
+(Snowball's French rules read the accents), stop words dropped. A description is scored
+against both indexes; the French and English scores add up, so a node described in both
+languages gains from both and a text in one language still ranks.
+
+Every candidate keeps the words that matched and the passage each came from, which the SSSOM
+comment shows: a person can judge a suggestion without re-reading the 169 targets.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import bm25s
+import numpy as np
+import snowballstemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_FRENCH
+
+LANGS = ("fr", "en")
+# bm25s sets its logger to DEBUG and says "Building index from tokens" on every index.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+_STEMMERS = {"fr": "french", "en": "english"}
+# Words of the SDG targets' boilerplate ("D'ici à 2030, ... notamment ...") and of how
+# cooperations are described ("projet", "coopération" stays: it is SDG 17's own word).
+_DOMAIN_STOPWORDS = {
+    "fr": {"ici", "notamment", "compris", "faire", "sorte", "afin", "ainsi", "odd", "cible",
+           "objectif", "projet", "tous", "toutes", "tout", "toute", "entre", "dont", "plus",
+           "cela", "celle", "ceux", "leurs", "leur", "chaque", "vise", "visant", "comme", "sans",
+           "contre", "mise", "axe", "lors", "durant", "travers"},
+    "en": {"sdg", "target", "goal", "ensure", "including", "particular", "project", "aims",
+           "aim", "also", "within", "among", "per", "one", "axis"},
+}  # fmt: skip
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+# BM25 scores are unbounded; this scale maps them onto 0..1 (1 - e^(-score/scale)): a score
+# of about one goal-specific word in both languages gives ~0.5.
+CONFIDENCE_SCALE = 12.0
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed: "Éducation" and "education" meet."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    """Words of one language -> (stem, word as written) pairs, stop words left out."""
+
+    lang: str
+
+    def __post_init__(self) -> None:
+        stop = STOPWORDS_FRENCH if self.lang == "fr" else STOPWORDS_EN_PLUS
+        object.__setattr__(self, "_stemmer", snowballstemmer.stemmer(_STEMMERS[self.lang]))
+        object.__setattr__(self, "_stop", {fold(w) for w in (*stop, *_DOMAIN_STOPWORDS[self.lang])})
+
+    def tokens(self, text: str) -> list[tuple[str, str]]:
+        out = []
+        for match in _WORD.finditer(text):
+            for word in match.group().split("-"):
+                lower = word.lower()
+                if len(lower) < 3 or fold(lower) in self._stop:  # type: ignore[attr-defined]
+                    continue
+                stem = fold(self._stemmer.stemWord(lower))  # type: ignore[attr-defined]
+                out.append((stem, word))
+        return out
+
+
+ANALYZERS = {lang: Analyzer(lang) for lang in LANGS}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One UN SDG target (or goal, for the baseline) and the texts it is indexed by."""
+
+    iri: str
+    notation: str
+    goal: str  # the notation of its goal ("2" for 2.4)
+    titles: dict[str, str]  # lang -> the UN title
+    context: dict[str, list[str]] = field(default_factory=dict)  # lang -> goal titles
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A piece of a description: what it is (label, description, activity field...), its text."""
+
+    kind: str
+    text: str
+    lang: str | None  # None: unknown, analysed as both languages
+
+
+@dataclass
+class Match:
+    """A word of the description found in a target, and where the description says it."""
+
+    word: str
+    kind: str
+    weight: float
+
+
+@dataclass
+class Candidate:
+    target: Target
+    score: float
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float:
+        return round(1.0 - math.exp(-self.score / CONFIDENCE_SCALE), 3)
+
+
+class LexicalRanker:
+    """BM25 over the targets, one index per language."""
+
+    name = "lexical"
+    justification = "semapv:LexicalMatching"
+
+    def __init__(self, targets: list[Target], *, with_context: bool = True) -> None:
+        self.targets = targets
+        self._index: dict[str, bm25s.BM25] = {}
+        self._weights: dict[str, list[dict[int, float]]] = {}
+        for lang in LANGS:
+            docs = []
+            for target in targets:
+                text = " ".join(
+                    [target.titles.get(lang, ""), *(target.context.get(lang, []) * with_context)]
+                )
+                docs.append([stem for stem, _ in ANALYZERS[lang].tokens(text)] or [""])
+            index = bm25s.BM25()
+            index.index(docs, show_progress=False)
+            self._index[lang] = index
+            # The weight of each indexed stem in each target, to say which words matched.
+            data, indices, indptr = (index.scores[k] for k in ("data", "indices", "indptr"))
+            self._weights[lang] = [
+                dict(zip(indices[indptr[t] : indptr[t + 1]].tolist(),
+                         data[indptr[t] : indptr[t + 1]].tolist(), strict=True))
+                for t in range(len(indptr) - 1)
+            ]  # fmt: skip
+
+    def rank(self, passages: Iterable[Passage], top: int) -> list[Candidate]:
+        """The `top` targets for a description, best first (ties: by notation), score > 0."""
+        total = np.zeros(len(self.targets), dtype=np.float64)
+        found: dict[str, dict[int, tuple[str, str]]] = {lang: {} for lang in LANGS}
+        for passage in passages:
+            for lang in LANGS if passage.lang is None else (passage.lang,):
+                if lang not in self._index:
+                    continue
+                vocab = self._index[lang].vocab_dict
+                for stem, word in ANALYZERS[lang].tokens(passage.text):
+                    token = vocab.get(stem)
+                    if token is not None and token not in found[lang]:
+                        found[lang][token] = (word, passage.kind)
+        for lang in LANGS:
+            if found[lang]:
+                ids = sorted(found[lang])
+                total += self._index[lang].get_scores_from_ids(ids)
+        return self._candidates(total, found, top)
+
+    def _candidates(
+        self, total: np.ndarray, found: dict[str, dict[int, tuple[str, str]]], top: int
+    ) -> list[Candidate]:
+        order = sorted(
+            (i for i in np.flatnonzero(total > 0).tolist()),
+            key=lambda i: (-round(float(total[i]), 6), notation_key(self.targets[i].notation)),
+        )[:top]
+        out = []
+        for i in order:
+            matches: dict[str, Match] = {}
+            for lang in LANGS:
+                for token, (word, kind) in found[lang].items():
+                    weight = self._weights[lang][token].get(i)
+                    if weight:
+                        key = fold(word)
+                        if key in matches:
+                            matches[key].weight += weight
+                        else:
+                            matches[key] = Match(word, kind, weight)
+            ranked = sorted(matches.values(), key=lambda m: (-m.weight, fold(m.word)))
+            out.append(Candidate(self.targets[i], float(total[i]), ranked))
+        return out
+
+
+def notation_key(notation: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key for SDG codes: 2 < 2.4 < 2.a < 10.1 (numbers before letters, as the UN lists)."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in notation.split("."))

@@ -1,0 +1,167 @@
+"""What the ranker reads from the graph: the UN targets, and each node's description as passages.
+
+A node is described by its labels, descriptions and thematic priorities, the labels of its
+activity fields and of their broader fields, its activity types and its beneficiaries, in French
+and English; a partnership or an axis also by everything it contains (esskg:within, the closure
+esskg computes), so a partnership whose own text is only its name still ranks by what its axes
+and activities do.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from esskg.namespaces import ESSKG, PREFIXES
+from esskg.suggest.lexical import Passage, Target, notation_key
+
+UN_SCHEME = "http://metadata.un.org/sdg"
+# The nodes `esskg suggest sdg` proposes targets for when no --for is given.
+NODE_CLASSES = ("Partnership", "CooperationAxis", "Activity")
+
+_PREFIXES = "\n".join(f"PREFIX {p}: <{PREFIXES[p]}>" for p in ("esskg", "skos", "rdfs", "dcterms"))
+
+_TARGETS = (
+    _PREFIXES
+    + """
+SELECT ?t ?n ?gn ?label WHERE {
+  ?t skos:inScheme <http://metadata.un.org/sdg> ; skos:notation ?n ; skos:broader ?g ;
+     skos:prefLabel ?label .
+  ?g skos:notation ?gn .
+}"""
+)
+_GOALS = (
+    _PREFIXES
+    + """
+SELECT ?g ?gn ?label WHERE {
+  { ?g skos:inScheme <http://metadata.un.org/sdg> ; skos:notation ?gn .
+    FILTER NOT EXISTS { ?g skos:broader ?up } }
+  { ?g skos:prefLabel ?label }
+  UNION
+  { ?own a esskg:SustainableDevelopmentGoal ; skos:notation ?gn ; skos:prefLabel ?label }
+}"""
+)
+_NODES = (
+    _PREFIXES
+    + """
+SELECT ?s ?class WHERE {
+  VALUES ?class { esskg:Partnership esskg:CooperationAxis esskg:Activity }
+  ?s a ?class .
+}"""
+)
+# (kind, the node, the text): its own words, then the words of the concepts it points at.
+_TEXTS = (
+    _PREFIXES
+    + """
+SELECT ?s ?kind ?text WHERE {
+  {
+    VALUES (?p ?kind) { (rdfs:label "label") (skos:prefLabel "label") (skos:altLabel "label")
+                        (dcterms:description "description") (esskg:thematicPriority "priority") }
+    ?s ?p ?text .
+  } UNION {
+    VALUES (?p ?kind) { (esskg:activityField "field") (esskg:activityType "type")
+                        (esskg:beneficiary "beneficiary") }
+    ?s ?p ?concept .
+    ?concept skos:broader* ?up .
+    ?up skos:prefLabel|rdfs:label ?text .
+  }
+  FILTER(isLiteral(?text))
+}"""
+)
+_WITHIN = _PREFIXES + "SELECT ?part ?whole WHERE { ?part esskg:within ?whole }"
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node to suggest targets for: its IRI, class, labels and the passages describing it."""
+
+    iri: str
+    kind: str  # Partnership, CooperationAxis, Activity, or "" for another node
+    labels: dict[str, str]
+    passages: tuple[Passage, ...]
+
+
+def _rows(store: ox.Store, query: str) -> list[dict[str, ox.NamedNode | ox.Literal]]:
+    result = store.query(query, use_default_graph_as_union=True)
+    names = [v.value for v in result.variables]  # type: ignore[union-attr]
+    return [{n: s[n] for n in names if s[n] is not None} for s in result]  # type: ignore[union-attr]
+
+
+def read_targets(store: ox.Store) -> list[Target]:
+    """The UN targets (169 in the packaged KOS) with their goals' titles as context."""
+    goal_titles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in _rows(store, _GOALS):
+        label = row["label"]
+        if isinstance(label, ox.Literal) and label.language in ("fr", "en"):
+            goal_titles[row["gn"].value][label.language].append(label.value)
+    titles: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
+    for row in _rows(store, _TARGETS):
+        label = row["label"]
+        if isinstance(label, ox.Literal) and label.language in ("fr", "en"):
+            key = (row["t"].value, row["n"].value, row["gn"].value)
+            titles[key][label.language] = label.value
+    targets = [
+        Target(
+            iri,
+            notation,
+            goal,
+            by_lang,
+            {lang: sorted(texts) for lang, texts in goal_titles[goal].items()},
+        )
+        for (iri, notation, goal), by_lang in titles.items()
+    ]
+    return sorted(targets, key=lambda t: notation_key(t.notation))
+
+
+def read_goals(store: ox.Store) -> list[Target]:
+    """The 17 goals alone, indexed by their titles: the baseline the evaluation compares with."""
+    titles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    iris: dict[str, str] = {}
+    for row in _rows(store, _GOALS):
+        label = row["label"]
+        if row["g"].value.startswith(UN_SCHEME):
+            iris[row["gn"].value] = row["g"].value
+        if isinstance(label, ox.Literal) and label.language in ("fr", "en"):
+            titles[row["gn"].value][label.language].append(label.value)
+    return [
+        Target(iris[n], n, n, {lang: " ".join(sorted(t)) for lang, t in titles[n].items()})
+        for n in sorted(iris, key=int)
+    ]
+
+
+def read_nodes(store: ox.Store, only: list[str] | None = None) -> list[Node]:
+    """The partnerships, axes and activities (or the nodes `only` names), sorted by IRI."""
+    classes = {r["s"].value: r["class"].value[len(ESSKG) :] for r in _rows(store, _NODES)}
+    wanted = sorted(classes) if only is None else list(dict.fromkeys(only))
+    own: dict[str, list[Passage]] = defaultdict(list)
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in _rows(store, _TEXTS):
+        text = row["text"]
+        assert isinstance(text, ox.Literal)
+        subject = row["s"].value
+        kind = row["kind"].value
+        own[subject].append(Passage(kind, text.value, text.language))
+        if kind == "label" and text.language and text.language not in labels[subject]:
+            labels[subject][text.language] = text.value
+    parts: dict[str, list[str]] = defaultdict(list)
+    for row in _rows(store, _WITHIN):
+        if row["part"] != row["whole"]:
+            parts[row["whole"].value].append(row["part"].value)
+    nodes = []
+    for iri in wanted:
+        passages = sorted(set(own.get(iri, [])), key=_passage_key)
+        for part in sorted(parts.get(iri, [])):
+            # What a part says counts for the whole, named after the kind of part it is.
+            kind = "axis" if classes.get(part) == "CooperationAxis" else "activity"
+            passages.extend(
+                sorted({Passage(kind, p.text, p.lang) for p in own.get(part, [])}, key=_passage_key)
+            )
+        nodes.append(Node(iri, classes.get(iri, ""), labels.get(iri, {}), tuple(passages)))
+    return nodes
+
+
+def _passage_key(p: Passage) -> tuple[int, str, str]:
+    order = ("label", "description", "priority", "field", "type", "beneficiary")
+    return (order.index(p.kind) if p.kind in order else len(order), p.lang or "", p.text)

@@ -1,0 +1,215 @@
+"""`esskg suggest sdg` and `esskg suggest accept`, on the packaged graph and in a workspace."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from pathlib import Path
+
+import pytest
+
+from esskg import resources
+from esskg.cli import main
+from esskg.load import load_dataset
+from esskg.sssom import read_mapping_set, read_mapping_table
+
+UNSDG = "http://metadata.un.org/sdg/"
+ID = "https://w3id.org/esskg/id/"
+FOOD_FR = (
+    "Projet de sécurité alimentaire au Sahel : lutte contre la faim et la malnutrition des "
+    "enfants, appui aux petits producteurs et aux cultures vivrières."
+)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Suggestions are made offline: any attempt to connect fails the test."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("esskg suggest tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture
+def packaged(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The real packaged graph (the source's four cases, the UN targets), from a folder outside."""
+    monkeypatch.delenv(resources.ROOT_ENV, raising=False)
+    away = tmp_path / "elsewhere"
+    away.mkdir()
+    monkeypatch.chdir(away)
+    return away
+
+
+def suggest(tmp_path: Path, *args: str, name: str = "s.sssom.tsv") -> Path:
+    out = tmp_path / name
+    assert main(["suggest", "sdg", *args, "-o", str(out)]) == 0
+    return out
+
+
+def test_the_source_cases_curated_targets_are_suggested_with_their_reasons(
+    packaged: Path, tmp_path: Path
+):
+    rows = read_mapping_table(suggest(tmp_path, "--top", "5"))
+    by_pair = {(r.subject, r.object): r for r in rows}
+    # Curated in data/mappings/sdg-links.sssom.tsv; found again from the nodes' own words.
+    for node, target in (
+        ("formation-maraichage-dkhila", "2.3"),
+        ("axe-occitanie-oriental-ess", "8.3"),
+    ):
+        row = by_pair[(ID + node, UNSDG + target)]
+        assert row.comment.startswith("[déjà présent] ")
+        assert "mots communs avec la cible" in row.comment
+    formation = by_pair[(ID + "formation-maraichage-dkhila", UNSDG + "2.3")]
+    assert "agricoles" in formation.comment and "(champ d'activité)" in formation.comment
+    # Every partnership, axis and activity of the four cases gets suggestions.
+    subjects = {r.subject for r in rows}
+    for node in (
+        "cooperation-normandie-medenine",
+        "axe-normandie-medenine-alimentation",
+        "cooperation-occitanie-oriental",
+        "seconet",
+    ):
+        assert ID + node in subjects
+    normandie = [r for r in rows if r.subject == ID + "cooperation-normandie-medenine"]
+    assert normandie[0].object.startswith(UNSDG + "2.")  # food self-sufficiency: goal 2 first
+
+
+def test_a_french_food_security_text_ranks_goal_2_first(packaged: Path, tmp_path: Path):
+    rows = read_mapping_table(suggest(tmp_path, "--text", FOOD_FR, "--top", "3"))
+    assert rows[0].object.rsplit("/", 1)[1].split(".")[0] == "2"
+    assert rows[0].subject.startswith("urn:esskg:suggest:text:")
+    assert rows[0].justification == "https://w3id.org/semapv/vocab/LexicalMatching"
+    assert rows[0].predicate == "https://w3id.org/esskg/ontology#contributesToSDG"
+    assert 0 < rows[0].confidence <= 1
+    assert rows[0].confidence >= rows[-1].confidence
+    assert "faim" in rows[0].comment and "(texte)" in rows[0].comment
+
+
+def test_english_labels_and_comments_with_lang_en(packaged: Path, tmp_path: Path):
+    text = "Food security: fighting hunger and child malnutrition, support to smallholders."
+    rows = read_mapping_table(suggest(tmp_path, "--text", text, "--lang", "en", "--top", "2"))
+    assert rows[0].object.startswith(UNSDG + "2.")
+    assert rows[0].object_label.startswith("Target 2.")
+    assert rows[0].comment.startswith("words shared with the target: ")
+
+
+def test_output_is_valid_sssom_and_the_same_bytes_twice(packaged: Path, tmp_path: Path):
+    first = suggest(tmp_path, name="a.sssom.tsv")
+    second = suggest(tmp_path, name="b.sssom.tsv")
+    assert first.read_bytes() == second.read_bytes()
+    table = read_mapping_set(first)
+    assert table.metadata["mapping_set_id"] == "https://w3id.org/esskg/mappings/sdg-suggestions"
+    assert len(table.rows) > 20
+
+
+def test_suggest_writes_nothing_into_data(packaged: Path, tmp_path: Path, capsys):
+    data = resources.packaged_root() / "data"
+
+    def digest() -> str:
+        files = sorted(p for p in data.rglob("*") if p.is_file())
+        return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
+
+    before = digest()
+    assert main(["suggest", "sdg", "--top", "2"]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("# curie_map:")  # stdout by default
+    assert "suggestion(s) for 9 node(s)" in out.err
+    assert digest() == before
+
+
+def test_for_an_unknown_node_says_so(packaged: Path, capsys):
+    assert main(["suggest", "sdg", "--for", "id:no-such-partnership"]) == 2
+    err = capsys.readouterr().err
+    assert "nothing describes https://w3id.org/esskg/id/no-such-partnership" in err
+    assert "Traceback" not in err
+    assert main(["suggest", "sdg", "--for", "nope:x"]) == 2
+    assert "neither an IRI nor a CURIE" in capsys.readouterr().err
+
+
+# --- accept, in a workspace ------------------------------------------------------------------
+
+OWN = """\
+@prefix esskg: <https://w3id.org/esskg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix occ: <https://data.example.org/coop/id/> .
+
+occ:sahel a esskg:Partnership ;
+    rdfs:label "Coopération Occitanie - Sahel"@fr ;
+    dcterms:description "Systèmes de production alimentaire durables et pratiques agricoles résilientes face aux sécheresses."@fr .
+"""
+
+
+@pytest.fixture
+def workspace(packaged: Path) -> Path:
+    folder = packaged / "ws"
+    assert (
+        main(
+            ["init", str(folder), "--base", "https://data.example.org/coop/id/", "--prefix", "occ"]
+        )
+        == 0
+    )
+    (folder / "data" / "cooperations").mkdir(parents=True, exist_ok=True)
+    (folder / "data" / "cooperations" / "sahel.ttl").write_text(OWN, encoding="utf-8")
+    return folder
+
+
+def test_accepted_rows_land_in_the_workspace_table_and_the_graph(
+    workspace: Path, tmp_path: Path, capsys
+):
+    node = "https://data.example.org/coop/id/sahel"
+    out = tmp_path / "s.sssom.tsv"
+    assert main(["suggest", "sdg", "-C", str(workspace), "--for", "occ:sahel", "-o", str(out)]) == 0
+    rows = read_mapping_table(out)
+    assert rows[0].subject_id == "occ:sahel"
+    number = next(i for i, r in enumerate(rows, 1) if r.object == UNSDG + "2.4")
+    table = workspace / "data" / "mappings" / "sdg-links.sssom.tsv"
+    assert not table.exists()  # nothing written before accept
+
+    argv = ["suggest", "accept", str(out), "--row", str(number), "-C", str(workspace)]
+    assert main([*argv, "--author", "occ:equipe"]) == 0
+    assert "1 row(s) added" in capsys.readouterr().err
+    accepted = read_mapping_table(table)
+    assert [(r.subject, r.object, r.author_id) for r in accepted] == [
+        (node, UNSDG + "2.4", "occ:equipe")
+    ]
+    assert main(argv) == 0  # twice: not added again
+    err = capsys.readouterr().err
+    assert "left out: already in the table" in err and "0 row(s) added" in err
+    assert len(read_mapping_table(table)) == 1
+
+    dataset = load_dataset(root=workspace)
+    link = [
+        q
+        for q in dataset
+        if q.subject.value == node and q.predicate.value.endswith("contributesToSDG")
+    ]
+    assert [q.object.value for q in link] == [UNSDG + "2.4"]
+    assert main(["query", "partnerships-by-sdg", "--param", "goal=2", "-C", str(workspace)]) == 0
+    assert "Coopération Occitanie - Sahel" in capsys.readouterr().out
+
+    # A second suggestion run marks the accepted pair as present.
+    again = read_mapping_table(
+        suggest(tmp_path, "-C", str(workspace), "--for", "occ:sahel", name="t.sssom.tsv")
+    )
+    marked = [r for r in again if r.object == UNSDG + "2.4"]
+    assert marked and marked[0].comment.startswith("[déjà présent]")
+
+
+def test_accept_refuses_a_bad_row_number_and_pasted_texts(workspace: Path, tmp_path: Path, capsys):
+    out = suggest(tmp_path, "-C", str(workspace), "--text", FOOD_FR, "--top", "2")
+    assert main(["suggest", "accept", str(out), "--row", "9", "-C", str(workspace)]) == 2
+    assert "no row 9 (the file has 2 rows)" in capsys.readouterr().err
+    assert main(["suggest", "accept", str(out), "-C", str(workspace)]) == 0
+    err = capsys.readouterr().err
+    assert "a pasted text, not a node" in err and "0 row(s) added" in err
+    assert not (workspace / "data" / "mappings" / "sdg-links.sssom.tsv").exists()
+
+
+def test_suggestions_are_never_written_into_data(workspace: Path, capsys):
+    target = workspace / "data" / "mappings" / "s.sssom.tsv"
+    assert main(["suggest", "sdg", "-C", str(workspace), "-o", str(target)]) == 2
+    assert "never written into data/" in capsys.readouterr().err
+    assert not target.exists()
