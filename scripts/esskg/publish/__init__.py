@@ -84,7 +84,7 @@ from esskg.publish.page import (
 from esskg.publish.tables import TABLES, table_csv
 from esskg.resources import project
 from esskg.sssom import PAV, SSSOM_SUFFIX, mapping_set_rdf, read_mapping_set
-from esskg.validate import add_engine_argument, render_turtle
+from esskg.validate import add_engine_argument, render_turtle, validate_store
 
 __all__ = ["GateFailed", "PublishError", "ReleaseExists", "add_parser", "publish", "run"]
 
@@ -382,6 +382,7 @@ def _write_release(
     keep("index.html", page, _html_check, "text/html", "Landing page", "cette page")
 
     catalog = catalog_triples(store, release, distributions, stats)
+    _check_dcat_ap(catalog)
     write_atomically(build / "catalog.ttl", catalog_turtle(catalog), _triples_check(catalog))
     os.chmod(build / "catalog.ttl", 0o644)
 
@@ -510,6 +511,24 @@ def _examples(store: ox.Store, root: Path | str | None) -> list[ExampleQuery]:
 def _triples_check(triples: list[ox.Triple]) -> Callable[[Path], None]:
     expected = canonical_set(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     return same_graph_check(expected, ox.RdfFormat.TURTLE)
+
+
+DCAT_AP_CLASSES = Path(__file__).with_name("dcat-ap-classes.ttl")
+
+
+def _check_dcat_ap(catalog: list[ox.Triple]) -> None:
+    """PublishCheckError unless the catalogue meets the DCAT-AP 3.0.0 ranges esskg keeps."""
+    report = validate_store(
+        [ox.Quad(t.subject, t.predicate, t.object) for t in catalog],
+        DCAT_AP_CLASSES,
+        engine="pyshacl",
+    )
+    if not report.conforms:
+        first = report.results[0]
+        raise PublishCheckError(
+            f"catalog.ttl: {report.violations} DCAT-AP 3.0.0 violation(s), first: "
+            f"{first.focus} {first.path_text}: {first.message('en')} (a bug in esskg: report it)"
+        )
 
 
 def _turtle_check(data: bytes) -> Callable[[Path], None]:
