@@ -25,6 +25,7 @@ from esskg import (
     publish,
     push,
     query,
+    serve,
     suggest,
     validate,
 )
@@ -32,7 +33,7 @@ from esskg.errors import EsskgError, display_path
 from esskg.namespaces import register_prefix
 from esskg.resources import project
 
-VERBS = (init, build, validate, query, check, link, push, bench, publish, suggest)
+VERBS = (init, build, validate, query, check, link, push, bench, publish, suggest, serve)
 # Verbs that read no graph, so say nothing about which one.
 _NO_PROJECT = frozenset({"init", "bench"})
 

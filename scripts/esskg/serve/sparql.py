@@ -1,0 +1,227 @@
+"""The SPARQL 1.1 Protocol at /sparql: reading the request, the safety checks, the limits.
+
+Read-only by construction: there is no update route, the store is opened read-only, and an
+update sent here is refused with 403 before anything runs. SERVICE (which pyoxigraph would
+follow over the network) and LOAD are refused with a lexical scan before evaluation: comments,
+strings and <IRIs> are blanked first, so the scan never misses a keyword and never reads one
+inside a string.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.parse
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from esskg.serve.negotiate import parse_accept, quality
+
+MAX_BODY = 64 * 1024
+MAX_QUERY = 32 * 1024
+# Result formats in server order: JSON first, as most clients expect.
+RESULT_FORMATS = (
+    ("json", "application/sparql-results+json"),
+    ("xml", "application/sparql-results+xml"),
+    ("csv", "text/csv"),
+    ("tsv", "text/tab-separated-values"),
+)
+GRAPH_FORMATS = (
+    ("TURTLE", "text/turtle"),
+    ("N_TRIPLES", "application/n-triples"),
+    ("JSON_LD", "application/ld+json"),
+    ("RDF_XML", "application/rdf+xml"),
+)
+_FORMAT_KEYS = {
+    "json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv",
+    "ttl": "TURTLE", "turtle": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD",
+    "rdf": "RDF_XML",
+}  # fmt: skip
+_BLANKED = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\s]*>"
+    r"|#[^\n]*",
+    re.S,
+)
+_PROLOGUE = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s+)<>\s*)*", re.I)
+_UPDATE = re.compile(r"^(?:INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I)
+
+
+class ProtocolError(Exception):
+    """A request the endpoint refuses: the status and a message for the person who sent it."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class SparqlRequest:
+    query: str
+    default_graphs: list[str]
+    named_graphs: list[str]
+    format_key: str | None  # from ?format=
+
+
+def check_query(query: str) -> None:
+    """Refuse updates (403), SERVICE and LOAD (400) before the query reaches the engine."""
+    if len(query.encode()) > MAX_QUERY:
+        raise ProtocolError(413, f"the query is longer than {MAX_QUERY // 1024} KiB; shorten it")
+    code = _BLANKED.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", query)
+    if _UPDATE.match(_PROLOGUE.sub("", code)):
+        raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
+    if re.search(r"\bSERVICE\b", code, re.I):
+        raise ProtocolError(
+            400,
+            "SERVICE is not allowed: this endpoint never calls other servers; "
+            "run the federated part on the other endpoint",
+        )
+    if re.search(r"\bLOAD\b", code, re.I):
+        raise ProtocolError(403, "this endpoint is read-only: LOAD is not accepted")
+
+
+async def read_request(request: Request) -> SparqlRequest | None:
+    """The query and dataset of a protocol request; None for a GET without a query."""
+    if request.method == "GET":
+        params = urllib.parse.parse_qs(request.url.query, max_num_fields=32)
+    else:
+        body = await read_body(request)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media == "application/sparql-update" or (
+            media == "application/x-www-form-urlencoded" and b"update=" in body
+        ):
+            raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
+        if media == "application/sparql-query":
+            params = urllib.parse.parse_qs(request.url.query, max_num_fields=32)
+            params["query"] = [_text(body)]
+        elif media == "application/x-www-form-urlencoded":
+            params = _form(body)
+            for key, values in urllib.parse.parse_qs(request.url.query, max_num_fields=32).items():
+                params.setdefault(key, values)
+        else:
+            raise ProtocolError(
+                415,
+                "send the query as application/sparql-query or as a form "
+                "(application/x-www-form-urlencoded, field query)",
+            )
+    if "update" in params:
+        raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
+    queries = params.get("query", [])
+    if not queries:
+        return None
+    if len(queries) > 1:
+        raise ProtocolError(400, "give one query parameter, not several")
+    query = queries[0]
+    check_query(query)
+    return SparqlRequest(
+        query=query,
+        default_graphs=params.get("default-graph-uri", []),
+        named_graphs=params.get("named-graph-uri", []),
+        format_key=(params.get("format") or [None])[0],
+    )
+
+
+async def read_body(request: Request) -> bytes:
+    """The body, stopped with 413 as soon as it passes MAX_BODY (not after reading it all)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise ProtocolError(413, f"the request body is larger than {MAX_BODY // 1024} KiB")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ProtocolError(413, f"the request body is larger than {MAX_BODY // 1024} KiB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError(400, "the query is not UTF-8 text") from None
+
+
+def _form(body: bytes) -> dict[str, list[str]]:
+    try:
+        return urllib.parse.parse_qs(
+            _text(body), max_num_fields=32, strict_parsing=False, errors="strict"
+        )
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError(400, "the form is not valid UTF-8 or has too many fields") from None
+
+
+def result_formats(accept: str | None, format_key: str | None) -> tuple[str | None, str | None]:
+    """The results format and the graph format to answer with; 406 when neither fits."""
+    if format_key:
+        key = _FORMAT_KEYS.get(format_key.lower())
+        if key is None:
+            raise ProtocolError(406, _formats_message())
+        return (key, None) if key.islower() else (None, key)
+    ranges = parse_accept(accept)
+    results = _best(RESULT_FORMATS, ranges)
+    graph = _best(GRAPH_FORMATS, ranges)
+    if results is None and graph is None:
+        raise ProtocolError(406, _formats_message())
+    return results, graph
+
+
+def _best(offers: tuple[tuple[str, str], ...], ranges: list[tuple[str, float]]) -> str | None:
+    scored = [(quality(media, ranges), -i, key) for i, (key, media) in enumerate(offers)]
+    q, _, key = max(scored)
+    return key if q > 0 else None
+
+
+def _formats_message() -> str:
+    results = ", ".join(m for _, m in RESULT_FORMATS)
+    graphs = ", ".join(m for _, m in GRAPH_FORMATS)
+    return (
+        f"no format you accept; SELECT and ASK answer in {results}; "
+        f"CONSTRUCT and DESCRIBE in {graphs} (or use ?format=json, xml, csv, tsv, ttl, nt, "
+        "jsonld, rdf)"
+    )
+
+
+def graph_media(key: str) -> str:
+    return dict(GRAPH_FORMATS)[key]
+
+
+class TimeBudget:
+    """Seconds of query time each client may use per window (429 with Retry-After beyond)."""
+
+    def __init__(self, seconds: float, window: float = 60.0) -> None:
+        self.seconds = seconds
+        self.window = window
+        self._spent: dict[str, deque[tuple[float, float]]] = defaultdict(deque)
+
+    def check(self, client: str) -> None:
+        now = time.monotonic()
+        spent = self._spent[client]
+        while spent and spent[0][0] < now - self.window:
+            spent.popleft()
+        used = sum(s for _, s in spent)
+        if used >= self.seconds:
+            # Time until enough of the spent seconds leave the window.
+            over, retry = used - self.seconds, self.window
+            for at, seconds in spent:
+                over -= seconds
+                if over < 0:
+                    retry = at + self.window - now
+                    break
+            retry_after = str(max(1, int(retry + 0.999)))
+            raise ProtocolError(
+                429,
+                f"you have used your {self.seconds:g} s of query time for this minute; "
+                f"try again in {retry_after} s",
+                {"Retry-After": retry_after},
+            )
+
+    def charge(self, client: str, seconds: float) -> None:
+        self._spent[client].append((time.monotonic(), seconds))

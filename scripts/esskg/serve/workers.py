@@ -1,0 +1,335 @@
+"""SPARQL in worker processes that can be killed: the only way to stop a pyoxigraph query.
+
+pyoxigraph has no timeout and no cancellation (oxigraph#1926), and a single `next()` that sorts
+or groups the whole store cannot be interrupted from Python. So every query runs in a worker
+process holding the store open read-only; the server waits for its answer until the time limit,
+then kills it (SIGKILL frees the CPU at once) and starts a fresh one. Results are cut at the row
+cap and serialised in the worker, so a huge answer never crosses the pipe.
+
+This module imports nothing from esskg but itself: a worker starts with `spawn` (a clean
+interpreter: forking a process with an event loop and threads is unsafe) and should start fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+import multiprocessing
+import time
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing.connection import Connection
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+# What a worker sends back: ("ok", kind, body, truncated) or ("error", status, message).
+Reply = tuple[Any, ...]
+SPAWN = multiprocessing.get_context("spawn")
+RESULT_MEDIA = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+_SR = "http://www.w3.org/2005/sparql-results#"
+
+
+class PoolBusy(Exception):
+    """Every worker is taken and the queue is full: answer 503."""
+
+
+class QueryTimeout(Exception):
+    """The query ran past the time limit; its worker was killed."""
+
+
+@dataclass
+class Job:
+    """One query for a worker; terms travel as tuples (pyoxigraph terms do not pickle)."""
+
+    query: str
+    results_format: str | None  # json, xml, csv, tsv, or "rows" for the HTML table
+    graph_format: str | None  # an ox.RdfFormat name such as "TURTLE"
+    max_rows: int
+    substitutions: dict[str, tuple[str, ...]] | None = None
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+
+
+def term_tuple(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> tuple[str, ...] | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return ("iri", term.value)
+    if isinstance(term, ox.BlankNode):
+        return ("bnode", term.value)
+    return ("literal", term.value, term.datatype.value, term.language or "")
+
+
+def tuple_term(value: tuple[str, ...]) -> ox.NamedNode | ox.Literal:
+    if value[0] == "iri":
+        return ox.NamedNode(value[1])
+    _, text, datatype, language = value
+    if language:
+        return ox.Literal(text, language=language)
+    return ox.Literal(text, datatype=ox.NamedNode(datatype))
+
+
+def worker_main(store_path: str, conn: Connection) -> None:
+    """A worker's life: open the store read-only, say ready, answer jobs until the pipe closes."""
+    store = ox.Store.read_only(store_path)
+    conn.send(("ready",))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(answer(store, job))
+
+
+def answer(store: ox.Store, job: Job) -> Reply:
+    options: dict[str, Any] = {}
+    if job.default_graphs:
+        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    else:
+        options["use_default_graph_as_union"] = True
+    if job.named_graphs:
+        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    if job.substitutions:
+        options["substitutions"] = {
+            ox.Variable(k): tuple_term(v) for k, v in job.substitutions.items()
+        }
+    try:
+        result = store.query(job.query, **options)
+        if isinstance(result, ox.QueryBoolean):
+            return ("ok", "ask", _boolean(bool(result), job.results_format), False)
+        if isinstance(result, ox.QuerySolutions):
+            if job.results_format is None:
+                return (
+                    "error",
+                    406,
+                    "a SELECT query answers with SPARQL results (JSON, XML, CSV, TSV), not RDF",
+                )
+            names = [v.value for v in result.variables]
+            rows = [
+                tuple(term_tuple(s[n]) for n in names) for s in islice(result, job.max_rows + 1)
+            ]
+            truncated = len(rows) > job.max_rows
+            rows = rows[: job.max_rows]
+            return ("ok", "select", _solutions(names, rows, job.results_format), truncated)
+        if job.graph_format is None:
+            return (
+                "error",
+                406,
+                "a CONSTRUCT or DESCRIBE query answers with RDF (Turtle, "
+                "N-Triples, JSON-LD, RDF/XML), not a results table",
+            )
+        triples = list(islice(result, job.max_rows + 1))
+        truncated = len(triples) > job.max_rows
+        body = ox.serialize(triples[: job.max_rows], format=getattr(ox.RdfFormat, job.graph_format))
+        return ("ok", "graph", body, truncated)
+    except SyntaxError as e:
+        return ("error", 400, f"SPARQL syntax error: {e}")
+    except (ValueError, TypeError) as e:
+        return ("error", 400, str(e))
+    except (OSError, RuntimeError) as e:
+        return ("error", 500, f"the query failed: {e}")
+
+
+def _boolean(value: bool, fmt: str | None) -> Any:
+    if fmt == "xml":
+        return (
+            f'<?xml version="1.0"?>\n<sparql xmlns="{_SR}"><head/>'
+            f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+        ).encode()
+    if fmt in ("csv", "tsv"):
+        return b"_askResult\r\n" + (b"true" if value else b"false") + b"\r\n"
+    if fmt == "rows":
+        return (["answer"], [(("literal", "true" if value else "false", "", ""),)])
+    return json.dumps({"head": {}, "boolean": value}).encode()
+
+
+def _solutions(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> Any:
+    """SELECT results in the W3C formats, written here because only these rows are sent."""
+    if fmt == "rows":
+        return (names, rows)
+    if fmt == "json":
+        bindings = [
+            {n: _json_term(t) for n, t in zip(names, row, strict=True) if t is not None}
+            for row in rows
+        ]
+        return json.dumps(
+            {"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False
+        ).encode()
+    if fmt == "xml":
+        out = [f'<?xml version="1.0"?>\n<sparql xmlns="{_SR}"><head>']
+        out += [f"<variable name={quoteattr(n)}/>" for n in names]
+        out.append("</head><results>")
+        for row in rows:
+            out.append("<result>")
+            for n, t in zip(names, row, strict=True):
+                if t is not None:
+                    out.append(f"<binding name={quoteattr(n)}>{_xml_term(t)}</binding>")
+            out.append("</result>")
+        out.append("</results></sparql>\n")
+        return "".join(out).encode()
+    if fmt == "tsv":
+        lines = ["\t".join("?" + n for n in names)]
+        lines += ["\t".join(_tsv_term(t) for t in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow(["" if t is None else _plain(t) for t in row])
+    return buffer.getvalue().encode()
+
+
+def _plain(t: tuple[str, ...]) -> str:
+    return f"_:{t[1]}" if t[0] == "bnode" else t[1]
+
+
+def _json_term(t: tuple[str, ...]) -> dict[str, str]:
+    if t[0] == "iri":
+        return {"type": "uri", "value": t[1]}
+    if t[0] == "bnode":
+        return {"type": "bnode", "value": t[1]}
+    term = {"type": "literal", "value": t[1]}
+    if t[3]:
+        term["xml:lang"] = t[3]
+    elif t[2] != "http://www.w3.org/2001/XMLSchema#string":
+        term["datatype"] = t[2]
+    return term
+
+
+def _xml_term(t: tuple[str, ...]) -> str:
+    if t[0] == "iri":
+        return f"<uri>{escape(t[1])}</uri>"
+    if t[0] == "bnode":
+        return f"<bnode>{escape(t[1])}</bnode>"
+    if t[3]:
+        return f"<literal xml:lang={quoteattr(t[3])}>{escape(t[1])}</literal>"
+    if t[2] != "http://www.w3.org/2001/XMLSchema#string":
+        return f"<literal datatype={quoteattr(t[2])}>{escape(t[1])}</literal>"
+    return f"<literal>{escape(t[1])}</literal>"
+
+
+def _tsv_term(t: tuple[str, ...] | None) -> str:
+    if t is None:
+        return ""
+    # N-Triples syntax, as the TSV results format asks; pyoxigraph escapes.
+    return str(tuple_term(t)) if t[0] != "bnode" else f"_:{t[1]}"
+
+
+class Worker:
+    def __init__(self, store_path: str) -> None:
+        self.conn, child = SPAWN.Pipe()
+        self.process = SPAWN.Process(
+            target=worker_main, args=(store_path, child), daemon=True, name="esskg-query"
+        )
+        self.process.start()
+        child.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """`size` workers; a query waits at most `queue_wait` s for one; `queued` may wait at once."""
+
+    def __init__(self, store_path: str, size: int, timeout: float, queued: int) -> None:
+        self.store_path = store_path
+        self.size = size
+        self.timeout = timeout
+        self.queued = queued
+        self._idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self._all: set[Worker] = set()
+        self._pending = 0
+        self._spawning: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+
+    async def _spawn(self) -> None:
+        worker = Worker(self.store_path)
+        self._all.add(worker)
+        try:
+            reply = await _receive(worker.conn, 120.0)
+        except (TimeoutError, EOFError, OSError):
+            reply = None
+        if reply != ("ready",):
+            self._all.discard(worker)
+            worker.kill()
+            raise RuntimeError("a query worker could not open the store")
+        self._idle.put_nowait(worker)
+
+    def _replace(self, worker: Worker) -> None:
+        self._all.discard(worker)
+        worker.kill()
+        task = asyncio.get_running_loop().create_task(self._spawn())
+        self._spawning.add(task)
+        task.add_done_callback(self._spawning.discard)
+
+    def pids(self) -> list[int]:
+        return [w.pid for w in self._all if w.pid is not None]
+
+    async def run(self, job: Job) -> tuple[Reply, float]:
+        """The worker's reply and the seconds it took; PoolBusy or QueryTimeout otherwise."""
+        if self._pending >= self.size + self.queued:
+            raise PoolBusy
+        self._pending += 1
+        try:
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), self.timeout)
+            except TimeoutError:
+                raise PoolBusy from None
+            started = time.monotonic()
+            try:
+                worker.conn.send(job)
+                reply = await _receive(worker.conn, self.timeout)
+            except TimeoutError:
+                self._replace(worker)
+                raise QueryTimeout from None
+            except (EOFError, OSError):
+                # The worker died (out of memory, killed from outside): a fresh one takes over.
+                self._replace(worker)
+                return ("error", 500, "the query worker stopped; try again"), 0.0
+            except BaseException:
+                self._replace(worker)  # the client went away mid-query: stop the work too
+                raise
+            self._idle.put_nowait(worker)
+            return reply, time.monotonic() - started
+        finally:
+            self._pending -= 1
+
+    async def close(self) -> None:
+        for task in list(self._spawning):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        for worker in list(self._all):
+            worker.kill()
+        self._all.clear()
+
+
+async def _receive(conn: Connection, timeout: float) -> Any:
+    """conn.recv() without blocking the event loop, or TimeoutError after `timeout` s."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+    fd = conn.fileno()
+    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+    try:
+        await asyncio.wait_for(ready, timeout)
+    finally:
+        loop.remove_reader(fd)
+    return conn.recv()
