@@ -1,0 +1,406 @@
+"""esskg serve at the HTTP level: dereferencing, content negotiation, caching, pages, /sparql.
+
+Starlette's TestClient drives the real application (its lifespan starts real query workers) over
+the fixture project. The worker and timeout tests, which need real processes and a real socket,
+are in test_serve_workers.py; the browser test in test_serve_browser.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+import pytest
+from starlette.testclient import TestClient
+
+from conftest import PROJECT
+from esskg.resources import project
+from esskg.serve.app import Limits, create_app
+from esskg.serve.data import ServedData, open_data
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+ID = "https://w3id.org/esskg/id/"
+
+
+@pytest.fixture(scope="module")
+def data() -> Iterator[ServedData]:
+    served = open_data(project(PROJECT))
+    yield served
+    served.close()
+
+
+@pytest.fixture(scope="module")
+def client(data: ServedData) -> Iterator[TestClient]:
+    app = create_app(data, Limits(timeout=5, workers=1, max_rows=3), root=PROJECT)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def parse(body: bytes, fmt: ox.RdfFormat) -> set[ox.Triple]:
+    return {q.triple for q in ox.parse(body, format=fmt)}
+
+
+# --- dereferencing and content negotiation ----------------------------------------------------
+
+
+def test_curl_gets_turtle_with_the_iris_and_literals_as_written(client: TestClient) -> None:
+    response = client.get("/id/1pacte", headers={"Accept": "*/*"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/turtle")
+    triples = parse(response.content, ox.RdfFormat.TURTLE)
+    subject = ox.NamedNode(ID + "1pacte")
+    count = ox.NamedNode("https://w3id.org/esskg/ontology#memberCount")
+    xsd_integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    # "01" stays "01": pages and representations are read from the terms as loaded
+    assert ox.Triple(subject, count, ox.Literal("01", datatype=xsd_integer)) in triples
+    assert {t.subject for t in triples} == {subject}
+    assert response.headers["vary"] == "Accept"
+    assert 'rel="alternate"' in response.headers["link"]
+    assert "application/ld+json" in response.headers["link"]
+
+
+def test_no_accept_header_gets_turtle(client: TestClient) -> None:
+    response = client.get("/id/1pacte", headers={"Accept": ""})
+    assert response.headers["content-type"].startswith("text/turtle")
+
+
+@pytest.mark.parametrize(
+    ("accept", "media", "fmt"),
+    [
+        ("application/ld+json", "application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/n-triples", "application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/rdf+xml", "application/rdf+xml", ox.RdfFormat.RDF_XML),
+        (
+            "text/turtle;q=0.5, application/n-triples",
+            "application/n-triples",
+            ox.RdfFormat.N_TRIPLES,
+        ),
+    ],
+)
+def test_rdf_formats_by_accept(
+    client: TestClient, accept: str, media: str, fmt: ox.RdfFormat
+) -> None:
+    response = client.get("/id/1pacte", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media
+    triples = parse(response.content, fmt)
+    assert (
+        ox.Triple(
+            ox.NamedNode(ID + "1pacte"),
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            ox.Literal("1pacte", language="fr"),
+        )
+        in triples
+    )
+
+
+def test_format_parameter_and_suffix_override_accept(client: TestClient) -> None:
+    by_param = client.get("/id/1pacte?format=nt", headers={"Accept": BROWSER})
+    by_suffix = client.get("/id/1pacte.nt", headers={"Accept": BROWSER})
+    for response in (by_param, by_suffix):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/n-triples")
+    assert by_param.content == by_suffix.content
+
+
+def test_browser_gets_html_with_local_links_and_iris_shown_as_minted(client: TestClient) -> None:
+    response = client.get("/id/1pacte", headers={"Accept": BROWSER})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert "https://w3id.org/esskg/id/1pacte" in html  # shown
+    assert 'href="/concept/field/maraichage-bio"' in html  # linked locally
+    assert 'href="https://w3id.org/esskg/' not in html
+    assert '<link rel="alternate" type="text/turtle" href="/id/1pacte?format=ttl">' in html
+
+
+def test_406_lists_the_formats(client: TestClient) -> None:
+    response = client.get("/id/1pacte", headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    for media in ("text/turtle", "application/ld+json", "application/n-triples", "text/html"):
+        assert media in response.text
+    assert client.get("/id/1pacte?format=pdf").status_code == 406
+
+
+def test_unknown_iri_is_404(client: TestClient) -> None:
+    assert client.get("/id/nobody", headers={"Accept": "text/turtle"}).status_code == 404
+    page = client.get("/id/nobody", headers={"Accept": BROWSER})
+    assert page.status_code == 404 and "home page" in page.text
+
+
+def test_strong_etag_and_304(client: TestClient) -> None:
+    first = client.get("/id/1pacte", headers={"Accept": "text/turtle"})
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    again = client.get("/id/1pacte", headers={"Accept": "text/turtle", "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    # each representation has its own tag
+    html = client.get("/id/1pacte", headers={"Accept": BROWSER, "If-None-Match": etag})
+    assert html.status_code == 200 and html.headers["etag"] != etag
+
+
+def test_every_subject_of_the_fixture_dereferences(client: TestClient, data: ServedData) -> None:
+    subjects = {
+        q.subject.value
+        for q in data.dataset
+        if isinstance(q.subject, ox.NamedNode)
+        and q.subject.value.startswith("https://w3id.org/esskg/")
+        and "#" not in q.subject.value
+    }
+    assert subjects
+    for iri in subjects:
+        response = client.get(
+            iri.removeprefix("https://w3id.org/esskg"), headers={"Accept": "text/turtle"}
+        )
+        assert response.status_code == 200, iri
+        assert ox.NamedNode(iri) in {
+            t.subject for t in parse(response.content, ox.RdfFormat.TURTLE)
+        }
+
+
+def test_ontology_document_holds_its_hash_terms(client: TestClient) -> None:
+    response = client.get("/ontology", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    subjects = {t.subject.value for t in parse(response.content, ox.RdfFormat.TURTLE)}
+    assert "https://w3id.org/esskg/ontology#Actor" in subjects or any("#" in s for s in subjects)
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def test_resource_page_says_which_graph_says_what_and_incoming_links(client: TestClient) -> None:
+    html = client.get("/concept/field/maraichage-bio", headers={"Accept": BROWSER}).text
+    assert "graph-vocabulary" in html
+    assert "Liens entrants" in html and 'href="/id/1pacte"' in html
+
+
+def test_home_page_counts_and_entry_points(client: TestClient) -> None:
+    response = client.get("/", headers={"Accept": BROWSER})
+    assert response.status_code == 200
+    assert "Acteurs" in response.text and 'href="/id/1pacte"' in response.text
+
+
+def test_canned_query_form_runs_and_offers_downloads(client: TestClient) -> None:
+    form = client.get("/queries/actor-by-label")
+    assert form.status_code == 200 and 'name="text"' in form.text
+    ran = client.get("/queries/actor-by-label", params={"run": "1", "text": "1pacte"})
+    assert ran.status_code == 200
+    assert 'href="/id/1pacte"' in ran.text
+    csv = client.get(
+        "/queries/actor-by-label", params={"run": "1", "text": "1pacte", "format": "csv"}
+    )
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines() == ["actor,text", "https://w3id.org/esskg/id/1pacte,1pacte"]
+
+
+def test_canned_query_bad_parameter_is_said_on_the_page(client: TestClient) -> None:
+    response = client.get("/queries/actors-with-members", params={"run": "1", "min": "many"})
+    assert response.status_code == 400
+    assert "not an integer" in response.text
+
+
+# --- /sparql ----------------------------------------------------------------------------------
+
+SELECT = "SELECT ?s WHERE { ?s a <https://w3id.org/esskg/ontology#Actor> } ORDER BY ?s"
+
+
+@pytest.mark.parametrize(
+    ("accept", "media", "needle"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json", '"vars"'),
+        ("application/sparql-results+xml", "application/sparql-results+xml", "<sparql"),
+        ("text/csv", "text/csv", "s\r\nhttps://w3id.org/esskg/id/1pacte"),
+        (
+            "text/tab-separated-values",
+            "text/tab-separated-values",
+            "?s\n<https://w3id.org/esskg/id/1pacte>",
+        ),
+    ],
+)
+def test_select_in_each_results_format(
+    client: TestClient, accept: str, media: str, needle: str
+) -> None:
+    response = client.get("/sparql", params={"query": SELECT}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
+    assert needle in response.text
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_post_form_and_direct_post(client: TestClient) -> None:
+    form = client.post(
+        "/sparql", data={"query": SELECT}, headers={"Accept": "application/sparql-results+json"}
+    )
+    direct = client.post(
+        "/sparql",
+        content=SELECT.encode(),
+        headers={
+            "Content-Type": "application/sparql-query",
+            "Accept": "application/sparql-results+json",
+        },
+    )
+    assert form.status_code == direct.status_code == 200
+    assert form.json() == direct.json()
+    assert {b["s"]["value"] for b in form.json()["results"]["bindings"]} == {ID + "1pacte"}
+
+
+def test_default_graph_is_the_union(client: TestClient) -> None:
+    ask = "ASK { <https://w3id.org/esskg/id/1pacte> ?p ?o . <https://w3id.org/esskg/sdg/2> ?q ?r }"
+    response = client.get(
+        "/sparql", params={"query": ask}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert response.json()["boolean"] is True
+
+
+def test_construct_in_graph_formats(client: TestClient) -> None:
+    query = (
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(?s = <https://w3id.org/esskg/id/1pacte>) }"
+    )
+    for accept, fmt in (
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+    ):
+        response = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
+        assert response.status_code == 200, accept
+        assert response.headers["content-type"].startswith(accept)
+        assert len(parse(response.content, fmt)) == 3
+
+
+def test_row_cap_is_signalled(client: TestClient) -> None:
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    response = client.get(
+        "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert response.headers["x-sparql-maxrows"] == "3"
+    assert len(response.json()["results"]["bindings"]) == 3
+    small = client.get(
+        "/sparql", params={"query": SELECT}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert "x-sparql-maxrows" not in small.headers
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
+        "PREFIX e: <http://e/> DELETE WHERE { ?s ?p ?o }",
+        "CLEAR ALL",
+        "LOAD <http://127.0.0.1:9/x.ttl>",
+    ],
+)
+def test_updates_are_refused_403(client: TestClient, update: str) -> None:
+    assert client.post("/sparql", data={"update": update}).status_code == 403
+    assert client.post("/sparql", data={"query": update}).status_code == 403
+    assert (
+        client.post(
+            "/sparql",
+            content=update.encode(),
+            headers={"Content-Type": "application/sparql-update"},
+        ).status_code
+        == 403
+    )
+
+
+def test_graph_store_writes_are_refused_403(client: TestClient) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        assert client.request(method, "/sparql?graph=http://e/g", content=b"").status_code == 403
+
+
+def test_service_never_reaches_the_network(client: TestClient) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(1.5)
+    port = listener.getsockname()[1]
+    connections: list[object] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # the timeout: nobody came, as it should be
+            connections.append(listener.accept())
+
+    waiter = threading.Thread(target=accept)
+    waiter.start()
+    queries = [
+        f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ service silent <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+        f"PREFIX x: <http://127.0.0.1:{port}/>\nSELECT * WHERE {{ SERVICE x:q {{ ?s ?p ?o }} }}",
+    ]
+    try:
+        for query in queries:
+            response = client.get("/sparql", params={"query": query})
+            assert response.status_code == 400
+            assert "SERVICE" in response.text
+    finally:
+        waiter.join()
+        listener.close()
+    assert connections == []
+
+
+def test_service_inside_a_string_or_comment_is_not_a_service(client: TestClient) -> None:
+    query = 'SELECT ?x WHERE { BIND("SERVICE <http://e/> { }" AS ?x) } # SERVICE'
+    response = client.get(
+        "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert response.status_code == 200
+
+
+def test_syntax_error_is_400_with_the_parser_message(client: TestClient) -> None:
+    response = client.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p }"})
+    assert response.status_code == 400
+    assert "syntax error" in response.text
+
+
+def test_body_size_cap_413_and_unknown_type_415(client: TestClient) -> None:
+    big = b"query=" + b"x" * (70 * 1024)
+    response = client.post(
+        "/sparql", content=big, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 413
+    odd = client.post("/sparql", content=b"{}", headers={"Content-Type": "application/json"})
+    assert odd.status_code == 415
+
+
+def test_406_when_no_results_format_fits(client: TestClient) -> None:
+    response = client.get("/sparql", params={"query": SELECT}, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert "application/sparql-results+json" in response.text
+
+
+def test_service_description(client: TestClient) -> None:
+    response = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    triples = parse(response.content, ox.RdfFormat.TURTLE)
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    assert ox.NamedNode(sd + "UnionDefaultGraph") in {t.object for t in triples}
+    assert ox.NamedNode(sd + "SPARQL11Query") in {t.object for t in triples}
+    assert ox.NamedNode(sd + "SPARQL11Update") not in {t.object for t in triples}
+
+
+def test_browser_gets_the_query_form_and_an_html_table(client: TestClient) -> None:
+    form = client.get("/sparql", headers={"Accept": BROWSER})
+    assert "<textarea" in form.text
+    ran = client.post(
+        "/sparql", data={"query": SELECT, "format": "html"}, headers={"Accept": BROWSER}
+    )
+    assert ran.status_code == 200
+    assert 'href="/id/1pacte"' in ran.text
+
+
+def test_query_time_budget_answers_429_with_retry_after(data: ServedData) -> None:
+    app = create_app(data, Limits(timeout=5, workers=1, budget=0.0), root=PROJECT)
+    with TestClient(app) as client:
+        response = client.get("/sparql", params={"query": SELECT})
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) >= 1
+
+
+def test_json_results_are_valid_json(client: TestClient) -> None:
+    query = "SELECT ?l WHERE { <https://w3id.org/esskg/sdg/2> ?p ?l FILTER(isLiteral(?l)) }"
+    response = client.get("/sparql", params={"query": query, "format": "json"})
+    assert json.loads(response.text)["results"]["bindings"][0]["l"]["xml:lang"] == "fr"
