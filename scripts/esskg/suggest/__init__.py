@@ -21,8 +21,9 @@ from esskg.load import load_project
 from esskg.namespaces import ESSKG, expand_curie
 from esskg.resources import project
 from esskg.sssom import read_mapping_set
+from esskg.suggest import evaluate
 from esskg.suggest.lexical import Candidate, LexicalRanker, Passage
-from esskg.suggest.nodes import Node, read_nodes, read_targets
+from esskg.suggest.nodes import Node, read_goals, read_nodes, read_targets
 from esskg.suggest.table import (
     PRESENT,
     TEXT_NAMESPACE,
@@ -110,6 +111,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--author", metavar="CURIE", help="author_id written on the rows (e.g. id:my-team)"
     )
     acc.set_defaults(run=run_accept)
+
+    ev = actions.add_parser(
+        "evaluate",
+        help="measure the rankers against expected goals and targets (docs/suggest.md)",
+        description="Recall of the expected goal in the top 3 and target in the top 5, French and "
+        "English separately, on a descriptions TSV (id, goals, targets, fr, en) and on the "
+        "graph's curated SDG links, against matching the goal titles only. Prints Markdown.",
+    )
+    ev.add_argument(
+        "descriptions",
+        type=Path,
+        metavar="FILE.tsv",
+        help="e.g. tests/fixtures/suggest/descriptions.tsv in esskg's repository",
+    )
+    ev.set_defaults(run=run_evaluate)
 
 
 def suggestions(
@@ -249,6 +265,25 @@ def run_accept(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(f"esskg: {len(added)} row(s) added to {display_path(table)}", file=sys.stderr)
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    layout = project(args.root)
+    cases = evaluate.read_descriptions(args.descriptions)
+    store = load_project(root=layout.root)
+    ranker = LexicalRanker(read_targets(store))
+    baseline = LexicalRanker(read_goals(store))
+    baseline.name = "baseline: goal titles only"
+    sets = {
+        "descriptions, fr": cases["fr"],
+        "descriptions, en": cases["en"],
+        "curated links of the graph": evaluate.curated_cases(store, read_nodes(store)),
+    }
+    report = evaluate.table(
+        [ranker], baseline, sets, progress=lambda what: print(f"esskg: {what}", file=sys.stderr)
+    )
+    sys.stdout.write(report)
     return 0
 
 
