@@ -51,7 +51,7 @@ def suggest(tmp_path: Path, *args: str, name: str = "s.sssom.tsv") -> Path:
 def test_the_source_cases_curated_targets_are_suggested_with_their_reasons(
     packaged: Path, tmp_path: Path
 ):
-    rows = read_mapping_table(suggest(tmp_path, "--top", "5"))
+    rows = read_mapping_table(suggest(tmp_path, "--top", "5", "--ranker", "lexical"))
     by_pair = {(r.subject, r.object): r for r in rows}
     # Curated in data/mappings/sdg-links.sssom.tsv; found again from the nodes' own words.
     for node, target in (
@@ -77,8 +77,12 @@ def test_the_source_cases_curated_targets_are_suggested_with_their_reasons(
 
 
 def test_a_french_food_security_text_ranks_goal_2_first(packaged: Path, tmp_path: Path):
-    rows = read_mapping_table(suggest(tmp_path, "--text", FOOD_FR, "--top", "3"))
-    assert rows[0].object.rsplit("/", 1)[1].split(".")[0] == "2"
+    for ranker in ("lexical", "hybrid"):
+        rows = read_mapping_table(
+            suggest(tmp_path, "--text", FOOD_FR, "--ranker", ranker, name=f"{ranker}.tsv")
+        )
+        assert rows[0].object.rsplit("/", 1)[1].split(".")[0] == "2", ranker
+    rows = read_mapping_table(suggest(tmp_path, "--text", FOOD_FR, "--ranker", "lexical"))
     assert rows[0].subject.startswith("urn:esskg:suggest:text:")
     assert rows[0].justification == "https://w3id.org/semapv/vocab/LexicalMatching"
     assert rows[0].predicate == "https://w3id.org/esskg/ontology#contributesToSDG"
@@ -89,7 +93,9 @@ def test_a_french_food_security_text_ranks_goal_2_first(packaged: Path, tmp_path
 
 def test_english_labels_and_comments_with_lang_en(packaged: Path, tmp_path: Path):
     text = "Food security: fighting hunger and child malnutrition, support to smallholders."
-    rows = read_mapping_table(suggest(tmp_path, "--text", text, "--lang", "en", "--top", "2"))
+    rows = read_mapping_table(
+        suggest(tmp_path, "--text", text, "--lang", "en", "--top", "2", "--ranker", "lexical")
+    )
     assert rows[0].object.startswith(UNSDG + "2.")
     assert rows[0].object_label.startswith("Target 2.")
     assert rows[0].comment.startswith("words shared with the target: ")
@@ -213,3 +219,24 @@ def test_suggestions_are_never_written_into_data(workspace: Path, capsys):
     assert main(["suggest", "sdg", "-C", str(workspace), "-o", str(target)]) == 2
     assert "never written into data/" in capsys.readouterr().err
     assert not target.exists()
+
+
+# --- the embedding ranker (wordllama, from its wheel) ------------------------------------------
+
+
+def test_wordllama_loads_from_its_wheel_with_sockets_blocked(packaged: Path, tmp_path: Path):
+    pytest.importorskip("wordllama", reason="pip install 'esskg[embed]' for the embedding ranker")
+    text = "Food security: fighting hunger and child malnutrition, support to smallholders."
+    for ranker, how in (
+        ("embedding", "SemanticSimilarityThresholdMatching"),
+        ("hybrid", "CompositeMatching"),
+    ):
+        rows = read_mapping_table(
+            suggest(
+                tmp_path, "--text", text, "--ranker", ranker, "--lang", "en", name=f"{ranker}.tsv"
+            )
+        )
+        assert rows[0].object.startswith(UNSDG + "2."), ranker
+        assert rows[0].justification == "https://w3id.org/semapv/vocab/" + how
+        assert "closest passage (text" in rows[0].comment
+        assert all(0 <= r.confidence <= 1 for r in rows)

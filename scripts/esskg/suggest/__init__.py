@@ -10,6 +10,7 @@ Everything runs offline: the targets come from the packaged UN SDG KOS (graph:un
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -22,7 +23,9 @@ from esskg.namespaces import ESSKG, expand_curie
 from esskg.resources import project
 from esskg.sssom import read_mapping_set
 from esskg.suggest import evaluate
-from esskg.suggest.lexical import Candidate, LexicalRanker, Passage
+from esskg.suggest.embed import EmbeddingUnavailable
+from esskg.suggest.evaluate import Ranker
+from esskg.suggest.lexical import Candidate, LexicalRanker, Passage, Target
 from esskg.suggest.nodes import Node, read_goals, read_nodes, read_targets
 from esskg.suggest.table import (
     PRESENT,
@@ -48,6 +51,7 @@ KINDS = {
     "text": ("texte", "text"),
 }
 _WORDS_SHOWN = 8
+RANKERS = ("lexical", "embedding", "hybrid")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -87,6 +91,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "language of the text (default: read as French and English)",
     )
     sdg.add_argument("--top", type=int, default=5, metavar="N", help="targets per node (5)")
+    sdg.add_argument(
+        "--ranker",
+        choices=RANKERS,
+        help="lexical: BM25 over the targets' French and English titles; embedding: WordLlama's "
+        "packaged embeddings; hybrid: both, which measures best (docs/suggest.md). Default: "
+        "hybrid when wordllama is installed (pip install 'esskg[embed]'), else lexical",
+    )
     sdg.add_argument("-o", "--output", type=Path, metavar="FILE.sssom.tsv")
     sdg.set_defaults(run=run_sdg)
 
@@ -128,9 +139,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     ev.set_defaults(run=run_evaluate)
 
 
+def default_ranker() -> str:
+    """hybrid, which measures best, when wordllama is installed; else lexical."""
+    if importlib.util.find_spec("wordllama") is None:
+        print(
+            "esskg: ranking with BM25 only; pip install 'esskg[embed]' adds WordLlama "
+            "(--ranker hybrid), which measures better (docs/suggest.md)",
+            file=sys.stderr,
+        )
+        return "lexical"
+    return "hybrid"
+
+
+def make_ranker(name: str, targets: list[Target]) -> Ranker:
+    """The ranker called `name` (one of RANKERS) over `targets`."""
+    if name == "lexical":
+        return LexicalRanker(targets)
+    from esskg.suggest.embed import EmbeddingRanker, HybridRanker
+
+    if name == "embedding":
+        return EmbeddingRanker(targets)
+    return HybridRanker(LexicalRanker(targets), EmbeddingRanker(targets))
+
+
 def suggestions(
     nodes: list[Node],
-    ranker: LexicalRanker,
+    ranker: Ranker,
     *,
     top: int,
     lang: str,
@@ -161,14 +195,28 @@ def explain(candidate: Candidate, lang: str) -> str:
     """The words that matched, grouped by where the description says them."""
     index = 0 if lang == "fr" else 1
     by_kind: dict[str, list[str]] = {}
-    for match in candidate.matches[:_WORDS_SHOWN]:
+    words = [m for m in candidate.matches if not m.passage]
+    for match in words[:_WORDS_SHOWN]:
         by_kind.setdefault(match.kind, []).append(match.word)
     parts = [
         f"{', '.join(words)} ({KINDS.get(kind, (kind, kind))[index]})"
         for kind, words in by_kind.items()
     ]
-    lead = "mots communs avec la cible : " if lang == "fr" else "words shared with the target: "
-    return lead + " ; ".join(parts)
+    out = []
+    if parts:
+        lead = "mots communs avec la cible : " if lang == "fr" else "words shared with the target: "
+        out.append(lead + " ; ".join(parts))
+    for match in candidate.matches:
+        if match.passage:
+            lead = "passage le plus proche" if lang == "fr" else "closest passage"
+            kind = KINDS.get(match.kind, (match.kind, match.kind))[index]
+            colon = " : " if lang == "fr" else ": "
+            out.append(f"{lead} ({kind}, {match.weight:.2f}){colon}« {_shorten(match.word)} »")
+    return " ; ".join(out)
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _label(labels: dict[str, str], lang: str) -> str | None:
@@ -209,7 +257,7 @@ def run_sdg(args: argparse.Namespace) -> int:
             "no UN SDG targets in the graph (graph:un-sdg, data/un-sdg/)"
             "\n  hint: reinstall esskg; the packaged data carries the UN SDG KOS"
         )
-    ranker = LexicalRanker(targets)
+    ranker = make_ranker(args.ranker or default_ranker(), targets)
     wanted = [_iri(v) for v in args.nodes or []]
     if args.text is not None:
         if len(wanted) > 1:
@@ -272,7 +320,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     layout = project(args.root)
     cases = evaluate.read_descriptions(args.descriptions)
     store = load_project(root=layout.root)
-    ranker = LexicalRanker(read_targets(store))
+    targets = read_targets(store)
+    rankers = [LexicalRanker(targets)]
+    try:
+        rankers += [make_ranker("embedding", targets), make_ranker("hybrid", targets)]
+    except EmbeddingUnavailable as e:
+        print(f"esskg: {e}; measuring the lexical ranker only", file=sys.stderr)
     baseline = LexicalRanker(read_goals(store))
     baseline.name = "baseline: goal titles only"
     sets = {
@@ -281,7 +334,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         "curated links of the graph": evaluate.curated_cases(store, read_nodes(store)),
     }
     report = evaluate.table(
-        [ranker], baseline, sets, progress=lambda what: print(f"esskg: {what}", file=sys.stderr)
+        rankers, baseline, sets, progress=lambda what: print(f"esskg: {what}", file=sys.stderr)
     )
     sys.stdout.write(report)
     return 0

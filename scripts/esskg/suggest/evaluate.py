@@ -31,6 +31,7 @@ TARGETS_AT = 5
 
 class Ranker(Protocol):
     name: str
+    justification: str
 
     def rank(self, passages: Sequence[Passage], top: int) -> list[Candidate]: ...
 

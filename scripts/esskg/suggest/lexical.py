@@ -104,17 +104,17 @@ class Match:
     word: str
     kind: str
     weight: float
+    passage: bool = False  # a whole passage (the embedding's closest), not one word
 
 
 @dataclass
 class Candidate:
+    """A target proposed for a description: its score, a confidence in 0..1, and why."""
+
     target: Target
     score: float
+    confidence: float
     matches: list[Match] = field(default_factory=list)
-
-    @property
-    def confidence(self) -> float:
-        return round(1.0 - math.exp(-self.score / CONFIDENCE_SCALE), 3)
 
 
 class LexicalRanker:
@@ -184,7 +184,9 @@ class LexicalRanker:
                         else:
                             matches[key] = Match(word, kind, weight)
             ranked = sorted(matches.values(), key=lambda m: (-m.weight, fold(m.word)))
-            out.append(Candidate(self.targets[i], float(total[i]), ranked))
+            score = float(total[i])
+            confidence = round(1.0 - math.exp(-score / CONFIDENCE_SCALE), 3)
+            out.append(Candidate(self.targets[i], score, confidence, ranked))
         return out
 
 
