@@ -40,6 +40,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--max-rows", type=int, default=10_000, help="rows per answer, beyond: cut and said"
     )
     parser.add_argument(
+        "--queue", type=int, default=4, help="queries that may wait for a worker; beyond: 503"
+    )
+    parser.add_argument(
         "--budget",
         type=float,
         default=30.0,
@@ -56,12 +59,14 @@ def run(args: argparse.Namespace) -> int:
     from esskg.serve.app import Limits, create_app
     from esskg.serve.data import ServeError, open_data
 
-    if args.workers < 1 or args.timeout <= 0 or args.max_rows < 1:
-        raise ServeError("--workers, --timeout and --max-rows must be positive")
+    if args.workers < 1 or args.timeout <= 0 or args.max_rows < 1 or args.queue < 0:
+        raise ServeError(
+            "--workers, --timeout and --max-rows must be positive, --queue not negative"
+        )
     listener = _listen(args.host, args.port)
     data = open_data(project(args.root), args.release)
     try:
-        limits = Limits(args.timeout, args.workers, args.max_rows, args.budget)
+        limits = Limits(args.timeout, args.workers, args.max_rows, args.budget, args.queue)
         app = create_app(data, limits, root=args.root)
         host = f"[{args.host}]" if ":" in args.host else args.host
         print(

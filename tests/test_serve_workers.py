@@ -1,0 +1,145 @@
+"""esskg serve's query workers under a real uvicorn on 127.0.0.1: the time limit really stops the
+work (the worker is killed and its CPU freed), a small query still answers meanwhile, a killed
+worker is replaced, and queries beyond the workers and the queue get 503."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
+
+import psutil
+import pytest
+
+from servers import _stop, _wait_for_http, free_port
+
+# Five joins over every statement: trillions of rows on the fixture, never finishing on its own.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?o ?p }"
+SMALL = "ASK { ?s ?p ?o }"
+TIMEOUT = 2.0
+
+
+def ask(base: str, query: str) -> tuple[int, float, Message]:
+    url = f"{base}/sparql?" + urllib.parse.urlencode({"query": query})
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            return response.status, time.monotonic() - started, response.headers
+    except urllib.error.HTTPError as e:
+        return e.code, time.monotonic() - started, e.headers
+
+
+def workers(server: psutil.Process) -> list[psutil.Process]:
+    found = []
+    for child in server.children(recursive=True):
+        try:
+            if "spawn_main" in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def wait_for_workers(
+    server: psutil.Process, count: int, timeout: float = 30
+) -> list[psutil.Process]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = workers(server)
+        if len(found) == count:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"expected {count} query workers, found {len(workers(server))}")
+
+
+@contextlib.contextmanager
+def serve(tmp_path: Path, *options: str) -> Iterator[tuple[str, psutil.Process]]:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as stream:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "esskg", "serve", "--port", str(port), *options],
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            env=os.environ.copy(),
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_http(base + "/sparql", process, log, timeout=60)
+        yield base, psutil.Process(process.pid)
+    finally:
+        _stop(process)
+    assert "Traceback" not in log.read_text()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, psutil.Process]]:
+    with serve(tmp_path, "--timeout", str(TIMEOUT), "--workers", "2") as running:
+        yield running
+
+
+def test_runaway_query_is_killed_and_small_queries_still_answer(
+    server: tuple[str, psutil.Process],
+) -> None:
+    base, process = server
+    before = {w.pid for w in wait_for_workers(process, 2)}
+    runaway: list[tuple[int, float, Message]] = []
+    thread = threading.Thread(target=lambda: runaway.append(ask(base, RUNAWAY)))
+    thread.start()
+    time.sleep(0.5)  # the runaway is now busy in one worker
+    status, elapsed, _ = ask(base, SMALL)
+    assert status == 200
+    assert elapsed < 1.0, f"a small query took {elapsed:.2f} s while a runaway one ran"
+    thread.join()
+    status, elapsed, _ = runaway[0]
+    assert status == 504
+    assert TIMEOUT <= elapsed < TIMEOUT + 1.5
+    # The worker that ran it is gone (killed, not left computing), and a fresh one took its place.
+    after = {w.pid for w in wait_for_workers(process, 2)}
+    gone = before - after
+    assert len(gone) == 1
+    assert not any(
+        psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        for pid in gone
+    )
+    time.sleep(1.0)  # let the replacement finish starting up
+    for worker in workers(process):
+        worker.cpu_percent(interval=None)  # starts the measurement
+    time.sleep(1.0)
+    busy = sum(w.cpu_percent(interval=None) for w in workers(process))
+    assert busy < 20, f"the query workers still use {busy:.0f}% CPU after the time limit"
+    assert ask(base, SMALL)[0] == 200
+
+
+def test_queries_beyond_workers_and_queue_get_503(tmp_path: Path) -> None:
+    with serve(tmp_path, "--timeout", str(TIMEOUT), "--workers", "1", "--queue", "0") as running:
+        base, process = running
+        wait_for_workers(process, 1)
+        runaway: list[tuple[int, float, Message]] = []
+        thread = threading.Thread(target=lambda: runaway.append(ask(base, RUNAWAY)))
+        thread.start()
+        time.sleep(0.5)
+        status, elapsed, headers = ask(base, SMALL)
+        thread.join()
+        assert status == 503
+        assert elapsed < 1.0
+        assert headers.get("Retry-After")
+        assert runaway[0][0] == 504
