@@ -11,6 +11,7 @@ import http.server
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -19,6 +20,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psutil
 
 VIRTUOSO_HOME = Path("/usr/share/virtuoso-opensource-7")
 VIRTUOSO_VSP = Path("/var/lib/virtuoso-opensource-7/vsp")
@@ -70,6 +75,28 @@ def _stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@contextmanager
+def esskg_serve(folder: Path, *options: str) -> Iterator[tuple[str, psutil.Process]]:
+    """`esskg serve` on a free port (the project from $ESSKG_ROOT): its URL and its process."""
+    import psutil
+
+    port = free_port()
+    log = folder / "serve.log"
+    with log.open("w") as stream:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "esskg", "serve", "--port", str(port), *options],
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_http(base + "/sparql", process, log, timeout=60)
+        yield base, psutil.Process(process.pid)
+    finally:
+        _stop(process)
+    assert "Traceback" not in log.read_text(), log.read_text()[-2000:]
 
 
 @contextmanager

@@ -4,10 +4,6 @@ worker is replaced, and queries beyond the workers and the queue get 503."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -20,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from servers import _stop, _wait_for_http, free_port
+from servers import esskg_serve as serve
 
 # Five joins over every statement: trillions of rows on the fixture, never finishing on its own.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?o ?p }"
@@ -61,26 +57,6 @@ def wait_for_workers(
             return found
         time.sleep(0.1)
     raise AssertionError(f"expected {count} query workers, found {len(workers(server))}")
-
-
-@contextlib.contextmanager
-def serve(tmp_path: Path, *options: str) -> Iterator[tuple[str, psutil.Process]]:
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("w") as stream:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "esskg", "serve", "--port", str(port), *options],
-            stdout=stream,
-            stderr=subprocess.STDOUT,
-            env=os.environ.copy(),
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_http(base + "/sparql", process, log, timeout=60)
-        yield base, psutil.Process(process.pid)
-    finally:
-        _stop(process)
-    assert "Traceback" not in log.read_text()
 
 
 def _alive(pid: int) -> bool:

@@ -86,6 +86,13 @@ class Incoming:
 
 
 @dataclass
+class Participant:
+    actor: TermView
+    role: TermView | None
+    where: TermView
+
+
+@dataclass
 class Badge:
     goal: int
     colour: str
@@ -182,6 +189,7 @@ def resource_page(site: Site, iri: str) -> dict[str, object]:
         "groups": statements(site, node),
         "places": places(site, node),
         "badges": sdg_badges(site, node),
+        "participants": participants(site, node),
         "incoming": incoming(site, node),
         "sections": sections,
         "graph_count": data.graph_counts.get(iri),
@@ -304,6 +312,33 @@ def sdg_badges(site: Site, node: ox.NamedNode) -> list[Badge]:
         )
         for goal, targets in sorted(goals.items())
     ]
+
+
+def participants(site: Site, node: ox.NamedNode) -> list[Participant]:
+    """Who takes part in the resource or in what it contains (its axes, their activities)."""
+    dataset = site.data.dataset
+    association = ox.NamedNode(PREFIXES["prov"] + "qualifiedAssociation")
+    agent = ox.NamedNode(PREFIXES["prov"] + "agent")
+    role = ox.NamedNode(PREFIXES["prov"] + "hadRole")
+    scopes = [node] + [
+        q.subject for q in quads(dataset, None, ox.NamedNode(_WITHIN), node) if q.subject != node
+    ]
+    found: dict[tuple[str, str, str], Participant] = {}
+    for scope in scopes:
+        for link in _unique(quads(dataset, scope, association, None)):
+            roles = [q.object for q in _unique(quads(dataset, link.object, role, None))] or [None]
+            for actor in _unique(quads(dataset, link.object, agent, None)):
+                for each in roles:
+                    key = (str(actor.object), str(each), str(scope))
+                    found.setdefault(
+                        key,
+                        Participant(
+                            site.view(actor.object),
+                            site.view(each) if each is not None else None,
+                            site.view(scope),
+                        ),
+                    )
+    return sorted(found.values(), key=lambda p: (p.actor.text.lower(), p.where.text.lower()))
 
 
 def _target_view(site: Site, iri: str) -> TermView:
