@@ -32,8 +32,24 @@ from esskg import (
 from esskg.errors import EsskgError, display_path
 from esskg.namespaces import register_prefix
 from esskg.resources import project
+from esskg.tabular import export, importer, template
 
-VERBS = (init, build, validate, query, check, link, push, bench, publish, suggest, serve)
+VERBS = (
+    init,
+    build,
+    validate,
+    query,
+    check,
+    link,
+    push,
+    bench,
+    publish,
+    suggest,
+    serve,
+    template,
+    importer,
+    export,
+)
 # Verbs that read no graph, so say nothing about which one.
 _NO_PROJECT = frozenset({"init", "bench"})
 

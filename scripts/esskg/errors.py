@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -82,3 +83,45 @@ class QueryError(EsskgError):
 
 class ParameterError(QueryError):
     """A --param value that is missing, unknown or not of the expected form."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a user's file, where a person looks for it: file, sheet, row, column
+    (or line), the value found, a code (frictionless's names where they fit) and what to do."""
+
+    file: str
+    code: str
+    message_fr: str
+    message_en: str
+    sheet: str = ""
+    row: int | None = None  # as the spreadsheet shows it: the header is row 1
+    column: str = ""  # "C (nom_fr)": letter and name
+    line: int | None = None  # the text line (CSV), which differs from the row in multi-line cells
+    value: str = ""
+
+    def message(self, lang: str = "fr") -> str:
+        return self.message_en if lang == "en" else self.message_fr
+
+    def where(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(self.sheet)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+
+class ProblemsError(EsskgError):
+    """Problems that stop a command, all of them at once."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(f"{p.where()}: {p.message('en')}" for p in self.problems)

@@ -1,0 +1,265 @@
+"""The `import` verb: spreadsheets (XLSX, ODS, CSV) into a workspace's graph, checked first.
+
+Rows become RDF through the column specification; the result is validated with the rest of the
+workspace's graph against esskg's shapes; every problem (unreadable cell, unknown code, missing
+required value, dangling or duplicate identifier, SHACL result on an imported node) is reported
+at its cell, all at once. Only a clean import is written: data/<graph>/<name>.ttl, atomically,
+replacing what the same import wrote before and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import SH
+
+from esskg.atomic import output_folder, write_rdf_atomically
+from esskg.dump import merged_triples, turtle_bytes
+from esskg.errors import EsskgError, Problem, ProblemsError, display_path
+from esskg.infer import closure_input, inferred_quads
+from esskg.load import add_file, load_folder
+from esskg.namespaces import PREFIXES, graph_iri
+from esskg.resources import Project, project
+from esskg.tabular.mapping import Conversion, Converter, GraphIndex, triples
+from esskg.tabular.read import CSV_SUFFIXES, Table, read_tables
+from esskg.tabular.spec import Vocabulary
+from esskg.validate import format_table, validate_store
+
+DEFAULT_GRAPH = "import"
+
+
+def import_files(
+    files: list[Path],
+    layout: Project,
+    *,
+    graph: str = DEFAULT_GRAPH,
+    name: str | None = None,
+    encoding: str | None = None,
+    engine: str = "auto",
+    write: bool = True,
+) -> tuple[Path, Conversion, list[Problem], list[Problem], list[str]]:
+    """Read, convert, validate and (if all is well and `write`) write one import.
+
+    Returns the target file, the conversion, the blocking problems, the warnings (SHACL
+    warnings) and notes for stderr. Nothing is written when there is a blocking problem.
+    """
+    if layout.kind != "workspace":
+        raise EsskgError(
+            f"esskg import writes into a workspace, and {layout.describe()} is not one"
+            "\n  hint: make one with `esskg init DIR`, then run esskg import in DIR "
+            "(or with -C DIR)"
+        )
+    inputs = _expand(files)
+    stem = name or (files[0].name if files[0].is_dir() else files[0].stem)
+    target = layout.data_dir / graph / f"{stem}.ttl"
+    tables: list[Table] = []
+    problems: list[Problem] = []
+    for path in inputs:
+        try:
+            tables.extend(read_tables(path, encoding=encoding))
+        except ProblemsError as e:
+            problems.extend(e.problems)
+    dataset = _rest_of_graph(layout, target)
+    converter = Converter(
+        Vocabulary.from_dataset(dataset), layout.base_iri, GraphIndex.from_dataset(dataset)
+    )
+    conversion = converter.convert(tables)
+    notes = [n for t in conversion.tables for n in t.notes]
+    problems.extend(conversion.problems)
+    if problems:
+        return target, conversion, problems, [], notes
+    statements = triples(conversion)
+    if not statements:
+        problems.append(
+            Problem(
+                file=", ".join(display_path(p) for p in files),
+                code="blank-file",
+                message_fr="aucune ligne à importer (seulement les en-têtes et l'exemple ?)",
+                message_en="no rows to import (only the headers and the example?)",
+            )
+        )
+        return target, conversion, problems, [], notes
+    own = ox.NamedNode(layout.own_graph_iri(graph))
+    for triple in statements:
+        dataset.add(ox.Quad(triple.subject, triple.predicate, triple.object, own))
+    for quad in inferred_quads(closure_input(dataset)):
+        dataset.add(quad)
+    report = validate_store(dataset, layout.shapes, engine=engine)
+    errors, warnings = _located(report, conversion)
+    if errors or not write:
+        return target, conversion, errors, warnings, notes
+    data = turtle_bytes(merged_triples(statements), _prefixes(layout))
+    with output_folder(target.parent):
+        write_rdf_atomically(target, data, ox.RdfFormat.TURTLE, len(set(statements)))
+    return target, conversion, [], warnings, notes
+
+
+def _expand(files: list[Path]) -> list[Path]:
+    """The files to read: folders stand for the CSV files in them."""
+    out: list[Path] = []
+    for path in files:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in CSV_SUFFIXES))
+        else:
+            out.append(path)
+    return out
+
+
+def _rest_of_graph(layout: Project, target: Path) -> ox.Dataset:
+    """The workspace's graph without the file this import replaces (closures left to the caller)."""
+    dataset = ox.Dataset()
+    add_file(dataset, layout.ontology, graph=graph_iri("ontology"))
+    for entry in layout.graph_folders():
+        only = entry.only
+        if entry.folder.resolve() == target.parent.resolve():
+            only = tuple(p.name for p in entry.files() if p.name != target.name)
+        for quad in load_folder(entry.folder, graph=entry.iri, only=only):
+            dataset.add(quad)
+    return dataset
+
+
+def _located(report, conversion: Conversion) -> tuple[list[Problem], list[Problem]]:
+    """SHACL results about imported nodes, each at the cell (or row) it came from."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for result in report.results:
+        if not isinstance(result.focus, rdflib.URIRef):
+            continue
+        predicate, inverse = _path(report.graph, result.path)
+        found = conversion.cell_of(str(result.focus), predicate, inverse)
+        if found is None:
+            continue
+        origin, column = found
+        table = conversion.tables[origin.table]
+        component = str(result.component or "").rsplit("#", 1)[-1]
+        problem = Problem(
+            file=table.display,
+            code=f"shacl:{component}",
+            message_fr=result.message("fr") or component,
+            message_en=result.message("en") or component,
+            sheet=table.sheet,
+            row=origin.row,
+            line=origin.line,
+            column=column or result.path_text,
+            value=str(result.value) if result.value is not None else "",
+        )
+        (errors if result.severity == SH.Violation else warnings).append(problem)
+    return errors, warnings
+
+
+def _path(graph: rdflib.Graph, path: rdflib.term.Node | None) -> tuple[str | None, bool]:
+    if isinstance(path, rdflib.URIRef):
+        return str(path), False
+    inner = graph.value(path, SH.inversePath) if path is not None else None
+    return (str(inner), True) if isinstance(inner, rdflib.URIRef) else (None, False)
+
+
+def _prefixes(layout: Project) -> dict[str, str]:
+    prefixes = dict(PREFIXES)
+    if layout.config is not None:
+        prefixes[layout.config.prefix] = layout.config.base
+    return prefixes
+
+
+def render_problems(problems: list[Problem], lang: str) -> str:
+    rows = [
+        (
+            p.file,
+            p.sheet or "-",
+            "-"
+            if p.row is None
+            else str(p.row) + (f" (line {p.line})" if p.line and p.line != p.row else ""),
+            p.column or "-",
+            (p.value[:40] + "...") if len(p.value) > 43 else p.value or "-",
+            p.message(lang),
+        )
+        for p in problems
+    ]
+    header = (
+        ("fichier", "feuille", "ligne", "colonne", "valeur", "problème")
+        if lang == "fr"
+        else ("file", "sheet", "row", "column", "value", "problem")
+    )
+    return format_table(header, rows)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="check spreadsheets (XLSX, ODS, CSV) and add them to the workspace's graph",
+        description="Read the filled-in template (XLSX, ODS, or CSV files, or a folder of "
+        "them), check every cell and the result against esskg's shapes together with the rest "
+        "of the workspace's graph, and only when all is well write data/<graph>/<name>.ttl. "
+        "Every problem is listed with its file, sheet, row and column. Importing the same file "
+        "again replaces what it wrote before. Exit 1 when something must be fixed.",
+    )
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--graph",
+        default=DEFAULT_GRAPH,
+        help=f"the data/ folder (named graph) to write into (default: {DEFAULT_GRAPH})",
+    )
+    parser.add_argument(
+        "--name", help="the name of the Turtle file written (default: the first file's name)"
+    )
+    parser.add_argument(
+        "--encoding", help="the encoding of CSV files, when the detected one is wrong (cp1252)"
+    )
+    parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of messages")
+    parser.add_argument(
+        "--check", action="store_true", help="check only: report problems, write nothing"
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "pyshacl", "turbo"),
+        default="auto",
+        help="SHACL engine (default: turbo when installed, else pyshacl)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.graph in ("inferred", "ontology", "vocabulary", "un-sdg") or "/" in args.graph:
+        raise EsskgError(f"--graph {args.graph}: choose another name (this one is esskg's)")
+    start = time.perf_counter()
+    layout = project(args.root)
+    target, conversion, errors, warnings, notes = import_files(
+        args.files,
+        layout,
+        graph=args.graph,
+        name=args.name,
+        encoding=args.encoding,
+        engine=args.engine,
+        write=not args.check,
+    )
+    for note in notes:
+        print(f"esskg: warning: {note}", file=sys.stderr)
+    if conversion.skipped_examples:
+        print(
+            f"esskg: left out {conversion.skipped_examples} example row(s) (identifiers "
+            "starting with 'exemple-')",
+            file=sys.stderr,
+        )
+    if errors or warnings:
+        sys.stdout.write(render_problems(errors + warnings, args.lang))
+    if errors:
+        print(
+            f"esskg: {len(errors)} problem(s) to fix; nothing written"
+            + (f" ({display_path(target)} is unchanged)" if target.exists() else ""),
+            file=sys.stderr,
+        )
+        return 1
+    seconds = time.perf_counter() - start
+    if args.check:
+        print(f"esskg: {conversion.rows} rows conform; nothing written (--check)", file=sys.stderr)
+    else:
+        print(
+            f"esskg: imported {conversion.rows} rows into {display_path(target)} ({seconds:.1f} s)",
+            file=sys.stderr,
+        )
+    return 0

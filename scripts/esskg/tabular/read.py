@@ -1,0 +1,270 @@
+"""Reading spreadsheets: XLSX and ODS with python-calamine, CSV with its encoding and delimiter
+found; every row keeps the number a person sees in the spreadsheet (and, for CSV, its line).
+
+Nothing is evaluated: a formula cell gives the value the spreadsheet saved with it. Files too big
+to be a template, archives that inflate absurdly (a zip bomb named .xlsx) and cells longer than
+a person types are refused before any work is done on them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine
+
+from esskg.errors import Problem, ProblemsError, display_path
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+# A 1M-row registry extract is ~100 MB as CSV; a hand-filled template is far smaller.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+# What an XLSX/ODS may inflate to, in all, and member by member relative to its compressed size.
+MAX_UNZIPPED_BYTES = 2 * 1024 * 1024 * 1024
+MAX_RATIO = 200
+# Excel's own limit is 32,767; no description in a template comes near 10,000.
+MAX_CELL_CHARS = 10_000
+# Encodings French spreadsheet software writes, tried in order when the file is not UTF-8
+# (a restricted charset-normalizer; unrestricted it guesses Korean for "Café;Évreux").
+CANDIDATE_ENCODINGS = ("cp1252", "mac_roman", "cp850")
+DELIMITERS = (";", ",", "\t")
+
+
+@dataclass
+class Row:
+    number: int  # as the spreadsheet shows it (header = 1)
+    cells: list[object]
+    line: int | None = None  # first text line of a CSV record
+
+
+@dataclass
+class Table:
+    file: Path
+    sheet: str  # the sheet's name (XLSX/ODS); for CSV, set once the headers say which sheet
+    headers: list[str]
+    rows: Iterator[Row]
+    is_csv: bool = False
+    notes: list[str] = field(default_factory=list)  # warnings for stderr (encoding used ...)
+
+    @property
+    def display(self) -> str:
+        return display_path(self.file)
+
+
+def problem(file: Path | str, code: str, fr: str, en: str, **where: object) -> Problem:
+    return Problem(file=display_path(file), code=code, message_fr=fr, message_en=en, **where)
+
+
+def read_tables(path: Path, *, encoding: str | None = None) -> list[Table]:
+    """The tables of one file: every non-empty sheet of a workbook, or the one table of a CSV."""
+    path = Path(path)
+    if not path.is_file():
+        raise ProblemsError([problem(path, "io-error", "fichier introuvable", "no such file")])
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ProblemsError(
+            [
+                problem(
+                    path,
+                    "file-too-large",
+                    f"fichier de {size // 2**20} Mo, au-delà de la limite de "
+                    f"{MAX_FILE_BYTES // 2**20} Mo : découpez-le",
+                    f"file of {size // 2**20} MB, over the {MAX_FILE_BYTES // 2**20} MB "
+                    "limit: split it",
+                )
+            ]
+        )
+    suffix = path.suffix.lower()
+    if suffix in SPREADSHEET_SUFFIXES:
+        return _read_workbook(path)
+    if suffix in CSV_SUFFIXES:
+        return [_read_csv(path, encoding)]
+    raise ProblemsError(
+        [
+            problem(
+                path,
+                "format-error",
+                f"type de fichier {suffix or '(sans extension)'} inconnu : esskg lit .xlsx, "
+                ".ods et .csv",
+                f"unknown file type {suffix or '(no extension)'}: esskg reads .xlsx, .ods and .csv",
+            )
+        ]
+    )
+
+
+def _read_workbook(path: Path) -> list[Table]:
+    _check_archive(path)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # calamine raises its own error types for any unreadable file
+        raise ProblemsError(
+            [
+                problem(
+                    path,
+                    "format-error",
+                    f"classeur illisible ({e}) : enregistrez-le de nouveau en .xlsx ou .ods",
+                    f"unreadable workbook ({e}): save it again as .xlsx or .ods",
+                )
+            ]
+        ) from None
+    tables = []
+    for name in workbook.sheet_names:
+        # skip_empty_area=False: row i of the list is row i+1 of the sheet, as a person sees it.
+        values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        if not values:
+            continue
+        headers = [_header(v) for v in values[0]]
+        rows = (Row(i + 1, list(cells)) for i, cells in enumerate(values) if i > 0)
+        tables.append(Table(path, name, headers, rows))
+    return tables
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse a workbook that would inflate beyond reason before calamine unpacks it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise ProblemsError(
+            [
+                problem(
+                    path,
+                    "format-error",
+                    "ce n'est pas un classeur .xlsx/.ods (archive illisible) : enregistrez-le de "
+                    "nouveau depuis votre tableur",
+                    "not an .xlsx/.ods workbook (unreadable archive): save it again from your "
+                    "spreadsheet program",
+                )
+            ]
+        ) from None
+    total = sum(m.file_size for m in members)
+    bomb = total > MAX_UNZIPPED_BYTES or any(
+        m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(m.compress_size, 1)
+        for m in members
+    )
+    if bomb:
+        raise ProblemsError(
+            [
+                problem(
+                    path,
+                    "zip-bomb",
+                    f"ce classeur se décompresse en {total // 2**20} Mo (taux de compression "
+                    "anormal) : refusé ; ce n'est pas un classeur ordinaire",
+                    f"this workbook inflates to {total // 2**20} MB (abnormal compression "
+                    "ratio): refused; it is not an ordinary workbook",
+                )
+            ]
+        )
+
+
+def _header(value: object) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read with.
+
+    A BOM decides; else strict UTF-8; else the best of a few encodings French software writes.
+    """
+    if encoding:
+        return _decode_as(data, path, encoding), encoding
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return _decode_as(data, path, name), name
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as e:
+        first_error = e
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
+    if best is not None and best.encoding:
+        try:
+            return data.decode(best.encoding), best.encoding
+        except UnicodeDecodeError:
+            pass
+    raise ProblemsError([_decode_problem(data, path, "utf-8", first_error)])
+
+
+def _decode_as(data: bytes, path: Path, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except LookupError:
+        raise ProblemsError(
+            [
+                problem(
+                    path,
+                    "encoding-error",
+                    f"encodage inconnu {encoding!r} (essayez utf-8 ou cp1252)",
+                    f"unknown encoding {encoding!r} (try utf-8 or cp1252)",
+                )
+            ]
+        ) from None
+    except UnicodeDecodeError as e:
+        raise ProblemsError([_decode_problem(data, path, encoding, e)]) from None
+
+
+def _decode_problem(data: bytes, path: Path, encoding: str, error: UnicodeDecodeError) -> Problem:
+    start = data.rfind(b"\n", 0, error.start) + 1
+    line = data.count(b"\n", 0, error.start) + 1
+    column = len(data[start : error.start].decode(encoding, errors="replace")) + 1
+    byte = data[error.start : error.start + 1].hex()
+    return problem(
+        path,
+        "encoding-error",
+        f"l'octet 0x{byte} (colonne {column}) n'est pas du texte en {encoding} ni dans un "
+        "encodage courant : enregistrez le fichier en « CSV UTF-8 »",
+        f"byte 0x{byte} (column {column}) is not text in {encoding} nor in a common "
+        "encoding: save the file as 'CSV UTF-8'",
+        line=line,
+    )
+
+
+def _read_csv(path: Path, encoding: str | None) -> Table:
+    text, used = decode(path.read_bytes(), path, encoding)
+    first = text.split("\n", 1)[0].lstrip("\ufeff")
+    delimiter = max(DELIMITERS, key=first.count)
+    notes = []
+    if used not in ("utf-8", "utf-8-sig"):
+        notes.append(
+            f"{display_path(path)}: read as {used} (not UTF-8); check the accents, or save the "
+            "file as 'CSV UTF-8'"
+        )
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        header = []
+    headers = [h.strip() for h in header]
+
+    def rows() -> Iterator[Row]:
+        number = 1
+        previous_line = reader.line_num
+        try:
+            for cells in reader:
+                number += 1
+                yield Row(number, list(cells), previous_line + 1)
+                previous_line = reader.line_num
+        except csv.Error as e:
+            raise ProblemsError(
+                [
+                    problem(
+                        path,
+                        "format-error",
+                        f"CSV mal formé ({e}) : un guillemet n'est pas refermé ?",
+                        f"malformed CSV ({e}): an unclosed quote?",
+                        line=reader.line_num,
+                    )
+                ]
+            ) from None
+
+    return Table(path, "", headers, rows(), is_csv=True, notes=notes)
