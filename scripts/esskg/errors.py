@@ -99,9 +99,13 @@ class Problem:
     column: str = ""  # "C (nom_fr)": letter and name
     line: int | None = None  # the text line (CSV), which differs from the row in multi-line cells
     value: str = ""
+    warning: bool = False  # said, but does not stop the command
 
     def message(self, lang: str = "fr") -> str:
-        return self.message_en if lang == "en" else self.message_fr
+        text = self.message_en if lang == "en" else self.message_fr
+        if self.warning:
+            text = ("(warning) " if lang == "en" else "(avertissement) ") + text
+        return text
 
     def where(self) -> str:
         parts = [self.file]

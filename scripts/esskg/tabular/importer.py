@@ -147,6 +147,7 @@ def _located(report, conversion: Conversion) -> tuple[list[Problem], list[Proble
             line=origin.line,
             column=column or result.path_text,
             value=str(result.value) if result.value is not None else "",
+            warning=result.severity != SH.Violation,
         )
         (errors if result.severity == SH.Violation else warnings).append(problem)
     return errors, warnings
@@ -171,9 +172,7 @@ def render_problems(problems: list[Problem], lang: str) -> str:
         (
             p.file,
             p.sheet or "-",
-            "-"
-            if p.row is None
-            else str(p.row) + (f" (line {p.line})" if p.line and p.line != p.row else ""),
+            _row_text(p),
             p.column or "-",
             (p.value[:40] + "...") if len(p.value) > 43 else p.value or "-",
             p.message(lang),
@@ -186,6 +185,14 @@ def render_problems(problems: list[Problem], lang: str) -> str:
         else ("file", "sheet", "row", "column", "value", "problem")
     )
     return format_table(header, rows)
+
+
+def _row_text(problem: Problem) -> str:
+    if problem.row is None:
+        return f"line {problem.line}" if problem.line else "-"
+    if problem.line and problem.line != problem.row:
+        return f"{problem.row} (line {problem.line})"
+    return str(problem.row)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from esskg.errors import Problem
 from esskg.init import slugify
 from esskg.namespaces import CONVERTER, PREFIXES
+from esskg.resources import packaged_root
 from esskg.tabular.read import MAX_CELL_CHARS, Table
 from esskg.tabular.spec import RDF_TYPE, Column, Sheet, Vocabulary, fold, load_spec, sheet_named
 
@@ -91,16 +92,16 @@ class Conversion:
         if origin is None:
             return None
         sheet, positions = self.sheets[origin.table], self.columns[origin.table]
-        column = ""
+        columns = []
         if sheet is not None and predicate:
-            for spec in sheet.columns:
-                if (
-                    spec.predicate == predicate
-                    and spec.inverse == inverse
-                    and spec.name in positions
-                ):
-                    column = column_label(positions[spec.name], spec.name)
-                    break
+            columns = [
+                column_label(positions[spec.name], spec.name)
+                for spec in sheet.columns
+                if spec.predicate == predicate
+                and spec.inverse == inverse
+                and spec.name in positions
+            ]
+        column = " / ".join(columns)
         return origin, column
 
 
@@ -263,8 +264,8 @@ class Converter:
             values[spec.name] = (
                 cells[position] if position is not None and position < len(cells) else None
             )
-        key_text = _text(values[key.name])
-        if isinstance(key_text, str) and key_text.startswith(EXAMPLE_PREFIX):
+        # The template's example rows name identifiers starting with exemple-: left out.
+        if any(isinstance(v, str) and v.strip().startswith(EXAMPLE_PREFIX) for v in cells):
             self.out.skipped_examples += 1
             return
         self.out.rows += 1
@@ -560,7 +561,7 @@ class Converter:
             for i, (s, _, _) in self.defined.items()
             if not sheets or s in sheets
         ]
-        near = difflib.get_close_matches(where.value, candidates, n=3)
+        near = difflib.get_close_matches(where.value, candidates, n=3, cutoff=0.5)
         hint_fr = f" ; les plus proches : {', '.join(near)}" if near else ""
         hint_en = f"; nearest: {', '.join(near)}" if near else ""
         target = " ou ".join(sheets) if sheets else "aucune feuille"
@@ -615,7 +616,9 @@ class Converter:
                 **cell,
             )
             return None
-        iri = self.base + code.lower()
+        # esskg's own identifier for the territory when it has one (id:occitanie for FR-OCC), so
+        # the workspace's data joins esskg's; else one under the workspace's base.
+        iri = esskg_territories().get(code) or self.base + code.lower()
         if iri in self.defined or iri in self.minted_territories:
             return iri
         self.minted_territories.add(iri)
@@ -799,6 +802,18 @@ def _iso_names(code: str) -> tuple[str, str, str, str | None] | None:
         kind = "region-francaise"
     parent = subdivision.parent_code or subdivision.country_code
     return subdivisions.gettext(subdivision.name), subdivision.name, kind, parent
+
+
+@cache
+def esskg_territories() -> dict[str, str]:
+    """ISO 3166 code -> esskg's identifier, for the territories esskg's own data describes."""
+    codes: dict[str, str] = {}
+    predicate = ESSKG + "iso3166Code"
+    for path in sorted((packaged_root() / "data").glob("*/*.ttl")):
+        for quad in ox.parse(path=path, format=ox.RdfFormat.TURTLE):
+            if quad.predicate.value == predicate:
+                codes.setdefault(quad.object.value, quad.subject.value)
+    return codes
 
 
 def triples(conversion: Conversion) -> list[ox.Triple]:

@@ -73,6 +73,8 @@ def workbook_bytes(rows: Rows, vocabulary: Vocabulary, *, example: bool) -> byte
                 if example and r == 2:
                     cell.font = grey
     _help_sheet(book)
+    # Last, so a person opening the workbook lands on the first sheet to fill in.
+    book.move_sheet(LISTS_SHEET, offset=len(book.sheetnames) - 1)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

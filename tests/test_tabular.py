@@ -1,0 +1,468 @@
+"""Spreadsheets in and out: esskg template, import and export (esskg.tabular)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pyoxigraph as ox
+import pytest
+
+from esskg import resources
+from esskg.cli import main
+from esskg.load import load_dataset
+from esskg.tabular.spec import Vocabulary, load_spec
+from esskg.tabular.template import workbook_bytes
+
+FIXTURES = Path(__file__).parent / "fixtures" / "tabular"
+ID = "https://w3id.org/esskg/id/"
+BASE = "https://data.example.org/coop/id/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SKIP_GRAPHS = {
+    f"https://w3id.org/esskg/graph/{n}" for n in ("vocabulary", "un-sdg", "inferred", "ontology")
+}
+
+
+@pytest.fixture
+def packaged(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The real packaged graph (no ESSKG_ROOT), working in an empty folder."""
+    monkeypatch.delenv(resources.ROOT_ENV, raising=False)
+    away = tmp_path / "work"
+    away.mkdir()
+    monkeypatch.chdir(away)
+    return away
+
+
+def workspace(folder: Path, *extra: str) -> Path:
+    assert main(["init", str(folder), "--base", BASE, "--prefix", "occ", *extra]) == 0
+    return folder
+
+
+def triples_of(path: Path) -> set[ox.Triple]:
+    return {q.triple for q in ox.parse(path=path, format=ox.RdfFormat.TURTLE)}
+
+
+def packaged_part(
+    subjects: set[str] | None = None, graphs: set[str] | None = None
+) -> set[ox.Triple]:
+    """The packaged graph's statements the template carries: the nodes of its sheets (or only
+    `subjects`), with the predicates of its columns (from `graphs` only, if given)."""
+    dataset = load_dataset(root=resources.packaged_root())
+    classes = {s.rdf_class for s in load_spec() if s.rdf_class}
+    predicates = {c.predicate for s in load_spec() for c in s.columns if c.predicate}
+    predicates.add(RDF_TYPE.value)
+    data = [q for q in dataset if q.graph_name.value not in SKIP_GRAPHS]
+    nodes = {q.subject for q in data if q.predicate == RDF_TYPE and q.object.value in classes}
+    if subjects is not None:
+        nodes = {n for n in nodes if n.value in subjects}
+    if graphs is not None:
+        data = [q for q in data if q.graph_name.value.rsplit("/", 1)[-1] in graphs]
+    return {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in data
+        if q.subject in nodes and q.predicate.value in predicates
+    }
+
+
+# ---- round trips with the packaged source document
+
+
+@pytest.mark.parametrize("output", ["cases.xlsx", "cases"])
+def test_export_then_import_gives_back_the_source_cases(packaged: Path, output: str, capsys):
+    assert main(["-C", str(resources.packaged_root()), "export", "-o", output]) == 0
+    ws = workspace(packaged / "ws", "--include-source")
+    assert main(["-C", str(ws), "import", output, "--name", "cases"]) == 0
+    written = triples_of(ws / "data" / "import" / "cases.ttl")
+    expected = packaged_part()
+    assert written == expected
+    # The four cases as the source states them are all there, not only what the template knows.
+    source = {
+        q.triple
+        for q in ox.parse(
+            path=resources.packaged_root() / "data/source/partnerships.ttl",
+            format=ox.RdfFormat.TURTLE,
+        )
+    }
+    assert source <= written
+    err = capsys.readouterr().err
+    assert "imported 98 rows" in err
+
+
+def test_hand_typed_case_imports_to_the_packaged_graph(packaged: Path):
+    ws = workspace(packaged / "ws", "--include-source")
+    assert main(["-C", str(ws), "import", str(FIXTURES / "normandie-medenine")]) == 0
+    written = triples_of(ws / "data" / "import" / "normandie-medenine.ttl")
+    subjects = {t.subject.value for t in written}
+    # The case's nodes as the source document describes them (data/source/; 1pacte is only
+    # referred to), with their SDG links (data/mappings/sdg-links.sssom.tsv).
+    sdg = "https://w3id.org/esskg/ontology#contributesToSDG"
+    expected = packaged_part(subjects, {"source"}) | {
+        t for t in packaged_part(subjects, {"mappings"}) if t.predicate.value == sdg
+    }
+    assert written == expected
+    assert ox.NamedNode(ID + "cooperation-normandie-medenine") in {t.subject for t in written}
+
+
+def test_export_of_a_workspace_imports_back_to_the_same_graph(packaged: Path, tmp_path: Path):
+    ws = workspace(packaged / "ws")
+    assert main(["-C", str(ws), "import", str(FIXTURES / "occitanie-medenine")]) == 0
+    first = triples_of(ws / "data" / "import" / "occitanie-medenine.ttl")
+    assert main(["-C", str(ws), "export", "-o", str(tmp_path / "back.xlsx")]) == 0
+    assert (
+        main(["-C", str(ws), "import", str(tmp_path / "back.xlsx"), "--name", "occitanie-medenine"])
+        == 0
+    )
+    assert triples_of(ws / "data" / "import" / "occitanie-medenine.ttl") == first
+
+
+# ---- a new cooperation typed by hand, territories by ISO code
+
+
+def test_new_cooperation_with_iso_codes_is_found_by_the_queries(packaged: Path, capsys):
+    ws = workspace(packaged / "ws")
+    assert main(["-C", str(ws), "import", str(FIXTURES / "occitanie-medenine")]) == 0
+    written = triples_of(ws / "data" / "import" / "occitanie-medenine.ttl")
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    within = ox.NamedNode("https://w3id.org/esskg/ontology#liesWithin")
+    # Territories esskg knows keep esskg's identifiers (id:medenine is TN-82), described from
+    # ISO 3166 since this workspace does not carry esskg's source data.
+    medenine = ox.NamedNode(ID + "medenine")
+    assert ox.Triple(medenine, label, ox.Literal("Médenine", language="fr")) in written
+    assert ox.Triple(medenine, within, ox.NamedNode(ID + "tunisie")) in written
+    assert (
+        ox.Triple(ox.NamedNode(ID + "tunisie"), label, ox.Literal("Tunisie", language="fr"))
+        in written
+    )
+    assert ox.Triple(ox.NamedNode(ID + "occitanie"), within, ox.NamedNode(ID + "france")) in written
+    # Participations without an identifier get one from their partnership and actor.
+    agent = ox.NamedNode("http://www.w3.org/ns/prov#agent")
+    minted = ox.NamedNode(BASE + "participation-cooperation-occitanie-medenine-association-zarzis")
+    assert ox.Triple(minted, agent, ox.NamedNode(BASE + "association-zarzis")) in written
+    # The multi-line quoted cell is one value.
+    description = [t.object.value for t in written if t.predicate.value.endswith("description")]
+    assert description == ["Jardins partagés et formation\nau maraîchage, sur deux lignes."]
+    capsys.readouterr()
+    assert (
+        main(
+            ["-C", str(ws), "query", "partnerships-by-sdg", "--param", "goal=5", "--format", "json"]
+        )
+        == 0
+    )
+    assert "cooperation-occitanie-medenine" in capsys.readouterr().out
+
+
+# ---- templates
+
+
+def test_template_workbook_has_help_dropdowns_and_an_example(packaged: Path, capsys):
+    assert main(["template", "-o", "modele.xlsx"]) == 0
+    book = openpyxl.load_workbook("modele.xlsx")
+    assert book.sheetnames[: len(load_spec())] == [s.name for s in load_spec()]
+    assert book["listes"].sheet_state == "hidden"
+    sheet = book["participations"]
+    assert [c.value for c in sheet[1]][:4] == ["id", "dans", "acteur", "role"]
+    assert "Rôle de l'acteur" in sheet["D1"].comment.text and "(en)" in sheet["D1"].comment.text
+    lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    assert lists["D2"].startswith("listes!$")
+    letter = lists["D2"].split("$")[1]
+    roles = [c.value for c in book["listes"][letter]][1:]
+    assert "Partenaire" in roles and "Structure d'appui" in roles
+    assert book["odd"]["B2"].value == "2.4"
+    # The template as it comes imports nothing: the example row is left out.
+    ws = workspace(packaged / "ws")
+    capsys.readouterr()
+    assert main(["-C", str(ws), "import", "modele.xlsx"]) == 1
+    out, err = capsys.readouterr()
+    assert "no rows to import" in out or "aucune ligne" in out
+    assert "left out 8 example row(s)" in err
+
+
+def test_template_folder_has_csv_and_csvw_metadata(packaged: Path):
+    assert main(["template", "-o", "modele"]) == 0
+    metadata = json.loads(Path("modele/csv-metadata.json").read_text(encoding="utf-8"))
+    tables = {t["url"]: t for t in metadata["tables"]}
+    assert set(tables) == {f"{s.name}.csv" for s in load_spec()}
+    columns = tables["partenariats.csv"]["tableSchema"]["columns"]
+    territories = next(c for c in columns if c["name"] == "territoires")
+    assert territories["separator"] == "|" and territories["required"] is True
+    assert territories["propertyUrl"] == "https://w3id.org/esskg/ontology#involvesTerritory"
+    data = Path("modele/acteurs.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfid;nom_fr;")
+
+
+def test_export_neutralises_formulas(packaged: Path, tmp_path: Path):
+    ws = workspace(packaged / "ws")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "territoires.csv").write_text(
+        "id;nom_fr;nature\nt1;'=1+1;Village\n", encoding="utf-8"
+    )
+    assert main(["-C", str(ws), "import", str(folder), "--name", "t"]) == 0
+    label = [
+        t.object.value
+        for t in triples_of(ws / "data/import/t.ttl")
+        if t.predicate.value.endswith("label")
+    ]
+    assert label == ["=1+1"]
+    assert main(["-C", str(ws), "export", "-o", str(tmp_path / "out")]) == 0
+    assert "'=1+1" in (tmp_path / "out/territoires.csv").read_text(encoding="utf-8-sig")
+    assert main(["-C", str(ws), "export", "-o", str(tmp_path / "out.xlsx")]) == 0
+    cell = openpyxl.load_workbook(tmp_path / "out.xlsx")["territoires"]["C2"]
+    assert cell.value == "=1+1" and cell.data_type == "s"
+
+
+# ---- broken spreadsheets: the cell, and nothing written
+
+VALID = {
+    "acteurs": [
+        [
+            "a1",
+            "Région Occitanie",
+            "Occitanie Region",
+            "",
+            "",
+            "Région (conseil régional)",
+            "",
+            "FR-OCC",
+        ],
+        [
+            "a2",
+            "Médenine",
+            "Medenine",
+            "",
+            "",
+            "Collectivité ou autorité territoriale",
+            "",
+            "TN-82",
+        ],
+    ],
+    "partenariats": [
+        [
+            "p1",
+            "Coopération",
+            "Cooperation",
+            "",
+            "",
+            "",
+            "",
+            "Coopération décentralisée",
+            "FR-OCC | TN-82",
+        ]
+    ],
+    "participations": [["", "p1", "a1", "Partenaire"], ["", "p1", "a2", "Partenaire"]],
+}
+
+
+def book(changes: dict[str, list[list[object]]]) -> bytes:
+    vocabulary = Vocabulary.from_dataset(load_dataset(include_project_data=False))
+    data = workbook_bytes({**VALID, **{k: [] for k in changes}}, vocabulary, example=False)
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    for sheet, rows in changes.items():
+        for r, row in enumerate(rows, start=2):
+            for c, value in enumerate(row, start=1):
+                workbook[sheet].cell(row=r, column=c, value=value)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+BROKEN = {
+    "unknown-code": (
+        {"participations": [["", "p1", "a1", "Partenair"], ["", "p1", "a2", "Partenaire"]]},
+        ("participations", 2, "D (role)", "Partenair", "nearest: Partenaire"),
+    ),
+    "missing-required": (
+        {
+            "partenariats": [
+                [
+                    "p1",
+                    "",
+                    "Cooperation",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "Coopération décentralisée",
+                    "FR-OCC | TN-82",
+                ]
+            ]
+        },
+        ("partenariats", 2, "B (nom_fr)", "", "required cell is empty"),
+    ),
+    "dangling-reference": (
+        {"participations": [["", "p1", "a1", "Partenaire"], ["", "p1", "a3", "Partenaire"]]},
+        ("participations", 3, "C (acteur)", "a3", "nearest: a2, a1"),
+    ),
+    "duplicate-identifier": (
+        {
+            "acteurs": [
+                VALID["acteurs"][0],
+                VALID["acteurs"][1],
+                ["a1", "Autre", "Other", "", "", "Réseau"],
+            ]
+        },
+        ("acteurs", 4, "A (id)", "a1", "already given in sheet acteurs, row 2"),
+    ),
+    "number-for-text": (
+        {"acteurs": [VALID["acteurs"][0], ["a2", 12, "Twelve", "", "", "Réseau"]]},
+        ("acteurs", 3, "B (nom_fr)", "12", "a number (12) where text is expected"),
+    ),
+    "shacl-one-territory": (
+        {
+            "partenariats": [
+                [
+                    "p1",
+                    "Coopération",
+                    "Cooperation",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "Coopération décentralisée",
+                    "FR-OCC",
+                ]
+            ]
+        },
+        ("partenariats", 2, "I (territoires)", "", ""),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_workbook_names_the_cell_and_writes_nothing(packaged: Path, capsys, case: str):
+    changes, (sheet, row, column, value, message) = BROKEN[case]
+    ws = workspace(packaged / "ws")
+    path = packaged / "saisie.xlsx"
+    path.write_bytes(book({}))
+    assert main(["-C", str(ws), "import", str(path)]) == 0
+    before = (ws / "data/import/saisie.ttl").read_bytes()
+    path.write_bytes(book(changes))
+    capsys.readouterr()
+    assert main(["-C", str(ws), "import", str(path), "--lang", "en"]) == 1
+    out, err = capsys.readouterr()
+    lines = [line for line in out.splitlines()[1:] if f"  {sheet}  " in line and column in line]
+    assert len(lines) == 1, out
+    if not case.startswith("shacl"):
+        assert len(out.splitlines()) == 2, out  # the header and the one problem
+    assert f"  {row}  " in lines[0] and column in lines[0] and value in lines[0]
+    assert message in lines[0]
+    assert "nothing written" in err
+    assert (ws / "data/import/saisie.ttl").read_bytes() == before
+
+
+def test_ragged_csv_row_and_wrong_encoding(packaged: Path, capsys, tmp_path: Path):
+    ws = workspace(packaged / "ws")
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "territoires.csv").write_text(
+        'id;nom_fr;nature\nt1;"Un nom\nsur deux lignes";Village\nt2;Nom;Village;de trop\n\n\n',
+        encoding="utf-8",
+    )
+    assert main(["-C", str(ws), "import", str(folder), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "3 (line 4)" in out and "4 cells for 3 columns" in out
+    (folder / "territoires.csv").write_bytes(
+        "id;nom_fr;nature\nt1;Médenine;Village\n".encode("cp1252")
+    )
+    assert main(["-C", str(ws), "import", str(folder), "--encoding", "utf-8", "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "line 2" in out and "byte 0xe9 (column 5)" in out
+    assert not (ws / "data/import/csv.ttl").exists()
+    # Detected, it imports, with a warning saying how it was read.
+    assert main(["-C", str(ws), "import", str(folder)]) == 0
+    assert "read as cp1252" in capsys.readouterr().err
+    labels = {t.object.value for t in triples_of(ws / "data/import/csv.ttl")}
+    assert "Médenine" in labels
+
+
+def test_zip_bomb_and_unknown_column_are_refused(packaged: Path, capsys, tmp_path: Path):
+    ws = workspace(packaged / "ws")
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 50_000_000)
+    assert main(["-C", str(ws), "import", str(bomb), "--lang", "en"]) == 1
+    assert "inflates" in capsys.readouterr().out
+    folder = tmp_path / "cols"
+    folder.mkdir()
+    (folder / "acteurs.csv").write_text("id;nom_fr;natur\na1;A;Réseau\n", encoding="utf-8")
+    assert main(["-C", str(ws), "import", str(folder), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "unknown column 'natur'" in out and "did you mean nature" in out
+
+
+def test_reimport_replaces_only_its_own_file(packaged: Path, tmp_path: Path):
+    ws = workspace(packaged / "ws")
+    other = ws / "data" / "import" / "other.ttl"
+    other.parent.mkdir(parents=True)
+    other.write_text("", encoding="utf-8")
+    path = tmp_path / "saisie.xlsx"
+    path.write_bytes(book({}))
+    assert main(["-C", str(ws), "import", str(path)]) == 0
+    smaller = {
+        "participations": VALID["participations"],
+        "acteurs": VALID["acteurs"],
+        "partenariats": [
+            [
+                "p1",
+                "Autre nom",
+                "Other name",
+                "",
+                "",
+                "",
+                "",
+                "Coopération décentralisée",
+                "FR-OCC | TN-82",
+            ]
+        ],
+    }
+    path.write_bytes(book(smaller))
+    assert main(["-C", str(ws), "import", str(path)]) == 0
+    labels = {t.object.value for t in triples_of(ws / "data/import/saisie.ttl")}
+    assert "Autre nom" in labels and "Coopération" not in labels
+    assert other.exists()
+
+
+def test_import_outside_a_workspace_is_refused(packaged: Path, capsys):
+    assert main(["import", str(FIXTURES / "occitanie-medenine")]) == 2
+    assert "esskg init" in capsys.readouterr().err
+
+
+# ---- LibreOffice
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None,
+    reason="LibreOffice (soffice) is not installed; tests/setup.sh installs it",
+)
+def test_libreoffice_opens_the_export_and_its_ods_imports_the_same(packaged: Path, tmp_path: Path):
+    assert main(["-C", str(resources.packaged_root()), "export", "-o", "cases.xlsx"]) == 0
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(packaged),
+            "cases.xlsx",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    ods = packaged / "cases.ods"
+    content = zipfile.ZipFile(ods).read("content.xml").decode("utf-8")
+    assert "table:content-validation" in content and "listes" in content
+    ws = workspace(packaged / "ws", "--include-source")
+    assert main(["-C", str(ws), "import", "cases.xlsx", "--name", "from-xlsx"]) == 0
+    assert main(["-C", str(ws), "import", str(ods), "--name", "from-ods"]) == 0
+    assert triples_of(ws / "data/import/from-ods.ttl") == triples_of(
+        ws / "data/import/from-xlsx.ttl"
+    )
