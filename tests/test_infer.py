@@ -98,3 +98,20 @@ def test_within_ties_each_node_to_itself_and_what_contains_it():
         "axe-normandie-medenine-alimentation",
         "cooperation-normandie-medenine",
     }
+
+
+def test_a_hierarchy_written_with_narrower_only_is_closed_too():
+    narrower = ox.NamedNode(SKOS + "narrower")
+    quads = [
+        ox.Quad(_n("a"), narrower, _n("b"), ox.NamedNode(EX + "g")),
+        ox.Quad(_n("b"), narrower, _n("c"), ox.NamedNode(EX + "g")),
+        _broader("d", "c"),
+    ]
+    assert _closure(inferred_quads(quads), SKOS + "broaderTransitive") == {
+        ("b", "a"),
+        ("c", "b"),
+        ("c", "a"),
+        ("d", "c"),
+        ("d", "b"),
+        ("d", "a"),
+    }

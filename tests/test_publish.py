@@ -449,18 +449,20 @@ def test_publish_writes_nothing_when_the_data_does_not_conform(
     assert not out.exists() or list(out.iterdir()) == []
 
 
-def test_publish_writes_nothing_when_a_quality_check_fails(
+def test_publish_writes_nothing_when_a_rule_across_nodes_fails(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Data the shapes accept, but one quality check (queries/checks/) returns a row.
+    # A SHACL-SPARQL rule, once a quality check of its own: an esskg term the ontology lacks.
     root = _project_copy(tmp_path)
-    (root / "queries" / "checks" / "99_always-violation.rq").write_text(
-        "# title: toujours en échec\nSELECT ?x WHERE { BIND(1 AS ?x) }\n", encoding="utf-8"
+    (root / "data" / "source" / "typo.ttl").write_text(
+        "<https://w3id.org/esskg/id/1pacte> <https://w3id.org/esskg/ontology#worksOn> "
+        "<https://w3id.org/esskg/concept/field/permaculture> .\n",
+        encoding="utf-8",
     )
     out = tmp_path / "dist"
     assert main(["--root", str(root), "publish", "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "check always-violation failed: 1 row" in err
+    assert "esskg:worksOn" in err and "nothing published" in err
     assert not out.exists() or list(out.iterdir()) == []
 
 

@@ -1,4 +1,4 @@
-"""The canned queries (queries/*.rq) and quality checks (queries/checks/*-violation.rq).
+"""The canned queries (queries/*.rq).
 
 SELECT results are compared with tests/expected/*.json (SPARQL 1.1 JSON results) as unordered bags
 of rows, term by term: IRIs, lexical forms, language tags and datatypes must all match. CONSTRUCT
@@ -19,11 +19,10 @@ from rdflib.compare import isomorphic
 from rdflib.plugins.sparql.parser import parseQuery
 
 from esskg.load import load_project
-from esskg.query import construct_query, list_checks, list_queries, run_query
+from esskg.query import construct_query, list_queries, run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ROOT / "tests" / "expected"
-BROKEN = ROOT / "tests" / "fixtures" / "queries" / "broken.ttl"
 
 ID = "https://w3id.org/esskg/id/"
 ESSKG = "https://w3id.org/esskg/ontology#"
@@ -79,42 +78,10 @@ CONSTRUCT_EMPTY_CASES = [
     ("describe-partnership", {"partnership": "id:no-such-partnership"}),
 ]
 
-# What each check must report on tests/fixtures/queries/broken.ttl: (column, value) per row.
-BROKEN_EXPECTED: dict[str, set[tuple[str, ...]]] = {
-    "missing-french-label-violation": {(ID + "actor-english-label-only", ESSKG + "Actor")},
-    "partnership-without-sdg-violation": {(ID + "partnership-without-sdg",)},
-    "undeclared-term-violation": {
-        (ESSKG + "Organisation", "class"),
-        (ESSKG + "worksOn", "predicate"),
-    },
-    "incomplete-participation-violation": {
-        (ID + "participation-without-role", PROV + "hadRole"),
-    },
-    "territory-without-country-violation": {(ID + "territory-without-country",)},
-    "invalid-sdg-link-violation": {
-        (ID + "partnership-with-bad-links", "https://w3id.org/esskg/sdg/18"),
-        (ID + "partnership-with-bad-links", "http://metadata.un.org/sdg/2"),
-    },
-}
-BROKEN_COLUMNS = {
-    "missing-french-label-violation": ("entity", "class"),
-    "partnership-without-sdg-violation": ("partnership",),
-    "undeclared-term-violation": ("term", "usage"),
-    "incomplete-participation-violation": ("participation", "missingProperty"),
-    "territory-without-country-violation": ("territory",),
-    "invalid-sdg-link-violation": ("subject", "link"),
-}
-
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
     return load_project(root=ROOT)
-
-
-@pytest.fixture(scope="module")
-def broken_store() -> ox.Store:
-    # The ontology and vocabulary load always; the project's other data stays out.
-    return load_project(extra=[BROKEN], include_project_data=False, root=ROOT)
 
 
 def bag(rows: list[Row]) -> Counter[frozenset[tuple[str, object]]]:
@@ -154,13 +121,7 @@ def test_every_canned_query_has_an_expected_result() -> None:
     assert {q.name for q in list_queries(ROOT)} == tested
 
 
-def test_every_check_is_exercised_on_the_broken_fixture() -> None:
-    assert {c.name for c in list_checks(ROOT)} == set(BROKEN_EXPECTED)
-
-
-@pytest.mark.parametrize(
-    "query", [*list_queries(ROOT), *list_checks(ROOT)], ids=lambda q: q.path.name
-)
+@pytest.mark.parametrize("query", list_queries(ROOT), ids=lambda q: q.path.name)
 def test_query_is_portable_sparql_with_a_header(query) -> None:
     # rdflib's SPARQL 1.1 grammar is a second opinion: nothing Oxigraph-only slipped in.
     parseQuery(query.text)
@@ -251,15 +212,74 @@ def test_construct_query_returns_nothing(store: ox.Store, name: str, params: dic
     assert construct_query(store, name, params, root=ROOT) == []
 
 
-# --- quality checks --------------------------------------------------------------------------
+# --- SDG targets count for their goal through the packaged UN KOS ------------------------------
+
+UN_KOS = ROOT / "data" / "un-sdg" / "un-sdg-kos.ttl"
 
 
-@pytest.mark.parametrize("name", [check.name for check in list_checks(ROOT)])
-def test_check_passes_on_project_data(store: ox.Store, name: str) -> None:
-    assert run_query(store, name, root=ROOT) == []
+def un_target_codes() -> list[str]:
+    """The codes of the targets in the packaged UN KOS, read off their IRIs (not its hierarchy)."""
+    concepts = {
+        q.subject.value.removeprefix("http://metadata.un.org/sdg/")
+        for q in ox.parse(path=UN_KOS, format=ox.RdfFormat.TURTLE)
+        if q.subject.value.startswith("http://metadata.un.org/sdg/")
+    }
+    return sorted(c for c in concepts if "." in c)
 
 
-@pytest.mark.parametrize("name", sorted(BROKEN_EXPECTED))
-def test_check_reports_its_fault_on_broken_fixture(broken_store: ox.Store, name: str) -> None:
-    rows = run_query(broken_store, name, root=ROOT)
-    assert values(rows, *BROKEN_COLUMNS[name]) == BROKEN_EXPECTED[name]
+def linking_partnerships(tmp_path: Path, codes: list[str]) -> Path:
+    """One partnership per target, each linked to that target alone."""
+    lines = [
+        "@prefix esskg: <https://w3id.org/esskg/ontology#> .",
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+    ]
+    for code in codes:
+        lines.append(
+            f'<{ID}fx-p-{code}> a esskg:Partnership ; rdfs:label "P {code}"@fr ;'
+            f" esskg:contributesToSDG <http://metadata.un.org/sdg/{code}> ."
+        )
+    path = tmp_path / "links.ttl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_link_to_target_2_1_counts_for_goal_2(tmp_path: Path) -> None:
+    # 2.1 has no hand-written row anywhere: the UN KOS hierarchy alone ties it to goal 2.
+    store = load_project(extra=[linking_partnerships(tmp_path, ["2.1"])], root=ROOT)
+    rows = run_query(store, "partnerships-by-sdg", {"goal": "2"}, root=ROOT)
+    assert {
+        (r["partnership"].value, r["link"].value, r["goalNumber"].value)
+        for r in rows
+        if r["partnership"].value.startswith(ID + "fx-")
+    } == {(ID + "fx-p-2.1", "http://metadata.un.org/sdg/2.1", "2")}
+    coverage = {
+        int(r["goalNumber"].value): int(r["partnerships"].value)
+        for r in run_query(store, "sdg-coverage", root=ROOT)
+    }
+    project_only = {
+        int(r["goalNumber"].value): int(r["partnerships"].value)
+        for r in run_query(load_project(root=ROOT), "sdg-coverage", root=ROOT)
+    }
+    assert coverage[2] == project_only[2] + 1
+    assert {g: n for g, n in coverage.items() if g != 2} == {
+        g: n for g, n in project_only.items() if g != 2
+    }
+
+
+def test_every_un_target_counts_for_its_goal(tmp_path: Path) -> None:
+    codes = un_target_codes()
+    assert len(codes) == 169
+    # the goals' skos:exactMatch to the UN goals live in graph:mappings: the project data loads
+    store = load_project(extra=[linking_partnerships(tmp_path, codes)], root=ROOT)
+    per_goal = Counter(int(code.split(".")[0]) for code in codes)
+    baseline = Counter(
+        {
+            int(r["goalNumber"].value): int(r["partnerships"].value)
+            for r in run_query(load_project(root=ROOT), "sdg-coverage", root=ROOT)
+        }
+    )
+    coverage = {
+        int(r["goalNumber"].value): int(r["partnerships"].value)
+        for r in run_query(store, "sdg-coverage", root=ROOT)
+    }
+    assert coverage == {goal: per_goal[goal] + baseline[goal] for goal in range(1, 18)}

@@ -13,7 +13,6 @@ from esskg.query import (
     construct_query,
     convert_value,
     find_query,
-    list_checks,
     list_queries,
     read_query,
     run_query,
@@ -46,7 +45,6 @@ def test_catalogue_reads_headers():
     )
     assert param.description == "the activity field; narrower fields count"
     assert queries["actor-by-label"].params[0].required
-    assert [c.name for c in list_checks()] == ["actor-without-label-violation"]
 
 
 def test_lookup_by_name_or_numbered_stem():

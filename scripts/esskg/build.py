@@ -1,7 +1,8 @@
 """The `build` verb: load, pass the quality gate, and only if it passes write the dumps.
 
-The gate (SHACL validation against the shapes, then the quality checks of queries/checks/) is
-defined here once; `publish` passes the same one before it writes anything.
+The gate is SHACL validation against the shapes, which hold every quality rule (those spanning
+several nodes as SHACL-SPARQL, each with its severity). It is defined here once; `publish` and
+`push` pass the same one before they write anything, and `validate` and `check` report it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from esskg.atomic import output_folder
-from esskg.check import CHECK_SUFFIX, run_checks
 from esskg.dump import write_dumps
 from esskg.errors import display_path
-from esskg.load import load_dataset, store_from
-from esskg.query import CannedQuery, list_checks
+from esskg.load import load_dataset
 from esskg.resources import project
 from esskg.validate import (
     ValidationReport,
@@ -31,41 +30,30 @@ from esskg.validate import (
 
 @dataclass(frozen=True)
 class GateOutcome:
-    """The SHACL report and the checks that returned rows; the gate passes when both are clean."""
+    """The SHACL report; the gate passes when it has no violation (warnings do not stop it)."""
 
     report: ValidationReport
-    failed_checks: tuple[tuple[CannedQuery, int], ...]
     statements: int
 
     @property
     def passed(self) -> bool:
-        return self.report.conforms and not self.failed_checks
+        return self.report.conforms
 
     def explain(self) -> str:
-        """What failed, for stderr: the violations as a table, then each failing check."""
+        """What failed, for stderr: the results as a table, then the counts."""
         lines = []
         if not self.report.conforms:
             lines.append(render_table(self.report).rstrip("\n"))
         lines.append(summary(self.report, self.statements))
-        for check, rows in self.failed_checks:
-            lines.append(
-                f"check {check.name} failed: {rows} row{'s' if rows != 1 else ''} "
-                f"(see them with: esskg check)"
-            )
         return "\n".join(lines) + "\n"
 
 
 def quality_gate(
     dataset: ox.Dataset, root: Path | str | None = None, *, engine: str = "auto"
 ) -> GateOutcome:
-    """Validate `dataset` against the project's shapes and run the project's quality checks."""
+    """Validate `dataset` against the project's shapes: the one quality gate."""
     layout = project(root)
-    report = validate_store(dataset, layout.shapes, engine=engine)
-    checks = [c for c in list_checks(layout.root) if c.path.stem.endswith(CHECK_SUFFIX)]
-    failed = tuple(
-        (check, len(rows)) for check, rows in run_checks(store_from(dataset), checks) if rows
-    )
-    return GateOutcome(report, failed, len(dataset))
+    return GateOutcome(validate_store(dataset, layout.shapes, engine=engine), len(dataset))
 
 
 def build(
@@ -90,9 +78,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "build",
         help="validate the project and write the merged dumps",
-        description="Load the ontology and data, validate them against the shapes, run the "
-        "quality checks and, if all pass, write esskg.ttl and esskg.nt. Nothing is written "
-        "otherwise.",
+        description="Load the ontology and data, validate them against the shapes (the quality "
+        "gate) and, if they conform, write esskg.ttl and esskg.nt. Nothing is written otherwise.",
     )
     parser.add_argument(
         "-o", "--output", type=Path, default=Path("dist"), metavar="DIR", help="default: dist/"

@@ -1,6 +1,7 @@
 """The closures esskg's queries rely on, computed once and kept in their own graph (graph:inferred).
 
-skos:broaderTransitive is the transitive closure of skos:broader (as SKOS defines it),
+skos:broaderTransitive is the transitive closure of skos:broader and of skos:narrower read
+backwards (SKOS makes them inverses, so a hierarchy written either way is followed),
 esskg:liesWithinTransitive that of esskg:liesWithin, and esskg:within ties each partnership,
 axis and activity to itself and to everything that contains it. Materialising them lets every
 query say `?field skos:broaderTransitive field:x` instead of `skos:broader+`: the same answer on
@@ -28,23 +29,28 @@ RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 
 @dataclass(frozen=True)
 class Closure:
-    """`closure` holds from x to every node reached from x through `asserted` (read backwards
-    when `inverse`), and from every instance of a `reflexive_for` class to itself."""
+    """`closure` holds from x to every node reached from x through `asserted` and through
+    `asserted_inverse` read backwards, and from every instance of a `reflexive_for` class to
+    itself."""
 
     asserted: tuple[str, ...]
     closure: str
-    inverse: bool = False
+    asserted_inverse: tuple[str, ...] = ()
     reflexive_for: tuple[str, ...] = ()
 
 
 CLOSURES: tuple[Closure, ...] = (
-    Closure((PREFIXES["skos"] + "broader",), PREFIXES["skos"] + "broaderTransitive"),
+    Closure(
+        (PREFIXES["skos"] + "broader",),
+        PREFIXES["skos"] + "broaderTransitive",
+        asserted_inverse=(PREFIXES["skos"] + "narrower",),
+    ),
     Closure((PREFIXES["esskg"] + "liesWithin",), PREFIXES["esskg"] + "liesWithinTransitive"),
     # a partnership, its axes and activities: each node is within itself and what contains it
     Closure(
-        (PREFIXES["esskg"] + "hasAxis", PREFIXES["esskg"] + "hasActivity"),
+        (),
         PREFIXES["esskg"] + "within",
-        inverse=True,
+        asserted_inverse=(PREFIXES["esskg"] + "hasAxis", PREFIXES["esskg"] + "hasActivity"),
         reflexive_for=tuple(
             PREFIXES["esskg"] + c for c in ("Partnership", "CooperationAxis", "Activity")
         ),
@@ -54,7 +60,9 @@ CLOSURES: tuple[Closure, ...] = (
 
 def closure_input(source: ox.Dataset | ox.Store) -> Iterator[ox.Quad]:
     """Just the statements the closures follow, looked up by predicate rather than scanned."""
-    predicates = [ox.NamedNode(p) for c in CLOSURES for p in c.asserted]
+    predicates = [
+        ox.NamedNode(p) for c in CLOSURES for p in (*c.asserted, *c.asserted_inverse)
+    ]
     classes = [ox.NamedNode(k) for c in CLOSURES for k in c.reflexive_for]
     if isinstance(source, ox.Store):
         return chain(
@@ -81,10 +89,9 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
             continue
         for closure, step, own in zip(CLOSURES, steps, selves, strict=True):
             if quad.predicate.value in closure.asserted:
-                if closure.inverse:
-                    step[quad.object].add(quad.subject)
-                else:
-                    step[quad.subject].add(quad.object)
+                step[quad.subject].add(quad.object)
+            elif quad.predicate.value in closure.asserted_inverse:
+                step[quad.object].add(quad.subject)
             elif quad.predicate == RDF_TYPE and quad.object.value in closure.reflexive_for:
                 own.add(quad.subject)
     out = set()

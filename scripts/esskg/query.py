@@ -158,20 +158,15 @@ def list_queries(root: Path | str | None = None) -> list[CannedQuery]:
     return queries
 
 
-def list_checks(root: Path | str | None = None) -> list[CannedQuery]:
-    """The quality checks queries/checks/*.rq, in file-name order."""
-    return [read_query(p) for p in sorted(project(root).checks_dir.glob("*.rq"))]
-
-
 def find_query(name_or_path: str | Path, root: Path | str | None = None) -> CannedQuery:
-    """A canned query or check by name (with or without its NN_ prefix), or a .rq file by path."""
+    """A canned query by name (with or without its NN_ prefix), or a .rq file by path."""
     if (
         isinstance(name_or_path, Path)
         or str(name_or_path).endswith(".rq")
         or "/" in str(name_or_path)
     ):
         return read_query(Path(name_or_path))
-    catalogue = [*list_queries(root), *list_checks(root)]
+    catalogue = list_queries(root)
     for query in catalogue:
         if name_or_path in (query.name, query.path.stem):
             return query
@@ -620,9 +615,9 @@ def explain_empty_default_graph(conn: Connection, auth: str) -> None:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     listing = subparsers.add_parser(
         "queries",
-        help="list the canned queries and the quality checks",
+        help="list the canned queries",
         description="List the canned queries (name, title, parameters, where each parameter's "
-        "values come from) and the quality checks; with NAME --values PARAM, list the values "
+        "values come from); with NAME --values PARAM, list the values "
         "a parameter can take.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -740,7 +735,6 @@ def run_listing(args: argparse.Namespace) -> int:
     if args.name:
         raise QueryError(f"to see the values of a parameter: esskg queries {args.name} --values P")
     queries = list_queries(args.root)
-    checks = list_checks(args.root)
     rows = [(q.name, q.title, ", ".join(p.summary() for p in q.params) or "-") for q in queries]
     sys.stdout.write(format_table(("query", "title", "parameters"), rows) or "no canned queries\n")
     sources = [
@@ -751,10 +745,6 @@ def run_listing(args: argparse.Namespace) -> int:
     if sources:
         sys.stdout.write(
             "\n" + format_table(("query", "parameter", "values from", "list them"), sources)
-        )
-    if checks:
-        sys.stdout.write(
-            "\n" + format_table(("check", "title"), [(c.name, c.title) for c in checks])
         )
     return 0
 

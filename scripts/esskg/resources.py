@@ -125,19 +125,10 @@ class Project:
         return self.knowledge / "queries"
 
     @property
-    def checks_dir(self) -> Path:
-        return self.knowledge / "queries" / "checks"
-
-    @property
     def queries_dirs(self) -> list[Path]:
         """esskg's canned queries, then the workspace's own (queries/ in the workspace)."""
         own = [self.root / "queries"] if self.kind == "workspace" else []
         return [self.queries_dir, *own]
-
-    @property
-    def checks_dirs(self) -> list[Path]:
-        own = [self.root / "queries" / "checks"] if self.kind == "workspace" else []
-        return [self.checks_dir, *own]
 
     @property
     def data_dir(self) -> Path:
