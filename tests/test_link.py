@@ -411,7 +411,6 @@ def test_goal_table_matches_the_uns_own_exact_matches():
         assert ours == stated | {goal}, n
 
 
-
 # --- the shipped mapping tables, offline ---------------------------------------------------------
 
 

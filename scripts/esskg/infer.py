@@ -60,9 +60,7 @@ CLOSURES: tuple[Closure, ...] = (
 
 def closure_input(source: ox.Dataset | ox.Store) -> Iterator[ox.Quad]:
     """Just the statements the closures follow, looked up by predicate rather than scanned."""
-    predicates = [
-        ox.NamedNode(p) for c in CLOSURES for p in (*c.asserted, *c.asserted_inverse)
-    ]
+    predicates = [ox.NamedNode(p) for c in CLOSURES for p in (*c.asserted, *c.asserted_inverse)]
     classes = [ox.NamedNode(k) for c in CLOSURES for k in c.reflexive_for]
     if isinstance(source, ox.Store):
         return chain(
