@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from esskg.i18n import set_language
+
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = FIXTURES / "project"
 FILES = FIXTURES / "files"
@@ -17,6 +19,16 @@ def fixture_root(monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point esskg at the fixture project, so tests do not depend on data still being written."""
     monkeypatch.setenv("ESSKG_ROOT", str(PROJECT))
     return PROJECT
+
+
+@pytest.fixture(autouse=True)
+def default_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages in esskg's default language (French) whatever the developer's locale says;
+    a test wanting English passes --lang en."""
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    set_language(None)  # what an earlier test's --lang left behind goes
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ needs_w3c = pytest.mark.skipif(
 
 
 def _validate(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["validate", str(path)])
+    code = main(["--lang", "en", "validate", str(path)])
     return code, capsys.readouterr().err
 
 
@@ -159,6 +159,13 @@ def test_bad_typed_literals_are_one_message_each(capsys):
         + str(BAD / "typed.ttl").replace(str(Path.cwd()) + "/", "")
         + ":4:63: '2020-13-45' is not a valid xsd:date",
     ]
+
+
+def test_the_typed_literal_message_is_french_by_default(capsys):
+    assert main(["validate", str(BAD / "typed.ttl")]) == 2
+    err = capsys.readouterr().err
+    assert "'douze' n'est pas un xsd:nonNegativeInteger valide" in err
+    assert "conseil" in err or "hint: écrivez une valeur de type" in err
 
 
 @pytest.mark.parametrize("name", ["empty.ttl", "nostatements.ttl"])

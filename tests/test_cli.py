@@ -40,7 +40,7 @@ def test_validate_json(capsys: pytest.CaptureFixture[str]):
         (["query", "actor-by-label"], "needs --param text"),
         (["query", "actors-with-members", "--param", "min=many"], "parameter min"),
         (["query", "food-self-sufficiency", "--param", "x=1"], "no parameter x"),
-        (["query", "--file", str(FILES / "service.rq")], "offline"),
+        (["query", "--file", str(FILES / "service.rq")], "SERVICE <http://example.org/sparql>"),
         (["query", "--file", str(FILES / "syntax-error.rq")], "SPARQL syntax error"),
         (["frobnicate"], "invalid choice"),
     ],
@@ -149,7 +149,7 @@ def test_an_unexpected_error_is_one_line_naming_the_version(monkeypatch, capsys)
         raise KeyError("field")
 
     monkeypatch.setattr(esskg.query, "run", broken)
-    assert main(["query", "food-self-sufficiency"]) == 2
+    assert main(["--lang", "en", "query", "food-self-sufficiency"]) == 2
     err = capsys.readouterr().err.removeprefix("esskg: reading checkout tests/fixtures/project\n")
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "internal error in 'esskg query' (KeyError: 'field')" in err
@@ -161,7 +161,7 @@ def test_debug_shows_the_traceback(monkeypatch, capsys):
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr(esskg.query, "run", broken)
-    assert main(["--debug", "query", "food-self-sufficiency"]) == 2
+    assert main(["--debug", "query", "food-self-sufficiency", "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" in err and "ZeroDivisionError: boom" in err
     assert err.strip().splitlines()[-1].startswith("esskg: internal error")
@@ -179,3 +179,29 @@ def test_a_reader_closing_the_pipe_is_not_an_error(tmp_path: Path):
     child.stderr.close()
     assert child.wait(timeout=60) == 141
     assert err == "esskg: reading checkout tests/fixtures/project\n"
+
+
+def test_one_language_at_a_time(monkeypatch, capsys):
+    # French by default and for a French locale; English from the locale or --lang; never mixed.
+    def broken(args):
+        raise KeyError("x")
+
+    monkeypatch.setattr(esskg.query, "run", broken)
+    assert main(["query", "food-self-sufficiency"]) == 2
+    assert "erreur interne" in capsys.readouterr().err
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert main(["query", "food-self-sufficiency"]) == 2
+    assert "internal error" in capsys.readouterr().err
+    monkeypatch.setenv("LC_ALL", "fr_FR.UTF-8")  # LC_ALL wins over LANG
+    assert main(["query", "food-self-sufficiency"]) == 2
+    assert "erreur interne" in capsys.readouterr().err
+    assert main(["query", "food-self-sufficiency", "--lang", "en"]) == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "internal error" in line and "interne" not in line
+
+
+def test_help_shows_defaults(capsys):
+    assert main(["query", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "(default: table)" in out and "(default: 60.0)" in out
+    assert "(default: None)" not in out

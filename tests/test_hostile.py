@@ -84,7 +84,7 @@ def _write(tmp_path: Path, name: str, template: str, url: str) -> Path:
 @pytest.mark.parametrize("name", SERVICE_SPELLINGS)
 def test_service_in_any_spelling_is_refused(name: str, listener: str, tmp_path: Path, capsys):
     path = _write(tmp_path, name, SERVICE_SPELLINGS[name], listener)
-    assert main(["query", "--file", str(path)]) == 2
+    assert main(["--lang", "en", "query", "--file", str(path)]) == 2
     err = capsys.readouterr().err
     assert "offline; SERVICE" in err and "Traceback" not in err
 
@@ -93,14 +93,14 @@ def test_service_in_any_spelling_is_refused(name: str, listener: str, tmp_path: 
 def test_service_is_refused_before_a_server_is_asked(name, listener, tmp_path: Path, capsys):
     # The listener is also the --endpoint: the query must not even be sent there.
     path = _write(tmp_path, name, SERVICE_SPELLINGS[name], listener)
-    assert main(["query", "--file", str(path), "--endpoint", listener]) == 2
+    assert main(["--lang", "en", "query", "--file", str(path), "--endpoint", listener]) == 2
     assert "offline; SERVICE" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", UPDATES)
 def test_updates_are_refused_and_say_so(name: str, listener: str, tmp_path: Path, capsys):
     path = _write(tmp_path, name, UPDATES[name], listener)
-    assert main(["query", "--file", str(path)]) == 2
+    assert main(["--lang", "en", "query", "--file", str(path)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
     if name == "sequence":  # a query then an update: not one query, so a syntax error
@@ -112,12 +112,12 @@ def test_updates_are_refused_and_say_so(name: str, listener: str, tmp_path: Path
 @pytest.mark.parametrize("name", LOOK_ALIKES)
 def test_what_only_looks_like_service_or_load_runs(name, listener, tmp_path: Path, capsys):
     path = _write(tmp_path, name, LOOK_ALIKES[name], listener)
-    assert main(["query", "--file", str(path)]) == 0, capsys.readouterr().err
+    assert main(["--lang", "en", "query", "--file", str(path)]) == 0, capsys.readouterr().err
 
 
 def test_parameter_injection_is_inert(listener: str, capsys):
     payload = f'x") }} SERVICE <{listener}> {{ ?s ?p ?o }} #'
-    assert main(["query", "actor-by-label", "--param", f"text={payload}"]) == 0
+    assert main(["--lang", "en", "query", "actor-by-label", "--param", f"text={payload}"]) == 0
     out, err = capsys.readouterr()
     assert out == "" and "0 rows" in err
 
@@ -137,7 +137,7 @@ def test_a_runaway_query_is_stopped_at_the_time_limit(name: str, tmp_path: Path,
     path = tmp_path / f"{name}.rq"
     path.write_text(RUNAWAY[name])
     started = time.monotonic()
-    assert main(["query", "--file", str(path), "--timeout", "1"]) == 2
+    assert main(["--lang", "en", "query", "--file", str(path), "--timeout", "1"]) == 2
     elapsed = time.monotonic() - started
     err = capsys.readouterr().err
     assert "ran longer than 1 s and was stopped" in err
@@ -147,7 +147,7 @@ def test_a_runaway_query_is_stopped_at_the_time_limit(name: str, tmp_path: Path,
 def test_an_error_inside_the_time_limited_child_is_reported(tmp_path: Path, capsys):
     path = tmp_path / "ask.rq"
     path.write_text("ASK { ?s ?p ?o }")
-    assert main(["query", "--file", str(path), "--format", "jsonld"]) == 2
+    assert main(["--lang", "en", "query", "--file", str(path), "--format", "jsonld"]) == 2
     assert "--format jsonld is for graphs" in capsys.readouterr().err
 
 
@@ -157,20 +157,20 @@ def test_an_error_inside_the_time_limited_child_is_reported(tmp_path: Path, caps
 def test_project_prefixes_are_declared_for_own_queries(tmp_path: Path, capsys):
     path = tmp_path / "own.rq"
     path.write_text("SELECT ?a { ?a a esskg:Actor ; esskg:worksOn field:maraichage-bio }")
-    assert main(["query", "--file", str(path)]) == 0
+    assert main(["--lang", "en", "query", "--file", str(path)]) == 0
     assert "id:1pacte" in capsys.readouterr().out
 
 
 def test_a_query_from_standard_input(monkeypatch: pytest.MonkeyPatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("ASK { id:1pacte a esskg:Actor }"))
-    assert main(["query", "--file", "-"]) == 0
+    assert main(["--lang", "en", "query", "--file", "-"]) == 0
     assert capsys.readouterr().out == "true\n"
 
 
 def test_check_runs_on_the_users_files_with_the_graph(capsys):
-    assert main(["check"]) == 0
+    assert main(["--lang", "en", "check"]) == 0
     capsys.readouterr()
-    assert main(["check", str(FILES / "actor-without-label.ttl")]) == 1
+    assert main(["--lang", "en", "check", str(FILES / "actor-without-label.ttl")]) == 1
     out, err = capsys.readouterr()
     assert "id:nameless" in out and "esskg check runs the shapes' quality gate" in err
     assert main(["check", str(FILES / "good-actor.ttl")]) == 0
@@ -208,6 +208,6 @@ def test_check_runs_on_the_users_files_with_the_graph(capsys):
     ],
 )
 def test_options_that_do_not_apply_or_bad_urls_are_errors(argv, message, capsys):
-    assert main(argv) == 2
+    assert main(["--lang", "en", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and "internal error" not in err

@@ -7,6 +7,7 @@ import pytest
 
 from conftest import FILES
 from esskg.errors import ParameterError, QueryError
+from esskg.i18n import set_language
 from esskg.load import load_project
 from esskg.query import (
     QueryParam,
@@ -128,6 +129,7 @@ def test_construct_returns_sorted_triples(store: ox.Store):
 
 
 def test_service_is_refused(store: ox.Store):
+    set_language("en")
     with pytest.raises(
         QueryError, match=r"offline; SERVICE <http://example\.org/sparql> is not allowed"
     ):
@@ -168,7 +170,7 @@ def test_a_value_that_names_nothing_is_an_error_with_the_nearest(capsys):
     from esskg.cli import main
 
     argv = ["query", "food-self-sufficiency", "--param", "field=field:Maraichage-Bio"]
-    assert main(argv) == 2
+    assert main(["--lang", "en", *argv]) == 2
     err = capsys.readouterr().err
     assert "field:Maraichage-Bio names nothing in the graph" in err
     assert "nearest existing values: field:maraichage-bio," in err
@@ -178,11 +180,11 @@ def test_a_value_that_names_nothing_is_an_error_with_the_nearest(capsys):
 def test_queries_lists_where_values_come_from_and_the_values(capsys):
     from esskg.cli import main
 
-    assert main(["queries"]) == 0
+    assert main(["--lang", "en", "queries"]) == 0
     out = capsys.readouterr().out
     assert "food-self-sufficiency  field" in out and "field:…" in out
     assert "esskg queries food-self-sufficiency --values field" in out
-    assert main(["queries", "food-self-sufficiency", "--values", "field"]) == 0
+    assert main(["--lang", "en", "queries", "food-self-sufficiency", "--values", "field"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[1:] == [
         "field:agriculture                 agriculture@fr",
@@ -205,7 +207,7 @@ def test_construct_honours_format(fmt: str, rdf_format: ox.RdfFormat, tmp_path: 
 
     path = tmp_path / "c.rq"
     path.write_text("CONSTRUCT { ?a rdfs:label ?l } WHERE { ?a a esskg:Actor ; rdfs:label ?l }")
-    assert main(["query", "--file", str(path), "--format", fmt]) == 0
+    assert main(["--lang", "en", "query", "--file", str(path), "--format", fmt]) == 0
     out, err = capsys.readouterr()
     parsed = {q.triple for q in ox.parse(out.encode(), format=rdf_format)}
     assert parsed == {
@@ -224,5 +226,5 @@ def test_construct_refuses_table_formats(fmt: str, tmp_path: Path, capsys):
 
     path = tmp_path / "c.rq"
     path.write_text("CONSTRUCT { ?a ?p ?o } WHERE { ?a ?p ?o }")
-    assert main(["query", "--file", str(path), "--format", fmt]) == 2
+    assert main(["--lang", "en", "query", "--file", str(path), "--format", fmt]) == 2
     assert f"--format {fmt} is for SELECT and ASK results" in capsys.readouterr().err

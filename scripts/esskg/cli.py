@@ -30,6 +30,7 @@ from esskg import (
     validate,
 )
 from esskg.errors import EsskgError, display_path
+from esskg.i18n import LANGUAGES, say, set_language
 from esskg.namespaces import register_prefix
 from esskg.resources import project
 from esskg.tabular import export, importer, template
@@ -54,9 +55,24 @@ VERBS = (
 _NO_PROJECT = frozenset({"init", "bench"})
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's default in --help, except where there is none or the help already says."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (
+            "default" in text
+            or not action.option_strings
+            or action.default in (None, False, [], argparse.SUPPRESS)
+        ):
+            return text
+        return super()._get_help_string(action)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="esskg",
+        formatter_class=HelpFormatter,
         description="Build, validate and query the esskg knowledge graph. "
         "Exit codes: 0 ok, 1 data does not conform or a check failed, 2 usage or runtime error.",
     )
@@ -68,6 +84,7 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="on an internal error, print the Python traceback (to attach to a bug report)",
     )
+    add_language_argument(parser, default=None)
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
     for verb in VERBS:
         verb.add_parser(subparsers)
@@ -90,10 +107,22 @@ def add_project_argument(parser: argparse.ArgumentParser, default: object) -> No
     )
 
 
+def add_language_argument(parser: argparse.ArgumentParser, default: object) -> None:
+    """--lang: the language of messages; accepted before or after the verb."""
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=default,
+        help="language of the messages (default: from the locale, LC_ALL or LANG; else fr)",
+    )
+
+
 def _add_to_subcommands(subparsers: argparse._SubParsersAction) -> None:
     # SUPPRESS: a -C given after the verb overrides one given before it; absent, it leaves it.
     for sub in set(subparsers.choices.values()):
+        sub.formatter_class = HelpFormatter
         add_project_argument(sub, default=argparse.SUPPRESS)
+        add_language_argument(sub, default=argparse.SUPPRESS)
         for action in sub._actions:
             if isinstance(action, argparse._SubParsersAction):
                 _add_to_subcommands(action)
@@ -106,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version and usage errors: argparse has printed already
         return e.code if isinstance(e.code, int) else 2
+    args.lang = set_language(args.lang)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="esskg: %(message)s",
@@ -140,11 +170,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def internal_error(error: Exception, verb: str, *, debug: bool) -> str:
     """One line for a bug: what failed, the version, and how to report it."""
     what = f"{type(error).__name__}: {error}".strip().splitlines()[0][:200]
-    how = "" if debug else "; the same command with --debug shows the details"
-    return (
+    return say(
+        f"esskg: erreur interne dans 'esskg {verb}' ({what}). C'est un défaut d'esskg "
+        f"{__version__} : merci de le signaler avec la commande lancée"
+        + ("" if debug else " ; la même commande avec --debug donne le détail")
+        + " (README, 'Reporting a problem')",
         f"esskg: internal error in 'esskg {verb}' ({what}). This is a bug in esskg "
-        f"{__version__}: please report it with the command you ran{how} "
-        "(README, 'Reporting a problem')"
+        f"{__version__}: please report it with the command you ran"
+        + ("" if debug else "; the same command with --debug shows the details")
+        + " (README, 'Reporting a problem')",
     )
 
 

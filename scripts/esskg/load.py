@@ -21,6 +21,7 @@ import rdflib
 
 from esskg import sssom
 from esskg.errors import LoadError, LoadErrors, display_path
+from esskg.i18n import say
 from esskg.infer import closure_input, inferred_quads
 from esskg.namespaces import graph_iri
 from esskg.resources import project
@@ -98,8 +99,12 @@ def load_dataset(
         if not len(part):
             # Conforming because it says nothing is a silent wrong answer: say so.
             log.warning(
-                "warning: %s holds no statements (empty, or only prefixes and comments); "
-                "check it is the file you meant",
+                say(
+                    "avertissement : %s ne contient aucun énoncé (vide, ou seulement des préfixes "
+                    "et des commentaires) ; vérifiez que c'est le bon fichier",
+                    "warning: %s holds no statements (empty, or only prefixes and comments); "
+                    "check it is the file you meant",
+                ),
                 display_path(path),
             )
         _merge(dataset, part)
@@ -237,10 +242,16 @@ def _check_typed_literals(path: Path, dataset: ox.Dataset) -> None:
         errors.append(
             LoadError(
                 path,
-                f"{term.value!r} is not a valid {name}",
+                say(
+                    f"{term.value!r} n'est pas un {name} valide",
+                    f"{term.value!r} is not a valid {name}",
+                ),
                 line=line,
                 column=column,
-                hint=f"write a value of type {name}, or change the datatype",
+                hint=say(
+                    f"écrivez une valeur de type {name}, ou changez le type",
+                    f"write a value of type {name}, or change the datatype",
+                ),
             )
         )
     if errors:

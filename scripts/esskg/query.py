@@ -41,6 +41,7 @@ from esskg.endpoint import (
     remote_query,
 )
 from esskg.errors import EsskgError, ParameterError, QueryError, display_path
+from esskg.i18n import say
 from esskg.load import load_project
 from esskg.namespaces import PREFIXES, SDG, UNSDG, XSD, expand_curie, to_curie
 from esskg.render import FORMATS, format_table, render_result, solution_rows, term_text
@@ -238,17 +239,28 @@ def refuse_unsafe(query: CannedQuery) -> None:
         if update is not None or _parses_as_update(query.text):
             op = update.group("op").upper() if update else "update"
             raise QueryError(
-                f"{where}: this is a SPARQL update ({op}); esskg query only reads, "
-                "and refuses updates (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY)"
-                "\n  hint: write a SELECT, ASK, CONSTRUCT or DESCRIBE query; "
-                "`esskg push` loads data into a server"
+                say(
+                    f"{where} : c'est une mise à jour SPARQL ({op}) ; esskg query ne fait que "
+                    "lire et refuse les mises à jour (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, "
+                    "ADD, MOVE, COPY)\n  conseil : écrivez une requête SELECT, ASK, CONSTRUCT "
+                    "ou DESCRIBE ; `esskg push` charge des données dans un serveur",
+                    f"{where}: this is a SPARQL update ({op}); esskg query only reads, and "
+                    "refuses updates (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY)"
+                    "\n  hint: write a SELECT, ASK, CONSTRUCT or DESCRIBE query; "
+                    "`esskg push` loads data into a server",
+                )
             ) from None
         match = _SERVICE_FALLBACK.search(text)
         iri = match.group("iri") if match else None
     else:
         iri = _find_service(parsed)
     if iri is not None:
-        raise QueryError(f"{where}: esskg runs queries offline; SERVICE {iri} is not allowed")
+        raise QueryError(
+            say(
+                f"{where} : esskg exécute les requêtes hors ligne ; SERVICE {iri} est refusé",
+                f"{where}: esskg runs queries offline; SERVICE {iri} is not allowed",
+            )
+        )
 
 
 def _parses_as_update(text: str) -> bool:
@@ -346,11 +358,19 @@ def check_values_exist(
             continue
         param = query.param(variable.value)
         nearest = nearest_values(store, term)
-        listed = ", ".join(to_curie(v.value) for v in nearest) or "none in that namespace"
+        listed = ", ".join(to_curie(v.value) for v in nearest)
+        how = (
+            values_command(query, param) if param else say("vérifiez la valeur", "check the value")
+        )
         raise ParameterError(
-            f"parameter {variable.value}: {to_curie(term.value)} names nothing in the graph; "
-            f"nearest existing values: {listed}"
-            f"\n  hint: {values_command(query, param) if param else 'check the value'}"
+            say(
+                f"paramètre {variable.value} : {to_curie(term.value)} ne désigne rien dans le "
+                f"graphe ; valeurs existantes les plus proches : {listed or 'aucune'}"
+                f"\n  conseil : {how}",
+                f"parameter {variable.value}: {to_curie(term.value)} names nothing in the graph; "
+                f"nearest existing values: {listed or 'none in that namespace'}"
+                f"\n  hint: {how}",
+            )
         )
 
 
@@ -407,7 +427,8 @@ def param_namespaces(param: QueryParam) -> tuple[str, ...]:
 
 def values_command(query: CannedQuery, param: QueryParam) -> str:
     """The command that lists a parameter's existing values."""
-    return f"list them with: esskg queries {query.name} --values {param.name}"
+    command = f"esskg queries {query.name} --values {param.name}"
+    return say(f"pour les lister : {command}", f"list them with: {command}")
 
 
 def param_values(
@@ -458,8 +479,13 @@ def run_with_time_limit(work: Callable[[], Any], timeout: float) -> Any:
     try:
         if not receive.poll(timeout):
             raise QueryError(
-                f"the query ran longer than {timeout:g} s and was stopped"
-                "\n  hint: narrow it (fewer unbound patterns, no open regex), or raise --timeout"
+                say(
+                    f"la requête a duré plus de {timeout:g} s et a été arrêtée\n  conseil : "
+                    "restreignez-la (moins de motifs libres, pas d'expression régulière "
+                    "ouverte), ou augmentez --timeout",
+                    f"the query ran longer than {timeout:g} s and was stopped\n  hint: narrow "
+                    "it (fewer unbound patterns, no open regex), or raise --timeout",
+                )
             )
         kind, value = receive.recv()
     except EOFError:
@@ -604,11 +630,19 @@ def explain_empty_default_graph(conn: Connection, auth: str) -> None:
         return
     raise EndpointError(
         conn.url,
-        "the server's default graph is empty while its named graphs hold data, so every query "
-        "answers nothing\n  hint: start the server so its default graph is the union of the "
-        "named graphs (Oxigraph: oxigraph serve --union-default-graph; others: "
-        "docs/sparql-servers.md), or pass --graph IRI for each graph to read "
-        "(e.g. --graph https://w3id.org/esskg/graph/source)",
+        say(
+            "le graphe par défaut du serveur est vide alors que ses graphes nommés contiennent "
+            "les données : toute requête y répond par un résultat vide\n  conseil : démarrez "
+            "le serveur avec pour graphe par défaut l'union des graphes nommés (Oxigraph : "
+            "oxigraph serve --union-default-graph ; autres : docs/sparql-servers.md), ou "
+            "passez --graph IRI pour chaque graphe à lire "
+            "(ex. --graph https://w3id.org/esskg/graph/source)",
+            "the server's default graph is empty while its named graphs hold data, so every "
+            "query answers nothing\n  hint: start the server so its default graph is the union "
+            "of the named graphs (Oxigraph: oxigraph serve --union-default-graph; others: "
+            "docs/sparql-servers.md), or pass --graph IRI for each graph to read "
+            "(e.g. --graph https://w3id.org/esskg/graph/source)",
+        ),
     )
 
 
@@ -701,9 +735,14 @@ def run(args: argparse.Namespace) -> int:
         given = [option for attr, option in _REMOTE_ONLY if getattr(args, attr)]
         if given:
             raise QueryError(
-                f"{', '.join(given)} only applies with --endpoint URL (a SPARQL server); "
-                "the embedded store reads the union of all graphs"
-                "\n  hint: add --endpoint URL, or leave out " + " and ".join(given)
+                say(
+                    f"{', '.join(given)} ne s'applique qu'avec --endpoint URL (un serveur "
+                    "SPARQL) ; le magasin intégré lit l'union de tous les graphes\n  conseil : "
+                    "ajoutez --endpoint URL, ou retirez " + " et ".join(given),
+                    f"{', '.join(given)} only applies with --endpoint URL (a SPARQL server); "
+                    "the embedded store reads the union of all graphs\n  hint: add --endpoint "
+                    "URL, or leave out " + " and ".join(given),
+                )
             )
     if args.timeout <= 0:
         raise QueryError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
@@ -751,11 +790,22 @@ def run_listing(args: argparse.Namespace) -> int:
 
 def _source_text(param: QueryParam) -> str:
     if param.type == "sdg":
-        return "the 17 goals (1-17) and their targets (2.4, 2.a) in the graph"
+        return say(
+            "les 17 objectifs (1-17) et leurs cibles (2.4, 2.a) du graphe",
+            "the 17 goals (1-17) and their targets (2.4, 2.a) in the graph",
+        )
     namespaces = param_namespaces(param)
     if namespaces:
-        return f"things typed in the graph whose IRI starts {to_curie(namespaces[0])}…"
-    return {"integer": "any integer", "string": "any text"}.get(param.type, "any IRI")
+        start = to_curie(namespaces[0])
+        return say(
+            f"les ressources typées du graphe dont l'IRI commence par {start}…",
+            f"things typed in the graph whose IRI starts {start}…",
+        )
+    anything = {
+        "integer": say("tout entier", "any integer"),
+        "string": say("tout texte", "any text"),
+    }
+    return anything.get(param.type, say("toute IRI", "any IRI"))
 
 
 def _list_values(args: argparse.Namespace) -> int:

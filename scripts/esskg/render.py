@@ -9,6 +9,7 @@ import pyoxigraph as ox
 
 from esskg.dump import merged_triples, ntriples_bytes, turtle_bytes
 from esskg.errors import QueryError
+from esskg.i18n import say
 from esskg.namespaces import to_curie
 
 # Results of SELECT and ASK; the graphs of CONSTRUCT and DESCRIBE. "table" is the default of
@@ -72,13 +73,22 @@ def check_format(result: Result, fmt: str) -> None:
     is_graph = isinstance(result, ox.QueryTriples | list)
     if is_graph and fmt in SOLUTION_FORMATS[1:]:
         raise QueryError(
-            f"--format {fmt} is for SELECT and ASK results; this query builds a graph "
-            f"(CONSTRUCT or DESCRIBE)\n  hint: use --format {' or '.join(GRAPH_FORMATS)}"
+            say(
+                f"--format {fmt} sert aux résultats de SELECT et ASK ; cette requête construit "
+                f"un graphe (CONSTRUCT ou DESCRIBE)\n  conseil : --format "
+                f"{' ou '.join(GRAPH_FORMATS)}",
+                f"--format {fmt} is for SELECT and ASK results; this query builds a graph "
+                f"(CONSTRUCT or DESCRIBE)\n  hint: use --format {' or '.join(GRAPH_FORMATS)}",
+            )
         )
     if not is_graph and fmt in GRAPH_FORMATS:
         raise QueryError(
-            f"--format {fmt} is for graphs (CONSTRUCT, DESCRIBE); this query gives a table"
-            f"\n  hint: use --format {' or '.join(SOLUTION_FORMATS)}"
+            say(
+                f"--format {fmt} sert aux graphes (CONSTRUCT, DESCRIBE) ; cette requête donne "
+                f"un tableau\n  conseil : --format {' ou '.join(SOLUTION_FORMATS)}",
+                f"--format {fmt} is for graphs (CONSTRUCT, DESCRIBE); this query gives a table"
+                f"\n  hint: use --format {' or '.join(SOLUTION_FORMATS)}",
+            )
         )
 
 

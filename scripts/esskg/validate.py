@@ -185,9 +185,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "files", nargs="*", type=Path, metavar="FILE", help=".ttl, .nt, .nq or .trig"
     )
     parser.add_argument("--format", choices=FORMATS, default="table")
-    parser.add_argument(
-        "--lang", choices=("fr", "en"), default="fr", help="language of the messages"
-    )
     add_engine_argument(parser)
     parser.set_defaults(run=run)
 
