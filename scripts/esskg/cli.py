@@ -122,7 +122,8 @@ def _add_to_subcommands(subparsers: argparse._SubParsersAction) -> None:
     for sub in set(subparsers.choices.values()):
         sub.formatter_class = HelpFormatter
         add_project_argument(sub, default=argparse.SUPPRESS)
-        add_language_argument(sub, default=argparse.SUPPRESS)
+        if "--lang" not in sub._option_string_actions:  # a verb may declare its own
+            add_language_argument(sub, default=argparse.SUPPRESS)
         for action in sub._actions:
             if isinstance(action, argparse._SubParsersAction):
                 _add_to_subcommands(action)
