@@ -27,6 +27,7 @@ from esskg.namespaces import graph_iri
 from esskg.resources import project
 
 __all__ = [
+    "DATA_FORMATS",
     "USER_FORMATS",
     "LoadError",
     "add_file",
@@ -47,7 +48,7 @@ USER_FORMATS: dict[str, ox.RdfFormat] = {
     ".trig": ox.RdfFormat.TRIG,
 }
 # Inside data/<name>/ only triples belong: the folder decides the graph.
-_DATA_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES}
+DATA_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES}
 _SSSOM_SUFFIX = sssom.SSSOM_SUFFIX
 
 _POSITION = re.compile(
@@ -143,7 +144,7 @@ def load_folder(folder: Path, *, graph: str, only: tuple[str, ...] | None = None
             continue
         if only is not None and path.name not in only:
             continue
-        if path.name.endswith(_SSSOM_SUFFIX) or path.suffix in _DATA_FORMATS:
+        if path.name.endswith(_SSSOM_SUFFIX) or path.suffix in DATA_FORMATS:
             add_file(dataset, path, graph=graph)
         else:
             log.info("skipping %s: not .ttl, .nt or %s", path, _SSSOM_SUFFIX)
@@ -162,7 +163,7 @@ def load_file(path: Path, *, graph: str | None = None, user: bool = False) -> ox
         return ox.Dataset(
             ox.Quad(t.subject, t.predicate, t.object, target) for t in sssom.mapping_triples(rows)
         )
-    formats = USER_FORMATS if user else _DATA_FORMATS
+    formats = USER_FORMATS if user else DATA_FORMATS
     rdf_format = formats.get(path.suffix.lower())
     if rdf_format is None:
         accepted = ", ".join(sorted(formats)) + ("" if user else f", {_SSSOM_SUFFIX}")

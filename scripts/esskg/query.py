@@ -42,10 +42,10 @@ from esskg.endpoint import (
 )
 from esskg.errors import EsskgError, ParameterError, QueryError, display_path
 from esskg.i18n import say
-from esskg.load import load_project
 from esskg.namespaces import PREFIXES, SDG, UNSDG, XSD, expand_curie, to_curie
 from esskg.render import FORMATS, format_table, render_result, solution_rows, term_text
 from esskg.resources import project
+from esskg.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -753,7 +753,7 @@ def run(args: argparse.Namespace) -> int:
     bindings = bind_params(query, params)
     if args.endpoint:
         return run_remote(args, query, params)
-    store = load_project(root=args.root)
+    store = open_store(project(args.root))
     check_values_exist(store, query, bindings)
 
     def answer() -> tuple[str, str]:
@@ -814,7 +814,7 @@ def _list_values(args: argparse.Namespace) -> int:
     if param is None:
         known = ", ".join(p.name for p in query.params) or "none"
         raise ParameterError(f"query {query.name} has no parameter {args.values}; its: {known}")
-    values = param_values(load_project(root=args.root), param)
+    values = param_values(open_store(project(args.root)), param)
     sys.stdout.write(
         format_table(("value", "label"), [(term_text(v), term_text(lb)) for v, lb in values])
     )

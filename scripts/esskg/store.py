@@ -1,0 +1,236 @@
+"""A persistent, indexed copy of a project's graph on disk, for the verbs that only read it.
+
+`query` and `check` (and the server) would otherwise parse every file and recompute the closures
+at each call: half a minute at a million triples. Instead they open a pyoxigraph Store kept on
+disk, built once with `bulk_load` and rebuilt only when an input changed.
+
+- What decides "changed" is a digest of the inputs (each file's graph, path, size and SHA-256;
+  esskg's version and the source of the modules that shape the store's content; pyoxigraph's
+  version, which fixes the on-disk format), never a clock: a file touched but unchanged costs
+  nothing, a file edited within the same second as the build is still seen.
+- Where it lives: `.esskg/store-<digest>/` inside a workspace or checkout (gitignored); for the
+  packaged graph, or a project folder esskg may not write into, under the user's cache folder
+  (`$XDG_CACHE_HOME/esskg/`, else `~/.cache/esskg/`).
+- A store is built in a hidden temp folder beside and renamed into place, under an exclusive lock
+  on its parent folder (esskg.atomic): two commands at once build it once, a killed build leaves
+  only a temp folder that the next build sweeps, and a store that has its final name is complete.
+- Readers open it read-only (`Store.read_only`, any number of processes at once) and hold a shared
+  lock on its folder while the process lives; a build removes the older stores no reader holds.
+
+The content is that of `load.load_project()`: the ontology in graph:ontology, each data folder in
+its graph, graph:inferred. Files are parsed as strictly (the same parser, no base IRI); values
+their XSD datatype does not allow ("douze"^^xsd:integer) are left to `validate` and `build`, which
+report them with their position, since finding them here would mean a scan of every literal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import sys
+import traceback
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from esskg import __version__
+from esskg.atomic import output_error, output_folder, replace_folder, temp_folder
+from esskg.errors import LoadError, display_path
+from esskg.infer import closure_input, inferred_quads
+from esskg.load import DATA_FORMATS, load_file, syntax_error
+from esskg.namespaces import graph_iri
+from esskg.resources import Project, packaged_root
+from esskg.sssom import SSSOM_SUFFIX
+
+__all__ = ["input_digest", "open_store", "store_home", "store_path"]
+
+STORE_PREFIX = "store-"
+HOME_NAME = ".esskg"
+# The modules whose code decides what the store holds: a change there must rebuild it even when
+# the version string stays (an editable install between releases).
+_CONTENT_MODULES = ("load.py", "infer.py", "sssom.py", "store.py")
+# Store folders this process reads, each with the descriptor holding its shared lock: a build in
+# another process then leaves them alone. Released when the process ends.
+_held: dict[Path, int] = {}
+
+
+def input_files(layout: Project) -> list[tuple[Path, str]]:
+    """Every file the store is made from, with the graph it goes into, in load order."""
+    files = [(layout.ontology, graph_iri("ontology"))]
+    for entry in layout.graph_folders():
+        files.extend(
+            (path, entry.iri)
+            for path in entry.files()
+            if path.suffix in DATA_FORMATS or path.name.endswith(SSSOM_SUFFIX)
+        )
+    return files
+
+
+def input_digest(layout: Project) -> str:
+    """The digest of everything the store's content depends on (see the module's docstring)."""
+    digest = hashlib.sha256()
+    code = Path(__file__).resolve().parent
+    digest.update(f"esskg {__version__}\npyoxigraph {ox.__version__}\n".encode())
+    for name in _CONTENT_MODULES:
+        digest.update(name.encode() + b"\0" + _file_sha256(code / name).encode() + b"\n")
+    for path, graph in input_files(layout):
+        try:
+            size, sha = path.stat().st_size, _file_sha256(path)
+        except OSError as e:
+            raise LoadError(path, e.strerror or str(e), hint="check the file is readable") from None
+        digest.update(f"{graph}\0{path}\0{size}\0{sha}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def store_home(layout: Project) -> Path:
+    """The folder holding this project's stores (created if missing)."""
+    if layout.kind != "packaged":
+        home = layout.root / HOME_NAME
+        with contextlib.suppress(OSError):
+            home.mkdir(exist_ok=True)
+            if os.access(home, os.W_OK):
+                return home
+    # The packaged graph (or a project folder that is not ours): the user's cache, one folder
+    # per project so that two installs of esskg never remove each other's stores.
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "esskg"
+    root = layout.root if layout.kind != "packaged" else packaged_root()
+    home = cache / hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise output_error(home, e) from None
+    return home
+
+
+def store_path(layout: Project) -> Path:
+    """The folder of an up-to-date store for `layout`, built first if the inputs changed.
+
+    Raises LoadError (with the file, line and column) when an input cannot be parsed; no store
+    is left behind then.
+    """
+    home = store_home(layout)
+    target = home / (STORE_PREFIX + input_digest(layout))
+    if target.is_dir():
+        return target
+    with output_folder(home, wait=True):
+        if not target.is_dir():  # another command may have built it while this one waited
+            _build(layout, home, target)
+        _remove_old_stores(home, keep=target)
+    return target
+
+
+def open_store(layout: Project) -> ox.Store:
+    """An up-to-date store for `layout`, opened read-only (see store_path())."""
+    for _ in range(3):
+        target = store_path(layout)
+        if _hold(target):
+            try:
+                return ox.Store.read_only(str(target))
+            except OSError as e:
+                raise LoadError(
+                    target,
+                    f"the graph's on-disk index cannot be opened: {e}",
+                    hint=f"delete the folder {display_path(target)}; the next command rebuilds it",
+                ) from None
+    # Only if a build removed the store three times between its creation and this process
+    # opening it, which takes several edits within a second.
+    raise LoadError(
+        target,
+        "the graph's on-disk index keeps changing",
+        hint="run the command again once the other esskg commands have finished",
+    )
+
+
+def _hold(target: Path) -> bool:
+    """Take a shared lock on the store folder; False if it was removed meanwhile."""
+    if target in _held:
+        return True
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        return False
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    try:
+        same = os.path.samestat(os.fstat(fd), os.stat(target))
+    except FileNotFoundError:
+        same = False
+    if not same:
+        os.close(fd)
+        return False
+    _held[target] = fd
+    return True
+
+
+def _build(layout: Project, home: Path, target: Path) -> None:
+    build = temp_folder(home, target.name)
+    note = sys.stderr.isatty()
+    if note:
+        print(
+            f"esskg: indexing the graph into {display_path(target)} "
+            "(once after each change to its files)",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        _fill(build, layout)
+    except BaseException as e:
+        # The traceback's frames hold the store open; RocksDB must close before its folder goes.
+        traceback.clear_frames(e.__traceback__)
+        _remove_tree(build)
+        raise
+    replace_folder(build, target)
+
+
+def _fill(folder: Path, layout: Project) -> None:
+    store = ox.Store(str(folder))
+    for path, graph in input_files(layout):
+        _bulk_load(store, path, graph)
+    store.bulk_extend(inferred_quads(closure_input(store)))
+    store.flush()
+
+
+def _bulk_load(store: ox.Store, path: Path, graph: str) -> None:
+    """One file into its graph; the same errors as load.load_file (file, line, column, hint)."""
+    if path.name.endswith(SSSOM_SUFFIX):
+        store.bulk_extend(load_file(path, graph=graph))
+        return
+    try:
+        store.bulk_load(
+            path=path, format=DATA_FORMATS[path.suffix], base_iri=None, to_graph=ox.NamedNode(graph)
+        )
+    except SyntaxError as e:
+        raise syntax_error(path, e) from None
+    except OSError as e:
+        raise LoadError(path, e.strerror or str(e), hint="check the file is readable") from None
+
+
+def _remove_old_stores(home: Path, *, keep: Path) -> None:
+    """Remove the stores no process holds any more (their readers hold a shared lock)."""
+    for entry in home.iterdir():
+        if entry == keep or not entry.name.startswith(STORE_PREFIX) or not entry.is_dir():
+            continue
+        try:
+            fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)  # in use: the next build will try again
+            continue
+        try:
+            _remove_tree(entry)
+        finally:
+            os.close(fd)
+
+
+def _remove_tree(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
