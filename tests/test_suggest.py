@@ -240,3 +240,29 @@ def test_wordllama_loads_from_its_wheel_with_sockets_blocked(packaged: Path, tmp
         assert rows[0].justification == "https://w3id.org/semapv/vocab/" + how
         assert "closest passage (text" in rows[0].comment
         assert all(0 <= r.confidence <= 1 for r in rows)
+
+
+def test_bench_times_synthetic_nodes(packaged: Path, capsys):
+    assert main(["suggest", "bench", "--nodes", "40"]) == 0
+    out = capsys.readouterr().out
+    assert "| **total, 49 nodes, ranker lexical** |" in out  # 40 made + the source's 9
+    rows = int(out.split("| rank (")[1].split(" rows)")[0].replace(",", ""))
+    assert 200 <= rows <= 245  # up to 5 per node, the synthetic ones all match something
+    assert "peak memory" in out
+
+
+def test_evaluate_prints_recall_against_the_baseline(packaged: Path, capsys):
+    descriptions = Path(__file__).parent / "fixtures" / "suggest" / "descriptions.tsv"
+    assert main(["suggest", "evaluate", str(descriptions)]) == 0
+    out = capsys.readouterr().out
+    lines = {
+        line.split(" | ")[0] + " | " + line.split(" | ")[1]: line for line in out.splitlines()[2:]
+    }
+    assert "| lexical | descriptions, fr (35)" in lines
+    lexical_fr = lines["| lexical | descriptions, fr (35)"]
+    baseline_fr = lines["| baseline: goal titles only | descriptions, fr (35)"]
+
+    def goal_recall(line: str) -> int:
+        return int(line.split(" | ")[2].split("%")[0])
+
+    assert goal_recall(lexical_fr) > goal_recall(baseline_fr)

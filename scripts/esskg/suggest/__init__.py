@@ -10,7 +10,6 @@ Everything runs offline: the targets come from the packaged UN SDG KOS (graph:un
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -22,36 +21,20 @@ from esskg.load import load_project
 from esskg.namespaces import ESSKG, expand_curie
 from esskg.resources import project
 from esskg.sssom import read_mapping_set
-from esskg.suggest import evaluate
+from esskg.suggest import bench, evaluate
 from esskg.suggest.embed import EmbeddingUnavailable
-from esskg.suggest.evaluate import Ranker
-from esskg.suggest.lexical import Candidate, LexicalRanker, Passage, Target
+from esskg.suggest.lexical import LexicalRanker, Passage
 from esskg.suggest.nodes import Node, read_goals, read_nodes, read_targets
+from esskg.suggest.rankers import DEFAULT, RANKERS, make_ranker
 from esskg.suggest.table import (
-    PRESENT,
     TEXT_NAMESPACE,
     SuggestError,
-    SuggestionRow,
     accept,
     render_suggestions,
+    suggestions,
 )
 
-__all__ = ["add_parser", "suggestions"]
-
-# How the comment names the part of a description a word came from.
-KINDS = {
-    "label": ("libellé", "label"),
-    "description": ("description", "description"),
-    "priority": ("priorité thématique", "thematic priority"),
-    "field": ("champ d'activité", "activity field"),
-    "type": ("type d'activité", "activity type"),
-    "beneficiary": ("bénéficiaires", "beneficiaries"),
-    "axis": ("un de ses axes", "one of its axes"),
-    "activity": ("une de ses activités", "one of its activities"),
-    "text": ("texte", "text"),
-}
-_WORDS_SHOWN = 8
-RANKERS = ("lexical", "embedding", "hybrid")
+__all__ = ["add_parser"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -94,9 +77,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     sdg.add_argument(
         "--ranker",
         choices=RANKERS,
-        help="lexical: BM25 over the targets' French and English titles; embedding: WordLlama's "
-        "packaged embeddings; hybrid: both, which measures best (docs/suggest.md). Default: "
-        "hybrid when wordllama is installed (pip install 'esskg[embed]'), else lexical",
+        default=DEFAULT,
+        help="lexical: BM25 over the targets' French and English titles (default); embedding: "
+        "WordLlama's packaged embeddings; hybrid: both, which finds a few more targets, for "
+        "twice the time (docs/suggest.md); embedding and hybrid need pip install 'esskg[embed]'",
     )
     sdg.add_argument("-o", "--output", type=Path, metavar="FILE.sssom.tsv")
     sdg.set_defaults(run=run_sdg)
@@ -138,94 +122,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     ev.set_defaults(run=run_evaluate)
 
-
-def default_ranker() -> str:
-    """hybrid, which measures best, when wordllama is installed; else lexical."""
-    if importlib.util.find_spec("wordllama") is None:
-        print(
-            "esskg: ranking with BM25 only; pip install 'esskg[embed]' adds WordLlama "
-            "(--ranker hybrid), which measures better (docs/suggest.md)",
-            file=sys.stderr,
-        )
-        return "lexical"
-    return "hybrid"
-
-
-def make_ranker(name: str, targets: list[Target]) -> Ranker:
-    """The ranker called `name` (one of RANKERS) over `targets`."""
-    if name == "lexical":
-        return LexicalRanker(targets)
-    from esskg.suggest.embed import EmbeddingRanker, HybridRanker
-
-    if name == "embedding":
-        return EmbeddingRanker(targets)
-    return HybridRanker(LexicalRanker(targets), EmbeddingRanker(targets))
-
-
-def suggestions(
-    nodes: list[Node],
-    ranker: Ranker,
-    *,
-    top: int,
-    lang: str,
-    present: set[tuple[str, str]],
-) -> list[SuggestionRow]:
-    """The rows for `nodes`: each node's `top` targets, pairs already stated marked."""
-    rows = []
-    for node in nodes:
-        for candidate in ranker.rank(node.passages, top):
-            target = candidate.target
-            already = (node.iri, target.iri) in present
-            rows.append(
-                SuggestionRow(
-                    subject=node.iri,
-                    subject_label=_label(node.labels, lang) or "",
-                    object=target.iri,
-                    object_label=_target_label(target.notation, target.titles, lang),
-                    justification=ranker.justification,
-                    confidence=candidate.confidence,
-                    comment=(PRESENT[lang] if already else "") + explain(candidate, lang),
-                    present=already,
-                )
-            )
-    return rows
-
-
-def explain(candidate: Candidate, lang: str) -> str:
-    """The words that matched, grouped by where the description says them."""
-    index = 0 if lang == "fr" else 1
-    by_kind: dict[str, list[str]] = {}
-    words = [m for m in candidate.matches if not m.passage]
-    for match in words[:_WORDS_SHOWN]:
-        by_kind.setdefault(match.kind, []).append(match.word)
-    parts = [
-        f"{', '.join(words)} ({KINDS.get(kind, (kind, kind))[index]})"
-        for kind, words in by_kind.items()
-    ]
-    out = []
-    if parts:
-        lead = "mots communs avec la cible : " if lang == "fr" else "words shared with the target: "
-        out.append(lead + " ; ".join(parts))
-    for match in candidate.matches:
-        if match.passage:
-            lead = "passage le plus proche" if lang == "fr" else "closest passage"
-            kind = KINDS.get(match.kind, (match.kind, match.kind))[index]
-            colon = " : " if lang == "fr" else ": "
-            out.append(f"{lead} ({kind}, {match.weight:.2f}){colon}« {_shorten(match.word)} »")
-    return " ; ".join(out)
-
-
-def _shorten(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _label(labels: dict[str, str], lang: str) -> str | None:
-    return labels.get(lang) or next(iter(sorted(labels.items())), (None, None))[1]
-
-
-def _target_label(notation: str, titles: dict[str, str], lang: str) -> str:
-    word = "Cible" if lang == "fr" else "Target"
-    return f"{word} {notation} : {_label(titles, lang) or ''}".strip()
+    be = actions.add_parser(
+        "bench",
+        help="time suggestions for N synthetic nodes, with the peak memory (docs/suggest.md)",
+    )
+    be.add_argument("--nodes", type=int, default=10_000, metavar="N", help="(10000)")
+    be.add_argument("--ranker", choices=RANKERS, default=DEFAULT)
+    be.add_argument("--seed", type=int, default=1)
+    be.set_defaults(run=run_bench)
 
 
 def _iri(value: str) -> str:
@@ -257,7 +161,7 @@ def run_sdg(args: argparse.Namespace) -> int:
             "no UN SDG targets in the graph (graph:un-sdg, data/un-sdg/)"
             "\n  hint: reinstall esskg; the packaged data carries the UN SDG KOS"
         )
-    ranker = make_ranker(args.ranker or default_ranker(), targets)
+    ranker = make_ranker(args.ranker, targets)
     wanted = [_iri(v) for v in args.nodes or []]
     if args.text is not None:
         if len(wanted) > 1:
@@ -337,6 +241,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
         rankers, baseline, sets, progress=lambda what: print(f"esskg: {what}", file=sys.stderr)
     )
     sys.stdout.write(report)
+    return 0
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    if args.nodes < 1:
+        raise SuggestError("--nodes must be 1 or more")
+    sys.stdout.write(bench.run(args.nodes, args.ranker, root=args.root, seed=args.seed))
     return 0
 
 

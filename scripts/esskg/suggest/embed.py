@@ -14,7 +14,7 @@ target, so a person sees why.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,6 @@ from esskg.suggest.lexical import (
     Match,
     Passage,
     Target,
-    notation_key,
 )
 
 if TYPE_CHECKING:
@@ -89,22 +88,36 @@ class EmbeddingRanker:
     def __init__(self, targets: list[Target]) -> None:
         self.targets = targets
         self.model = load_model()
+        self._cache: dict[str, np.ndarray] = {}
         self._matrix = self.model.embed([_target_text(t) for t in targets], norm=True)
 
+    def prepare(self, descriptions: Iterable[Sequence[Passage]]) -> None:
+        """Embed every passage of many descriptions at once: the tokenizer's cost is per call."""
+        texts = sorted(
+            {p.text for passages in descriptions for p in passages if p.text not in self._cache}
+        )
+        if texts:
+            vectors = self.model.embed(texts, norm=True, batch_size=512)
+            self._cache.update(zip(texts, vectors, strict=True))
+
     def similarities(self, passages: Sequence[Passage]) -> tuple[np.ndarray, np.ndarray]:
-        """The cosine of the whole description with each target, and of each passage."""
-        texts = [p.text for p in passages]
-        vectors = self.model.embed([" ".join(texts), *texts], norm=True)
-        return self._matrix @ vectors[0], vectors[1:] @ self._matrix.T
+        """The cosine of the whole description with each target, and of each passage.
+
+        The description's vector is the mean of its passages' (each already normalised), so a
+        long description does not drown its label.
+        """
+        self.prepare([passages])
+        vectors = np.stack([self._cache[p.text] for p in passages])
+        whole = vectors.mean(axis=0)
+        whole /= np.linalg.norm(whole) or 1.0
+        return self._matrix @ whole, vectors @ self._matrix.T
 
     def rank(self, passages: Sequence[Passage], top: int) -> list[Candidate]:
         if not passages:
             return []
         similarity, per_passage = self.similarities(passages)
-        order = sorted(
-            np.flatnonzero(similarity >= THRESHOLD).tolist(),
-            key=lambda i: (-round(float(similarity[i]), 6), notation_key(self.targets[i].notation)),
-        )[:top]
+        ranked = np.argsort(-np.round(similarity, 6), kind="stable")[:top]
+        order = [int(i) for i in ranked if similarity[i] >= THRESHOLD]
         out = []
         for i in order:
             score = float(similarity[i])
@@ -131,27 +144,22 @@ class HybridRanker:
         self.targets = lexical.targets
         assert [t.iri for t in embedding.targets] == [t.iri for t in self.targets]
 
+    def prepare(self, descriptions: Iterable[Sequence[Passage]]) -> None:
+        self.embedding.prepare(descriptions)
+
     def rank(self, passages: Sequence[Passage], top: int) -> list[Candidate]:
         if not passages:
             return []
-        lexical = {c.target.iri: c for c in self.lexical.rank(passages, len(self.targets))}
-        best = max((c.score for c in lexical.values()), default=0.0) or 1.0
+        lexical, found = self.lexical.scores(passages)
+        best = float(lexical.max()) or 1.0
         similarity, per_passage = self.embedding.similarities(passages)
-        scores = similarity.astype(np.float64)
-        for i, target in enumerate(self.targets):
-            if target.iri in lexical:
-                scores[i] += lexical[target.iri].score / best
-        order = sorted(
-            range(len(self.targets)),
-            key=lambda i: (-round(float(scores[i]), 6), notation_key(self.targets[i].notation)),
-        )[:top]
+        scores = similarity.astype(np.float64) + lexical / best
+        # Targets come in the UN's order, so a stable sort breaks ties by code.
+        order = np.argsort(-np.round(scores, 6), kind="stable")[:top].tolist()
         out = []
         for i in order:
-            found = lexical.get(self.targets[i].iri)
-            matches = [
-                *(found.matches if found else []),
-                closest_passage(passages, per_passage[:, i]),
-            ]
+            words = self.lexical.candidate(i, lexical, found).matches if lexical[i] > 0 else []
+            matches = [*words, closest_passage(passages, per_passage[:, i])]
             # Both parts lie in 0..1; their mean is the confidence.
             confidence = round(max(0.0, min(1.0, float(scores[i]) / 2)), 3)
             out.append(Candidate(self.targets[i], float(scores[i]), confidence, matches))

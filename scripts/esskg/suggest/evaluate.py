@@ -13,7 +13,7 @@ titles only. Figures are printed as a Markdown table, for docs/suggest.md.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -32,6 +32,8 @@ TARGETS_AT = 5
 class Ranker(Protocol):
     name: str
     justification: str
+
+    def prepare(self, descriptions: Iterable[Sequence[Passage]]) -> None: ...
 
     def rank(self, passages: Sequence[Passage], top: int) -> list[Candidate]: ...
 
@@ -109,6 +111,7 @@ def curated_cases(store: ox.Store, nodes: list[Node]) -> list[Case]:
 def score(ranker: Ranker, cases: list[Case], *, goals_only: bool = False) -> Score:
     """Recall of the cases' goals in the top 3 goals and targets in the top 5 targets."""
     result = Score()
+    ranker.prepare(case.passages for case in cases)
     for case in cases:
         ranked = ranker.rank(case.passages, 200)
         top_goals = list(dict.fromkeys(c.target.goal for c in ranked))[:GOALS_AT]

@@ -13,11 +13,12 @@ comment shows: a person can judge a suggestion without re-reading the 169 target
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import bm25s
@@ -45,6 +46,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 CONFIDENCE_SCALE = 12.0
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower case, accents removed: "Éducation" and "education" meet."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -62,16 +64,23 @@ class Analyzer:
         object.__setattr__(self, "_stemmer", snowballstemmer.stemmer(_STEMMERS[self.lang]))
         object.__setattr__(self, "_stop", {fold(w) for w in (*stop, *_DOMAIN_STOPWORDS[self.lang])})
 
-    def tokens(self, text: str) -> list[tuple[str, str]]:
+    @functools.lru_cache(maxsize=1 << 14)  # noqa: B019 - field labels recur on every node
+    def tokens(self, text: str) -> tuple[tuple[str, str], ...]:
         out = []
         for match in _WORD.finditer(text):
             for word in match.group().split("-"):
-                lower = word.lower()
-                if len(lower) < 3 or fold(lower) in self._stop:  # type: ignore[attr-defined]
-                    continue
-                stem = fold(self._stemmer.stemWord(lower))  # type: ignore[attr-defined]
-                out.append((stem, word))
-        return out
+                stem = self.stem(word)
+                if stem is not None:
+                    out.append((stem, word))
+        return tuple(out)
+
+    @functools.cache  # noqa: B019 - one Analyzer per language, kept for the process
+    def stem(self, word: str) -> str | None:
+        """The folded stem of `word`, or None for a stop word or a word under 3 letters."""
+        lower = word.lower()
+        if len(lower) < 3 or fold(lower) in self._stop:  # type: ignore[attr-defined]
+            return None
+        return fold(self._stemmer.stemWord(lower))  # type: ignore[attr-defined]
 
 
 ANALYZERS = {lang: Analyzer(lang) for lang in LANGS}
@@ -117,6 +126,10 @@ class Candidate:
     matches: list[Match] = field(default_factory=list)
 
 
+# Per language, the words of a description found in the index: token id -> (word, kind).
+Found = dict[str, dict[int, tuple[str, str]]]
+
+
 class LexicalRanker:
     """BM25 over the targets, one index per language."""
 
@@ -145,10 +158,20 @@ class LexicalRanker:
                 for t in range(len(indptr) - 1)
             ]  # fmt: skip
 
+    def prepare(self, descriptions: Iterable[Sequence[Passage]]) -> None:
+        """Nothing to do ahead: BM25 reads each description as it comes."""
+
     def rank(self, passages: Iterable[Passage], top: int) -> list[Candidate]:
         """The `top` targets for a description, best first (ties: by notation), score > 0."""
+        total, found = self.scores(passages)
+        # Targets come in the UN's order (read_targets), so a stable sort breaks ties by code.
+        ranked = np.argsort(-np.round(total, 6), kind="stable")[:top]
+        return [self.candidate(int(i), total, found) for i in ranked if total[i] > 0]
+
+    def scores(self, passages: Iterable[Passage]) -> tuple[np.ndarray, Found]:
+        """The BM25 score of every target, and the words found (token id -> word, kind)."""
         total = np.zeros(len(self.targets), dtype=np.float64)
-        found: dict[str, dict[int, tuple[str, str]]] = {lang: {} for lang in LANGS}
+        found: Found = {lang: {} for lang in LANGS}
         for passage in passages:
             for lang in LANGS if passage.lang is None else (passage.lang,):
                 if lang not in self._index:
@@ -160,34 +183,26 @@ class LexicalRanker:
                         found[lang][token] = (word, passage.kind)
         for lang in LANGS:
             if found[lang]:
-                ids = sorted(found[lang])
-                total += self._index[lang].get_scores_from_ids(ids)
-        return self._candidates(total, found, top)
+                total += self._index[lang].get_scores_from_ids(sorted(found[lang]))
+        return total, found
 
-    def _candidates(
-        self, total: np.ndarray, found: dict[str, dict[int, tuple[str, str]]], top: int
-    ) -> list[Candidate]:
-        order = sorted(
-            (i for i in np.flatnonzero(total > 0).tolist()),
-            key=lambda i: (-round(float(total[i]), 6), notation_key(self.targets[i].notation)),
-        )[:top]
-        out = []
-        for i in order:
-            matches: dict[str, Match] = {}
-            for lang in LANGS:
-                for token, (word, kind) in found[lang].items():
-                    weight = self._weights[lang][token].get(i)
-                    if weight:
-                        key = fold(word)
-                        if key in matches:
-                            matches[key].weight += weight
-                        else:
-                            matches[key] = Match(word, kind, weight)
-            ranked = sorted(matches.values(), key=lambda m: (-m.weight, fold(m.word)))
-            score = float(total[i])
-            confidence = round(1.0 - math.exp(-score / CONFIDENCE_SCALE), 3)
-            out.append(Candidate(self.targets[i], score, confidence, ranked))
-        return out
+    def candidate(self, i: int, total: np.ndarray, found: Found) -> Candidate:
+        """Target `i` as a candidate, with the words that matched it, heaviest first."""
+        matches: dict[str, Match] = {}
+        for lang in LANGS:
+            weights = self._weights[lang]
+            for token, (word, kind) in found[lang].items():
+                weight = weights[token].get(i)
+                if weight:
+                    key = fold(word)
+                    if key in matches:
+                        matches[key].weight += weight
+                    else:
+                        matches[key] = Match(word, kind, weight)
+        ranked = sorted(matches.values(), key=lambda m: (-m.weight, fold(m.word)))
+        score = float(total[i])
+        confidence = round(1.0 - math.exp(-score / CONFIDENCE_SCALE), 3)
+        return Candidate(self.targets[i], score, confidence, ranked)
 
 
 def notation_key(notation: str) -> tuple[tuple[int, int, str], ...]:

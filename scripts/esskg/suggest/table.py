@@ -19,6 +19,9 @@ from esskg.atomic import write_atomically
 from esskg.errors import EsskgError, display_path
 from esskg.namespaces import CONVERTER, ESSKG, PREFIXES
 from esskg.sssom import MappingRow, read_mapping_set
+from esskg.suggest.evaluate import Ranker
+from esskg.suggest.lexical import Candidate
+from esskg.suggest.nodes import Node
 
 PREDICATE = ESSKG + "contributesToSDG"
 # A pasted --text is no node of the graph; its rows name it so, and accept refuses them.
@@ -44,6 +47,21 @@ class SuggestionRow:
     present: bool
 
 
+# How the comment names the part of a description a word came from.
+KINDS = {
+    "label": ("libellé", "label"),
+    "description": ("description", "description"),
+    "priority": ("priorité thématique", "thematic priority"),
+    "field": ("champ d'activité", "activity field"),
+    "type": ("type d'activité", "activity type"),
+    "beneficiary": ("bénéficiaires", "beneficiaries"),
+    "axis": ("un de ses axes", "one of its axes"),
+    "activity": ("une de ses activités", "one of its activities"),
+    "text": ("texte", "text"),
+}
+_WORDS_SHOWN = 8
+
+
 class SuggestError(EsskgError):
     """A suggestions file or an accept request esskg cannot act on; says what to do."""
 
@@ -53,8 +71,14 @@ class _Prefixes:
 
     def __init__(self) -> None:
         self.used: dict[str, str] = {}
+        self._known: dict[str, str] = {}
 
     def curie(self, iri: str) -> str:
+        if iri not in self._known:
+            self._known[iri] = self._compact(iri)
+        return self._known[iri]
+
+    def _compact(self, iri: str) -> str:
         if iri.startswith(TEXT_NAMESPACE):
             self.used["text"] = TEXT_NAMESPACE
             return "text:" + iri[len(TEXT_NAMESPACE) :]
@@ -233,3 +257,70 @@ def _with_prefixes(text: str, new: dict[str, str]) -> str:
     else:
         lines[0:0] = ["# curie_map:", *entries]
     return "\n".join(lines) + "\n"
+
+
+def suggestions(
+    nodes: list[Node],
+    ranker: Ranker,
+    *,
+    top: int,
+    lang: str,
+    present: set[tuple[str, str]],
+) -> list[SuggestionRow]:
+    """The rows for `nodes`: each node's `top` targets, pairs already stated marked."""
+    rows = []
+    ranker.prepare(node.passages for node in nodes)
+    for node in nodes:
+        for candidate in ranker.rank(node.passages, top):
+            target = candidate.target
+            already = (node.iri, target.iri) in present
+            rows.append(
+                SuggestionRow(
+                    subject=node.iri,
+                    subject_label=_label(node.labels, lang) or "",
+                    object=target.iri,
+                    object_label=_target_label(target.notation, target.titles, lang),
+                    justification=ranker.justification,
+                    confidence=candidate.confidence,
+                    comment=(PRESENT[lang] if already else "") + explain(candidate, lang),
+                    present=already,
+                )
+            )
+    return rows
+
+
+def explain(candidate: Candidate, lang: str) -> str:
+    """The words that matched, grouped by where the description says them."""
+    index = 0 if lang == "fr" else 1
+    by_kind: dict[str, list[str]] = {}
+    words = [m for m in candidate.matches if not m.passage]
+    for match in words[:_WORDS_SHOWN]:
+        by_kind.setdefault(match.kind, []).append(match.word)
+    parts = [
+        f"{', '.join(words)} ({KINDS.get(kind, (kind, kind))[index]})"
+        for kind, words in by_kind.items()
+    ]
+    out = []
+    if parts:
+        lead = "mots communs avec la cible : " if lang == "fr" else "words shared with the target: "
+        out.append(lead + " ; ".join(parts))
+    for match in candidate.matches:
+        if match.passage:
+            lead = "passage le plus proche" if lang == "fr" else "closest passage"
+            kind = KINDS.get(match.kind, (match.kind, match.kind))[index]
+            colon = " : " if lang == "fr" else ": "
+            out.append(f"{lead} ({kind}, {match.weight:.2f}){colon}« {_shorten(match.word)} »")
+    return " ; ".join(out)
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _label(labels: dict[str, str], lang: str) -> str | None:
+    return labels.get(lang) or next(iter(sorted(labels.items())), (None, None))[1]
+
+
+def _target_label(notation: str, titles: dict[str, str], lang: str) -> str:
+    word = "Cible" if lang == "fr" else "Target"
+    return f"{word} {notation} : {_label(titles, lang) or ''}".strip()
