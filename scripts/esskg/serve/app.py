@@ -62,8 +62,8 @@ class Server:
         self.data = data
         self.limits = limits
         self.root = root
-        self.site = pages.Site(data)
         self.env = pages.environment()
+        self.site = pages.Site(data, self.env)
         self.budget = sparql.TimeBudget(limits.budget)
         self.pool: WorkerPool | None = None
         self.queries: list[CannedQuery] = list_queries(root)

@@ -8,6 +8,7 @@ paged, where it sits, and the SDGs it serves. Links in HTML are local; IRIs are 
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from esskg.namespaces import ESSKG, PREFIXES, SDG, UNSDG, to_curie
 from esskg.publish.page import SDG_COLOURS, sdg_chart_svg
@@ -24,6 +26,8 @@ from esskg.serve.data import RDF_TYPE, ServedData, graph_name, quads
 TEMPLATES = Path(__file__).parent / "templates"
 INCOMING_PAGE = 20
 BLANK_DEPTH = 3
+# IRIs whose view and HTML are kept (a page shows a few dozen; the graph has up to millions).
+_VIEW_CACHE = 100_000
 _INFERRED = "inferred"
 _LIES_WITHIN_ALL = ESSKG + "liesWithinTransitive"
 _WITHIN = ESSKG + "within"
@@ -49,7 +53,7 @@ def environment() -> Environment:
     return env
 
 
-@dataclass
+@dataclass(frozen=True)
 class TermView:
     """A term as a page shows it: text (fr first), its English beside, a local link."""
 
@@ -103,8 +107,12 @@ class Badge:
 class Site:
     """Links and labels for pages, from the served data."""
 
-    def __init__(self, data: ServedData) -> None:
+    def __init__(self, data: ServedData, env: Environment) -> None:
         self.data = data
+        self._views: dict[str, TermView] = {}
+        self._html: dict[tuple[str, str], Markup] = {}
+        env.globals["term"] = self.term_html  # before the macros load: they call it too
+        self._macro = env.get_template("_macros.html").module.render_term  # type: ignore[attr-defined]
 
     def local_path(self, iri: str) -> str | None:
         """/id/x for https://w3id.org/esskg/id/x (and a workspace's own IRIs); else None."""
@@ -152,6 +160,28 @@ class Site:
         )
 
     def iri_view(self, iri: str) -> TermView:
+        """The view of an IRI (cached: the data never changes while the server runs)."""
+        view = self._views.get(iri)
+        if view is None:
+            view = self._views[iri] = self._iri_view(iri)
+            if len(self._views) > _VIEW_CACHE:
+                del self._views[next(iter(self._views))]
+        return view
+
+    def term_html(self, term: TermView | None) -> Markup:
+        """The term macro's output; an IRI's is cached, as most pages show the same few."""
+        if term is None:
+            return Markup("")
+        if term.kind != "iri" or term.iri is None:
+            return self._macro(term)
+        html = self._html.get((term.iri, term.text))
+        if html is None:
+            html = self._html[(term.iri, term.text)] = self._macro(term)
+            if len(self._html) > _VIEW_CACHE:
+                del self._html[next(iter(self._html))]
+        return html
+
+    def _iri_view(self, iri: str) -> TermView:
         href, external = self.href(iri)
         label = self.data.label(iri)
         text, english = label if label else (to_curie(iri), "")
@@ -161,9 +191,7 @@ class Site:
         iri = getattr(graph, "value", "")
         if not iri:
             return TermView("literal", "default")
-        view = self.iri_view(iri)
-        view.text = graph_name(iri)
-        return view
+        return dataclasses.replace(self.iri_view(iri), text=graph_name(iri))
 
 
 def resource_page(site: Site, iri: str) -> dict[str, object]:
@@ -342,9 +370,7 @@ def participants(site: Site, node: ox.NamedNode) -> list[Participant]:
 
 
 def _target_view(site: Site, iri: str) -> TermView:
-    view = site.iri_view(iri)
-    view.text = iri[len(UNSDG) :]
-    return view
+    return dataclasses.replace(site.iri_view(iri), text=iri[len(UNSDG) :])
 
 
 def incoming(
