@@ -330,6 +330,8 @@ def test_service_never_reaches_the_network(client: TestClient) -> None:
         f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ service silent <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
         f"PREFIX x: <http://127.0.0.1:{port}/>\nSELECT * WHERE {{ SERVICE x:q {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE<http://127.0.0.1:{port}/>{{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE # a comment\n <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
     ]
     try:
         for query in queries:
@@ -342,8 +344,11 @@ def test_service_never_reaches_the_network(client: TestClient) -> None:
     assert connections == []
 
 
-def test_service_inside_a_string_or_comment_is_not_a_service(client: TestClient) -> None:
-    query = 'SELECT ?x WHERE { BIND("SERVICE <http://e/> { }" AS ?x) } # SERVICE'
+def test_service_inside_a_string_comment_or_name_is_not_a_service(client: TestClient) -> None:
+    query = (
+        'PREFIX ex: <http://e/>\nSELECT ?x ?service WHERE { BIND("SERVICE <http://e/> { }" AS ?x)'
+        " OPTIONAL { ?service ex:service ?y } } # SERVICE <http://e/>"
+    )
     response = client.get(
         "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
     )

@@ -68,6 +68,14 @@ class Server:
         self.pool: WorkerPool | None = None
         self.queries: list[CannedQuery] = list_queries(root)
         self._home: dict[str, Any] | None = None
+        self._choices: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+    def choices(self, query: CannedQuery, param: Any) -> list[tuple[str, str]]:
+        """A parameter's drop-down, computed once (the vocabularies do not change meanwhile)."""
+        key = (query.name, param.name)
+        if key not in self._choices:
+            self._choices[key] = _choices(self, param)
+        return self._choices[key]
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         body = self.env.get_template(template).render(
@@ -245,7 +253,7 @@ def create_app(data: ServedData, limits: Limits | None = None, root: object = No
             if request.query_params.get(p.name)
         }
         fields = [
-            (p, _choices(server, p), given.get(p.name, p.default or "")) for p in query.params
+            (p, server.choices(query, p), given.get(p.name, p.default or "")) for p in query.params
         ]
         fmt = request.query_params.get("format", "html")
         context: dict[str, Any] = {"query": query, "fields": fields, "given": given}

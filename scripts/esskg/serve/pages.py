@@ -25,6 +25,7 @@ from esskg.serve.data import RDF_TYPE, ServedData, graph_name, quads
 
 TEMPLATES = Path(__file__).parent / "templates"
 INCOMING_PAGE = 20
+HOME_LIST = 60
 BLANK_DEPTH = 3
 # IRIs whose view and HTML are kept (a page shows a few dozen; the graph has up to millions).
 _VIEW_CACHE = 100_000
@@ -180,6 +181,11 @@ class Site:
             if len(self._html) > _VIEW_CACHE:
                 del self._html[next(iter(self._html))]
         return html
+
+    def sort_key(self, node: ox.NamedNode | ox.BlankNode) -> str:
+        """A node's place in a list: by its label (fr first), without building its view."""
+        label = self.data.label(node.value) if isinstance(node, ox.NamedNode) else None
+        return (label[0] if label else node.value).lower()
 
     def _iri_view(self, iri: str) -> TermView:
         href, external = self.href(iri)
@@ -388,12 +394,7 @@ def incoming(
             by_predicate[quad.predicate.value][quad.subject] = None
     result = []
     for p, subjects in sorted(by_predicate.items(), key=lambda item: -len(item[1])):
-        ordered = sorted(
-            subjects,
-            key=lambda s: (
-                site.iri_view(s.value).text.lower() if isinstance(s, ox.NamedNode) else s.value
-            ),
-        )
+        ordered = sorted(subjects, key=site.sort_key)
         shown = list(islice(ordered, page * size, (page + 1) * size))
         more = None
         if (page + 1) * size < len(ordered):
@@ -409,11 +410,11 @@ def home_page(site: Site) -> dict[str, object]:
     data = site.data
     dataset = data.dataset
 
-    def members(class_iri: str) -> list[TermView]:
+    def members(class_iri: str) -> tuple[int, list[TermView]]:
         nodes = {
             q.subject for q in quads(dataset, None, ox.NamedNode(RDF_TYPE), ox.NamedNode(class_iri))
         }
-        return sorted((site.view(n) for n in nodes), key=lambda v: v.text.lower())
+        return len(nodes), [site.view(n) for n in sorted(nodes, key=site.sort_key)[:HOME_LIST]]
 
     kinds = {
         q.subject
@@ -438,7 +439,7 @@ def home_page(site: Site) -> dict[str, object]:
             ((site.graph_view(ox.NamedNode(g)), n) for g, n in data.graph_counts.items() if g),
             key=lambda item: item[0].text,
         ),
-        "regions": sorted((site.view(r) for r in regions), key=lambda v: v.text.lower()),
+        "regions": (len(regions), [site.view(r) for r in sorted(regions, key=site.sort_key)]),
         "partnerships": members(ESSKG + "Partnership"),
         "actors": members(ESSKG + "Actor"),
         "goals": [site.iri_view(SDG + str(n)) for n in range(1, 18)],
