@@ -40,6 +40,9 @@ ESSKG = "https://w3id.org/esskg/ontology#"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--triples", default="1M")
+    parser.add_argument(
+        "--nt", type=Path, help="an N-Triples file from `esskg bench generate` to reuse"
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=3, help="runs per canned query")
@@ -47,11 +50,23 @@ def main() -> int:
     if not shutil.which("wrk"):
         sys.exit("bench-serve: install Debian's wrk (apt-get install wrk)")
     with tempfile.TemporaryDirectory(prefix="esskg-bench-serve-") as tmp:
-        tree = checkout(Path(tmp), args.triples)
+        tree = checkout(Path(tmp), args.triples, args.nt)
         port, oxi_port = free_port(), free_port()
         started = time.monotonic()
         server = subprocess.Popen(
-            [sys.executable, "-m", "esskg", "-C", str(tree), "serve", "--port", str(port)],
+            # A long time limit: the canned queries are compared, not stopped.
+            [
+                sys.executable,
+                "-m",
+                "esskg",
+                "-C",
+                str(tree),
+                "serve",
+                "--port",
+                str(port),
+                "--timeout",
+                "300",
+            ],
             stderr=subprocess.PIPE,
             text=True,
         )
@@ -89,7 +104,7 @@ def main() -> int:
     return 0
 
 
-def checkout(tmp: Path, triples: str) -> Path:
+def checkout(tmp: Path, triples: str, nt: Path | None) -> Path:
     """A checkout-shaped tree: esskg's ontology, shapes, queries and data, plus data/bench/."""
     source = packaged_root()
     tree = tmp / "tree"
@@ -100,6 +115,9 @@ def checkout(tmp: Path, triples: str) -> Path:
         if folder.is_dir():
             (tree / "data" / folder.name).symlink_to(folder)
     (tree / "data" / "bench").mkdir()
+    if nt is not None:
+        (tree / "data" / "bench" / "synthetic.nt").symlink_to(nt.resolve())
+        return tree
     subprocess.run(
         [
             sys.executable,

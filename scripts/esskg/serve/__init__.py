@@ -9,6 +9,7 @@ The heavy imports (Starlette, uvicorn) happen only when the verb runs.
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -64,22 +65,39 @@ def run(args: argparse.Namespace) -> int:
             "--workers, --timeout and --max-rows must be positive, --queue not negative"
         )
     listener = _listen(args.host, args.port)
-    data = open_data(project(args.root), args.release)
+    # uvicorn stops gracefully on SIGTERM, then raises the signal again; with this handler (also
+    # while loading) SIGTERM ends in the finally clauses below, which remove the on-disk copy.
+    previous = signal.signal(signal.SIGTERM, _stopped)
     try:
-        limits = Limits(args.timeout, args.workers, args.max_rows, args.budget, args.queue)
-        app = create_app(data, limits, root=args.root)
-        host = f"[{args.host}]" if ":" in args.host else args.host
-        print(
-            f"esskg: serving {len(data.dataset)} statements at http://{host}:{args.port}/ "
-            "(Ctrl-C stops)",
-            file=sys.stderr,
-        )
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-        uvicorn.Server(config).run(sockets=[listener])
+        data = open_data(project(args.root), args.release)
+        try:
+            limits = Limits(args.timeout, args.workers, args.max_rows, args.budget, args.queue)
+            app = create_app(data, limits, root=args.root)
+            host = f"[{args.host}]" if ":" in args.host else args.host
+            print(
+                f"esskg: serving {len(data.dataset)} statements at http://{host}:{args.port}/ "
+                "(Ctrl-C stops)",
+                file=sys.stderr,
+            )
+            config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+            uvicorn.Server(config).run(sockets=[listener])
+        finally:
+            data.close()
+    except _Stopped:
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         listener.close()
-        data.close()
+    print("esskg: stopped", file=sys.stderr)
     return 0
+
+
+class _Stopped(Exception):
+    """SIGTERM reached esskg serve (after uvicorn's graceful shutdown)."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise _Stopped
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -42,6 +43,7 @@ _GRAPH_INFERRED = "https://w3id.org/esskg/graph/inferred"
 _SUFFIX = re.compile(r"^(?P<path>.+)\.(?P<key>ttl|jsonld|nt|rdf|html)$")
 _CACHE = "public, max-age=300"
 _CORS = {"Access-Control-Allow-Origin": "*"}
+_CHART_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,36 @@ class Server:
         self.pool: WorkerPool | None = None
         self.queries: list[CannedQuery] = list_queries(root)
         self._home: dict[str, Any] | None = None
+        self.coverage: list[tuple[int, str, int]] = []
         self._choices: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+    async def compute_coverage(self) -> None:
+        """The home page's SDG chart, from the canned query sdg-coverage, once, in a worker.
+
+        In the background and without the usual time limit: at a million statements the query
+        takes a while on the on-disk store, and the server should answer meanwhile.
+        """
+        query = next((q for q in self.queries if q.name == "sdg-coverage"), None)
+        if query is None or self.pool is None:
+            return
+        job = Job(query.text, "rows", None, 100)
+        try:
+            reply, _ = await self.pool.run(job, timeout=_CHART_TIMEOUT, wait=_CHART_TIMEOUT)
+        except (PoolBusy, QueryTimeout):
+            log.warning("esskg serve: the SDG chart could not be computed in time; no chart")
+            return
+        if reply[0] != "ok":
+            return
+        names, rows = reply[2]
+        try:
+            at = {n: names.index(n) for n in ("goalNumber", "goalLabel", "partnerships")}
+            self.coverage = [
+                (int(r[at["goalNumber"]][1]), r[at["goalLabel"]][1], int(r[at["partnerships"]][1]))
+                for r in rows
+            ]
+        except (ValueError, TypeError, IndexError):
+            return  # a workspace's own sdg-coverage with other columns: no chart
+        self._home = None
 
     def choices(self, query: CannedQuery, param: Any) -> list[tuple[str, str]]:
         """A parameter's drop-down, computed once (the vocabularies do not change meanwhile)."""
@@ -138,15 +169,19 @@ def create_app(data: ServedData, limits: Limits | None = None, root: object = No
             str(data.store_path), server.limits.workers, server.limits.timeout, server.limits.queued
         )
         await server.pool.start()
+        chart = asyncio.get_running_loop().create_task(server.compute_coverage())
         try:
             yield
         finally:
+            chart.cancel()
+            with contextlib.suppress(BaseException):
+                await chart
             await server.pool.close()
 
     async def home(request: Request) -> Response:
         if server._home is None:
-            server._home = pages.home_page(server.site)
-        etag = server.etag("home")
+            server._home = pages.home_page(server.site, server.coverage)
+        etag = server.etag("home", str(bool(server.coverage)))
         if _not_modified(request, etag):
             return _304(etag)
         response = server.render("home.html", **server._home, queries=server.queries)

@@ -9,6 +9,7 @@ That copy lives in a temporary folder removed when the server stops.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 from collections import defaultdict
@@ -33,6 +34,10 @@ LABEL_PREDICATES = (
     PREFIXES["foaf"] + "name",
 )
 RDF_TYPE = PREFIXES["rdf"] + "type"
+
+
+_STORE_PREFIX = "esskg-serve-"
+_OWNER = "owner.pid"
 
 
 class ServeError(EsskgError):
@@ -64,7 +69,6 @@ class ServedData:
     # Documents such as https://w3id.org/esskg/ontology, and the #terms they hold.
     hash_terms: dict[str, list[str]] = field(default_factory=dict)
     graph_counts: dict[str, int] = field(default_factory=dict)
-    sdg_coverage: list[tuple[int, str, int]] = field(default_factory=list)
 
     def close(self) -> None:
         shutil.rmtree(self.store_path, ignore_errors=True)
@@ -109,7 +113,7 @@ def open_data(layout: Project, release: Path | None = None) -> ServedData:
     origins = [ESSKG_ORIGIN]
     if layout.config is not None:
         origins.append(_origin(layout.config.base))
-    store_path, coverage = _disk_store(dataset, layout)
+    store_path = _disk_store(dataset)
     data = ServedData(
         dataset=dataset,
         store_path=store_path,
@@ -117,7 +121,6 @@ def open_data(layout: Project, release: Path | None = None) -> ServedData:
         version=version,
         description=description,
         origins=tuple(origins),
-        sdg_coverage=coverage,
     )
     _index(data, layout, release)
     return data
@@ -147,24 +150,32 @@ def _release_version(dataset: ox.Dataset) -> str | None:
     return None
 
 
-def _disk_store(dataset: ox.Dataset, layout: Project) -> tuple[Path, list[tuple[int, str, int]]]:
-    """The quads in an on-disk store the query workers open read-only; and the SDG chart figures."""
-    from esskg.publish.page import sdg_coverage
-
-    path = Path(tempfile.mkdtemp(prefix="esskg-serve-"))
+def _disk_store(dataset: ox.Dataset) -> Path:
+    """The quads in an on-disk store, which the query workers open read-only."""
+    _sweep_leftovers()
+    path = Path(tempfile.mkdtemp(prefix=_STORE_PREFIX))
+    (path / _OWNER).write_text(str(os.getpid()))
     try:
         store = ox.Store(str(path))
         store.bulk_extend(dataset)
         store.flush()
-        try:
-            coverage = sdg_coverage(store, layout.root)
-        except EsskgError:
-            coverage = []  # a graph without the SDG vocabulary: no chart, nothing else lost
         del store  # closes RocksDB: the workers are the only readers from now on
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)
         raise
-    return path, coverage
+    return path
+
+
+def _sweep_leftovers() -> None:
+    """Remove the on-disk copies of servers that were killed outright (SIGKILL, power loss)."""
+    for folder in Path(tempfile.gettempdir()).glob(_STORE_PREFIX + "*"):
+        try:
+            owner = int((folder / _OWNER).read_text())
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):
+            continue  # another user's, or being created right now: not ours to judge
 
 
 def _index(data: ServedData, layout: Project, release: Path | None) -> None:

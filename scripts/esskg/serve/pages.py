@@ -405,7 +405,7 @@ def incoming(
     return result
 
 
-def home_page(site: Site) -> dict[str, object]:
+def home_page(site: Site, coverage: list[tuple[int, str, int]]) -> dict[str, object]:
     """Counts and entry points: regions, partnerships, actors, SDGs; and the SDG chart."""
     data = site.data
     dataset = data.dataset
@@ -444,5 +444,5 @@ def home_page(site: Site) -> dict[str, object]:
         "actors": members(ESSKG + "Actor"),
         "goals": [site.iri_view(SDG + str(n)) for n in range(1, 18)],
         "colours": SDG_COLOURS,
-        "chart": sdg_chart_svg(data.sdg_coverage) if data.sdg_coverage else "",
+        "chart": sdg_chart_svg(coverage) if coverage else "",
     }

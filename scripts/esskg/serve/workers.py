@@ -283,20 +283,26 @@ class WorkerPool:
     def pids(self) -> list[int]:
         return [w.pid for w in self._all if w.pid is not None]
 
-    async def run(self, job: Job) -> tuple[Reply, float]:
-        """The worker's reply and the seconds it took; PoolBusy or QueryTimeout otherwise."""
+    async def run(
+        self, job: Job, timeout: float | None = None, wait: float | None = None
+    ) -> tuple[Reply, float]:
+        """The worker's reply and the seconds it took; PoolBusy or QueryTimeout otherwise.
+
+        `timeout` (default: the pool's) bounds the query; `wait` the wait for a free worker.
+        """
+        timeout = timeout or self.timeout
         if self._pending >= self.size + self.queued:
             raise PoolBusy
         self._pending += 1
         try:
             try:
-                worker = await asyncio.wait_for(self._idle.get(), self.timeout)
+                worker = await asyncio.wait_for(self._idle.get(), wait or self.timeout)
             except TimeoutError:
                 raise PoolBusy from None
             started = time.monotonic()
             try:
                 worker.conn.send(job)
-                reply = await _receive(worker.conn, self.timeout)
+                reply = await _receive(worker.conn, timeout)
             except TimeoutError:
                 self._replace(worker)
                 raise QueryTimeout from None
