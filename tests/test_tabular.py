@@ -466,3 +466,70 @@ def test_libreoffice_opens_the_export_and_its_ods_imports_the_same(packaged: Pat
     assert triples_of(ws / "data/import/from-ods.ttl") == triples_of(
         ws / "data/import/from-xlsx.ttl"
     )
+
+
+# ---- the bulk path (polars) says exactly what the row path says
+
+
+def registry_csv(folder: Path, rows: int, bad_row: int | None = None) -> Path:
+    """A registry-like extract: actors with codes, ISO territories, multi-valued and multi-line
+    cells, quotes and a neutralised formula; and their SDG links."""
+    folder.mkdir()
+    kinds = ["Association", "Coopérative", "réseau", "Structure de l'ESS"]
+    fields = ["Agroécologie", "Permaculture | Maraîchage bio", ""]
+    places = ["FR-OCC", "TN-82", "MA", "FR-NOR | TN"]
+    lines = ["id;nom_fr;nom_en;nature;implante_dans;champs;description_fr"]
+    for i in range(rows):
+        kind = "Associaton" if i + 2 == bad_row else kinds[i % 4]
+        text = '"Sur deux\nlignes ; avec ""guillemets"""' if i % 7 == 0 else "'=SOMME(A1)"
+        lines.append(
+            f"acteur-{i};Acteur {i};Actor {i};{kind};{places[i % 4]};{fields[i % 3]};{text}"
+        )
+    (folder / "acteurs.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    links = ["element;odd"] + [f"acteur-{i};{('2', '2.4', '17.17')[i % 3]}" for i in range(rows)]
+    (folder / "odd.csv").write_text("\n".join(links) + "\n", encoding="utf-8")
+    return folder
+
+
+def convert_folder(folder: Path, *, bulk: bool, monkeypatch: pytest.MonkeyPatch):
+    from esskg.tabular import fast
+    from esskg.tabular.mapping import Converter, GraphIndex
+    from esskg.tabular.read import read_tables
+
+    monkeypatch.setattr(fast, "BULK_MIN_ROWS", 100 if bulk else 10**9)
+    dataset = load_dataset(include_project_data=False)
+    converter = Converter(Vocabulary.from_dataset(dataset), BASE, GraphIndex.from_dataset(dataset))
+    tables = [t for p in sorted(folder.iterdir()) for t in read_tables(p)]
+    return converter.convert(tables)
+
+
+def test_bulk_path_gives_the_row_paths_statements(packaged: Path, monkeypatch, tmp_path: Path):
+    folder = registry_csv(tmp_path / "reg", 3000)
+    bulk = convert_folder(folder, bulk=True, monkeypatch=monkeypatch)
+    rows = convert_folder(folder, bulk=False, monkeypatch=monkeypatch)
+    assert bulk.problems == rows.problems == []
+    assert bulk.bulk or len(bulk.origins) < 100  # the bulk path did the work
+    statements = set("".join(bulk.lines).splitlines())
+    assert statements == set("".join(rows.lines).splitlines())
+    assert len(statements) > 3000 * 6
+    assert (
+        f'<{BASE}acteur-0> <http://purl.org/dc/terms/description> "Sur deux\\nlignes ; avec \\"guillemets\\""@fr .'
+        in statements
+    )
+    assert (
+        f'<{BASE}acteur-1> <http://purl.org/dc/terms/description> "=SOMME(A1)"@fr .' in statements
+    )
+
+
+def test_bulk_path_leaves_problems_to_the_row_path(packaged: Path, monkeypatch, tmp_path: Path):
+    folder = registry_csv(tmp_path / "reg", 3000, bad_row=2500)
+    bulk = convert_folder(folder, bulk=True, monkeypatch=monkeypatch)
+    rows = convert_folder(folder, bulk=False, monkeypatch=monkeypatch)
+    assert bulk.problems == rows.problems
+    [problem] = bulk.problems
+    assert (problem.sheet, problem.row, problem.column, problem.value) == (
+        "acteurs",
+        2500,
+        "D (nature)",
+        "Associaton",
+    )

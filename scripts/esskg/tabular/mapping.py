@@ -24,6 +24,7 @@ from esskg.errors import Problem
 from esskg.init import slugify
 from esskg.namespaces import CONVERTER, PREFIXES
 from esskg.resources import packaged_root
+from esskg.tabular.fast import EXAMPLE_PREFIX, NEUTRALISED_PATTERN, SLUG, convert_bulk
 from esskg.tabular.read import MAX_CELL_CHARS, Table
 from esskg.tabular.spec import RDF_TYPE, Column, Sheet, Vocabulary, fold, load_spec, sheet_named
 
@@ -32,12 +33,10 @@ ESSKG = PREFIXES["esskg"]
 TERR = PREFIXES["terr"]
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
 ISO_PATTERN = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
-SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 DURATION = re.compile(
     r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
 )
-NEUTRALISED = re.compile(r"^'[=+\-@]")
-EXAMPLE_PREFIX = "exemple-"
+NEUTRALISED = re.compile(NEUTRALISED_PATTERN)
 # pycountry subdivision types -> esskg territory kinds; anything else is a region, to correct.
 _ISO_KINDS = {
     "Governorate": "gouvernorat",
@@ -85,10 +84,23 @@ class Conversion:
     columns: list[dict[str, int]] = field(default_factory=list)  # per table: column -> index
     rows: int = 0
     skipped_examples: int = 0
+    # Tables converted in bulk (esskg.tabular.fast): their nodes in row order, looked up only
+    # when a problem needs a row, so a million rows cost no million Origin objects.
+    bulk: list[tuple[int, list[str]]] = field(default_factory=list)
+
+    def origin(self, iri: str) -> Origin | None:
+        if self.bulk:
+            # Indexed on the first question only: most imports never ask.
+            for table, nodes in self.bulk:
+                for number, node in enumerate(nodes):
+                    if node:
+                        self.origins.setdefault(node, Origin(table, number + 2))
+            self.bulk.clear()
+        return self.origins.get(iri)
 
     def cell_of(self, iri: str, predicate: str | None, inverse: bool) -> tuple[Origin, str] | None:
         """The row describing node `iri` and the column (letter and name) stating `predicate`."""
-        origin = self.origins.get(iri)
+        origin = self.origin(iri)
         if origin is None:
             return None
         sheet, positions = self.sheets[origin.table], self.columns[origin.table]
@@ -117,7 +129,7 @@ class Converter:
         self.base = base
         self.graph = graph
         self.out = Conversion()
-        self.defined: dict[str, tuple[str, Origin, str]] = {}  # iri -> (sheet, origin, column)
+        self.defined: dict[str, str] = {}  # iri -> the sheet whose row describes it
         self.iso_rows: dict[str, str] = {}  # code_iso given in the territories sheet -> node
         self.pending: list[tuple[str, tuple[str, ...], Problem]] = []
         self.minted_territories: set[str] = set()
@@ -136,6 +148,12 @@ class Converter:
             positions = self._positions(table, sheet) if sheet else {}
             self.out.columns.append(positions)
             if sheet is None:
+                continue
+            if (
+                table.raw is not None
+                and not self.out.problems
+                and convert_bulk(self, index, table, sheet, positions)
+            ):
                 continue
             for row in table.rows:
                 self._row(index, table, sheet, positions, row)
@@ -325,9 +343,9 @@ class Converter:
             self._expect(iri, key.target_sheets, table, text, cell)
             self.out.origins.setdefault(iri, origin)
             return iri
-        seen = self.defined.get(iri)
-        if seen is not None:
-            first_sheet, first, _ = seen
+        first_sheet = self.defined.get(iri)
+        if first_sheet is not None:
+            first = self.out.origin(iri) or origin
             self._problem_at(
                 table,
                 "primary-key",
@@ -339,7 +357,7 @@ class Converter:
                 **cell,
             )
             return None
-        self.defined[iri] = (sheet.name, origin, column)
+        self.defined[iri] = sheet.name
         self.out.origins[iri] = origin
         if sheet.name == "territoires":
             code = _text(values.get("code_iso"))
@@ -375,14 +393,15 @@ class Converter:
         terms = []
         ok = True
         for part in parts:
-            term = self._term(table, spec, part, cell, origin)
+            term = self.term(table, spec, part, cell, origin)
             if term is None:
                 ok = False
             else:
                 terms.append(term)
         return terms if ok else None
 
-    def _term(self, table, spec: Column, value, cell, origin) -> str | None:
+    def term(self, table, spec: Column, value, cell, origin) -> str | None:
+        """One value's RDF term (N-Triples), or None after reporting a problem at `cell`."""
         kind = spec.kind
         if kind == "text":
             return _literal(value, lang=spec.lang)
@@ -542,13 +561,21 @@ class Converter:
         if not self._check_ref(iri, sheets, where, final=False):
             self.pending.append((iri, sheets, where))
 
+    @staticmethod
+    def origin_at(table: int, row: int) -> Origin:
+        return Origin(table, row)
+
+    def classes_of(self, sheets: tuple[str, ...]) -> set[str]:
+        """The classes of the nodes the sheets describe (for references into them)."""
+        return {c for s in sheets if (found := sheet_named(s)) and (c := found.rdf_class)}
+
     def _check_ref(self, iri: str, sheets: tuple[str, ...], where: Problem, *, final: bool) -> bool:
-        classes = {sheet_named(s).rdf_class for s in sheets if sheet_named(s)}  # type: ignore[union-attr]
+        classes = self.classes_of(sheets)
         seen = self.defined.get(iri)
         if seen is not None:
-            if not sheets or seen[0] in sheets:
+            if not sheets or seen in sheets:
                 return True
-            return self._wrong_kind(where, seen[0], sheets)
+            return self._wrong_kind(where, seen, sheets)
         known = self.graph.types.get(iri)
         if known is not None:
             if not classes or known & classes:
@@ -557,9 +584,7 @@ class Converter:
         if not final:
             return False
         candidates = [
-            self._display_id(i)
-            for i, (s, _, _) in self.defined.items()
-            if not sheets or s in sheets
+            self._display_id(i) for i, s in self.defined.items() if not sheets or s in sheets
         ]
         near = difflib.get_close_matches(where.value, candidates, n=3, cutoff=0.5)
         hint_fr = f" ; les plus proches : {', '.join(near)}" if near else ""

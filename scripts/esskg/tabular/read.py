@@ -50,6 +50,8 @@ class Table:
     rows: Iterator[Row]
     is_csv: bool = False
     notes: list[str] = field(default_factory=list)  # warnings for stderr (encoding used ...)
+    raw: bytes | None = None  # a CSV as UTF-8 bytes without BOM, for the bulk path (fast.py)
+    delimiter: str = ","
 
     @property
     def display(self) -> str:
@@ -230,7 +232,8 @@ def _decode_problem(data: bytes, path: Path, encoding: str, error: UnicodeDecode
 
 
 def _read_csv(path: Path, encoding: str | None) -> Table:
-    text, used = decode(path.read_bytes(), path, encoding)
+    data = path.read_bytes()
+    text, used = decode(data, path, encoding)
     first = text.split("\n", 1)[0].lstrip("\ufeff")
     delimiter = max(DELIMITERS, key=first.count)
     notes = []
@@ -267,4 +270,15 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
                 ]
             ) from None
 
-    return Table(path, "", headers, rows(), is_csv=True, notes=notes)
+    return Table(
+        path,
+        "",
+        headers,
+        rows(),
+        is_csv=True,
+        notes=notes,
+        raw=data.removeprefix(codecs.BOM_UTF8)
+        if used in ("utf-8", "utf-8-sig")
+        else text.lstrip("\ufeff").encode("utf-8"),
+        delimiter=delimiter,
+    )
