@@ -1,0 +1,133 @@
+"""Measure spreadsheet import at registry scale; prints the figures docs/benchmarks.md quotes.
+
+    python tools/bench-tabular.py --rows 1000000 [--workdir DIR] [--xlsx-rows 100000]
+
+1. Writes a registry-like CSV extract: N actors (codes, ISO territories, multi-valued cells,
+   quoted multi-line text) and N SDG links (one per actor), UTF-8, `;`.
+2. Conversion: read, map to RDF, write N-Triples (before validation): rows per second.
+3. End to end: `esskg import` into a fresh workspace (conversion, SHACL validation with the rest
+   of the graph, Turtle written atomically), as a person runs it.
+4. Reading an XLSX of --xlsx-rows rows: python-calamine against openpyxl (read-only mode).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def write_registry(folder: Path, rows: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    kinds = ["Association", "Coopérative", "Réseau", "Structure de l'ESS"]
+    fields = ["Agroécologie", "Permaculture | Maraîchage bio", "Commerce équitable", ""]
+    places = ["FR-OCC", "TN-82", "FR-NOR", "MA", "FR-BRE | FR-NAQ"]
+    with (folder / "acteurs.csv").open("w", encoding="utf-8") as out:
+        out.write("id;nom_fr;nom_en;nature;implante_dans;champs;description_fr\n")
+        for i in range(rows):
+            text = '"Texte sur\ndeux lignes ; ""cité"""' if i % 50 == 0 else f"Objet social {i}"
+            out.write(
+                f"acteur-{i};Association numéro {i};Association {i};{kinds[i % 4]};"
+                f"{places[i % 5]};{fields[i % 4]};{text}\n"
+            )
+    with (folder / "odd.csv").open("w", encoding="utf-8") as out:
+        out.write("element;odd\n")
+        for i in range(rows):
+            out.write(f"acteur-{i};{('2', '8.3', '17.17', '5')[i % 4]}\n")
+
+
+def conversion(folder: Path, root: Path) -> tuple[float, int, int]:
+    from esskg.load import load_dataset
+    from esskg.tabular.mapping import Converter, GraphIndex
+    from esskg.tabular.read import read_tables
+    from esskg.tabular.spec import Vocabulary
+
+    dataset = load_dataset(include_project_data=False, root=root)
+    vocabulary, index = Vocabulary.from_dataset(dataset), GraphIndex.from_dataset(dataset)
+    start = time.perf_counter()
+    tables = [t for p in sorted(folder.glob("*.csv")) for t in read_tables(p)]
+    result = Converter(vocabulary, "https://data.example.org/id/", index).convert(tables)
+    if result.problems:
+        raise SystemExit(f"unexpected problems: {result.problems[:3]}")
+    with (folder.parent / "out.nt").open("w", encoding="utf-8") as out:
+        out.writelines(result.lines)
+    seconds = time.perf_counter() - start
+    triples = sum(chunk.count("\n") for chunk in result.lines)
+    return seconds, result.rows, triples
+
+
+def end_to_end(folder: Path, workdir: Path) -> tuple[float, int]:
+    ws = workdir / "ws"
+    if not ws.exists():
+        subprocess.run(["esskg", "init", str(ws)], check=True, capture_output=True)
+    command = ["esskg", "-C", str(ws), "import", str(folder), "--name", "registry"]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"import failed ({done.returncode}): {done.stderr[-2000:]}")
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, peak_kb
+
+
+def xlsx_read(workdir: Path, rows: int) -> tuple[float, float]:
+    import openpyxl
+    import python_calamine
+
+    path = workdir / "read.xlsx"
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("acteurs")
+    sheet.append(["id", "nom_fr", "nom_en", "nature", "implante_dans", "champs"])
+    for i in range(rows):
+        sheet.append([f"acteur-{i}", f"Association {i}", f"Association {i}", "Réseau", "TN-82", ""])
+    book.save(path)
+    start = time.perf_counter()
+    calamine = python_calamine.CalamineWorkbook.from_path(str(path))
+    got = len(calamine.get_sheet_by_name("acteurs").to_python(skip_empty_area=False))
+    calamine_s = time.perf_counter() - start
+    start = time.perf_counter()
+    reader = openpyxl.load_workbook(path, read_only=True)
+    got_openpyxl = sum(1 for _ in reader["acteurs"].iter_rows(values_only=True))
+    openpyxl_s = time.perf_counter() - start
+    assert got == got_openpyxl == rows + 1
+    return calamine_s, openpyxl_s
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--xlsx-rows", type=int, default=100_000)
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "esskg-tab")
+    parser.add_argument("--skip-import", action="store_true", help="only the conversion and XLSX")
+    args = parser.parse_args()
+    from esskg.resources import packaged_root
+
+    folder = args.workdir / f"registry-{args.rows}"
+    if not (folder / "odd.csv").exists():
+        write_registry(folder, args.rows)
+    seconds, rows, triples = conversion(folder, packaged_root())
+    print(
+        f"conversion: {rows:,} rows -> {triples:,} N-Triples lines in {seconds:.1f} s: "
+        f"{rows / seconds:,.0f} rows/s (peak RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
+    )
+    calamine_s, openpyxl_s = xlsx_read(args.workdir, args.xlsx_rows)
+    print(
+        f"XLSX read, {args.xlsx_rows:,} rows: python-calamine {calamine_s:.2f} s, openpyxl "
+        f"read-only {openpyxl_s:.2f} s ({openpyxl_s / calamine_s:.1f}x)"
+    )
+    if not args.skip_import:
+        seconds, peak_kb = end_to_end(folder, args.workdir)
+        print(
+            f"esskg import end to end (validated, written): {rows:,} rows in {seconds:.1f} s "
+            f"({rows / seconds:,.0f} rows/s), peak RSS {peak_kb / 1024:,.0f} MB"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
