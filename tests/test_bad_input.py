@@ -214,3 +214,31 @@ def test_a_bad_file_leaves_the_dataset_as_it_was(tmp_path: Path):
         with pytest.raises(LoadError):
             add_file(dataset, BAD / name, user=True)
     assert set(dataset) == before
+
+
+@pytest.mark.parametrize(
+    ("value", "datatype", "valid"),
+    [
+        ("+01", "integer", True),
+        ("-1", "nonNegativeInteger", False),
+        ("-0", "nonNegativeInteger", True),
+        ("1.", "decimal", True),
+        ("1.5", "integer", False),
+        ("2020-02-29", "date", True),
+        ("2021-02-29", "date", False),
+        ("yes", "boolean", False),
+        ("1e3", "double", True),
+        ("douze", "double", False),
+    ],
+)
+def test_typed_values_are_judged_by_their_datatype(tmp_path: Path, value, datatype, valid):
+    path = tmp_path / "v.nt"
+    path.write_text(
+        f'<https://w3id.org/esskg/id/a> <http://example.org/p> "{value}"'
+        f"^^<http://www.w3.org/2001/XMLSchema#{datatype}> .\n"
+    )
+    if valid:
+        assert len(load_file(path, user=True)) == 1
+    else:
+        with pytest.raises(LoadError, match=f"xsd:{datatype}"):
+            load_file(path, user=True)

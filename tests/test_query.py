@@ -228,3 +228,20 @@ def test_construct_refuses_table_formats(fmt: str, tmp_path: Path, capsys):
     path.write_text("CONSTRUCT { ?a ?p ?o } WHERE { ?a ?p ?o }")
     assert main(["--lang", "en", "query", "--file", str(path), "--format", fmt]) == 2
     assert f"--format {fmt} is for SELECT and ASK results" in capsys.readouterr().err
+
+
+def test_query_and_render_do_not_pull_in_validation_and_endpoint_not_query():
+    # render.py exists so that printing a table costs no pySHACL import; endpoint.py is transport.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, esskg.query, esskg.render\n"
+        "print('pyshacl' in sys.modules, 'esskg.validate' in sys.modules)\n"
+        "import ast, inspect, esskg.endpoint\n"
+        "tree = ast.parse(inspect.getsource(esskg.endpoint))\n"
+        "print(any(isinstance(n, ast.ImportFrom) and n.module == 'esskg.query' "
+        "for n in ast.walk(tree)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "False"]
