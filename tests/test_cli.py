@@ -205,3 +205,5 @@ def test_help_shows_defaults(capsys):
     out = capsys.readouterr().out
     assert "(default: table)" in out and "(default: 60.0)" in out
     assert "(default: None)" not in out
+    assert main(["validate", "--help"]) == 0
+    assert "default: table" in capsys.readouterr().out  # an option declared without help text

@@ -121,6 +121,20 @@ def _add_to_subcommands(subparsers: argparse._SubParsersAction) -> None:
     # SUPPRESS: a -C given after the verb overrides one given before it; absent, it leaves it.
     for sub in set(subparsers.choices.values()):
         sub.formatter_class = HelpFormatter
+        for action in sub._actions:
+            # argparse prints no line for an option without help, so its default would not show.
+            if (
+                action.help is None
+                and action.option_strings
+                and action.default
+                not in (
+                    None,
+                    False,
+                    [],
+                    argparse.SUPPRESS,
+                )
+            ):
+                action.help = "default: %(default)s"
         add_project_argument(sub, default=argparse.SUPPRESS)
         if "--lang" not in sub._option_string_actions:  # a verb may declare its own
             add_language_argument(sub, default=argparse.SUPPRESS)
