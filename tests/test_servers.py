@@ -400,6 +400,7 @@ def test_server_error_500(capsys) -> None:
     with fake_server("500") as url:
         err = _query_fails(url, capsys)
         assert "HTTP 500" in err and "database is on fire" in err
+        assert "b'" not in err and "Response:" not in err  # the server's words, not Python bytes
 
 
 def test_credentials_refused(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
