@@ -60,7 +60,15 @@ def test_the_source_cases_curated_targets_are_suggested_with_their_reasons(
     ):
         row = by_pair[(ID + node, UNSDG + target)]
         assert row.comment.startswith("[déjà présent] ")
-        assert "mots communs avec la cible" in row.comment
+        assert "mots communs avec la cible" in row.comment or "lien relu" in row.comment
+    # The axis names the activity field "Activités agricoles durables", which the curated table
+    # links to target 2.4: proposed through that link, and said so.
+    axis = by_pair[(ID + "axe-normandie-medenine-alimentation", UNSDG + "2.4")]
+    assert axis.justification == "https://w3id.org/semapv/vocab/MappingChaining"
+    assert axis.comment == (
+        "[déjà présent] champ d'activité « Activités agricoles durables » : "
+        "lien relu dans data/mappings/sdg-links.sssom.tsv"
+    )
     formation = by_pair[(ID + "formation-maraichage-dkhila", UNSDG + "2.3")]
     assert "agricoles" in formation.comment and "(champ d'activité)" in formation.comment
     # Every partnership, axis and activity of the four cases gets suggestions.

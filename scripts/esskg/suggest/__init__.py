@@ -23,9 +23,10 @@ from esskg.resources import project
 from esskg.sssom import read_mapping_set
 from esskg.suggest import bench, evaluate
 from esskg.suggest.embed import EmbeddingUnavailable
+from esskg.suggest.evaluate import Ranker
 from esskg.suggest.lexical import LexicalRanker, Passage
-from esskg.suggest.nodes import Node, read_goals, read_nodes, read_targets
-from esskg.suggest.rankers import DEFAULT, RANKERS, make_ranker
+from esskg.suggest.nodes import Node, read_concept_links, read_goals, read_nodes, read_targets
+from esskg.suggest.rankers import DEFAULT, RANKERS, ChainingRanker, make_ranker
 from esskg.suggest.table import (
     TEXT_NAMESPACE,
     SuggestError,
@@ -161,7 +162,7 @@ def run_sdg(args: argparse.Namespace) -> int:
             "no UN SDG targets in the graph (graph:un-sdg, data/un-sdg/)"
             "\n  hint: reinstall esskg; the packaged data carries the UN SDG KOS"
         )
-    ranker = make_ranker(args.ranker, targets)
+    ranker = ChainingRanker(make_ranker(args.ranker, targets), read_concept_links(store, targets))
     wanted = [_iri(v) for v in args.nodes or []]
     if args.text is not None:
         if len(wanted) > 1:
@@ -225,9 +226,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     cases = evaluate.read_descriptions(args.descriptions)
     store = load_project(root=layout.root)
     targets = read_targets(store)
-    rankers = [LexicalRanker(targets)]
+    links = read_concept_links(store, targets)
+    lexical = LexicalRanker(targets)
+    rankers: list[Ranker] = [lexical, ChainingRanker(lexical, links)]
     try:
-        rankers += [make_ranker("embedding", targets), make_ranker("hybrid", targets)]
+        hybrid = make_ranker("hybrid", targets)
+        rankers += [make_ranker("embedding", targets), hybrid, ChainingRanker(hybrid, links)]
     except EmbeddingUnavailable as e:
         print(f"esskg: {e}; measuring the lexical ranker only", file=sys.stderr)
     baseline = LexicalRanker(read_goals(store))

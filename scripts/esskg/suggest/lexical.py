@@ -104,6 +104,7 @@ class Passage:
     kind: str
     text: str
     lang: str | None  # None: unknown, analysed as both languages
+    concept: str | None = None  # the activity field, type... whose label this is
 
 
 @dataclass
@@ -124,6 +125,10 @@ class Candidate:
     score: float
     confidence: float
     matches: list[Match] = field(default_factory=list)
+    # Set when the target comes from a curated link of a concept the description names, not
+    # from the ranker: that concept's passages (one per language), and the SEMAPV process.
+    chained_from: tuple[Passage, ...] = ()
+    justification: str | None = None
 
 
 # Per language, the words of a description found in the index: token id -> (word, kind).

@@ -10,11 +10,11 @@ and activities do.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 
-from esskg.namespaces import ESSKG, PREFIXES
+from esskg.namespaces import ESSKG, PREFIXES, SDG, UNSDG
 from esskg.suggest.lexical import Passage, Target, notation_key
 
 UN_SCHEME = "http://metadata.un.org/sdg"
@@ -55,7 +55,7 @@ SELECT ?s ?class WHERE {
 _TEXTS = (
     _PREFIXES
     + """
-SELECT ?s ?kind ?text WHERE {
+SELECT ?s ?kind ?text ?up WHERE {
   {
     VALUES (?p ?kind) { (rdfs:label "label") (skos:prefLabel "label") (skos:altLabel "label")
                         (dcterms:description "description") (esskg:thematicPriority "priority") }
@@ -142,7 +142,8 @@ def read_nodes(store: ox.Store, only: list[str] | None = None) -> list[Node]:
         assert isinstance(text, ox.Literal)
         subject = row["s"].value
         kind = row["kind"].value
-        own[subject].append(Passage(kind, text.value, text.language))
+        concept = row["up"].value if "up" in row else None
+        own[subject].append(Passage(kind, text.value, text.language, concept))
         if kind == "label" and text.language and text.language not in labels[subject]:
             labels[subject][text.language] = text.value
     parts: dict[str, list[str]] = defaultdict(list)
@@ -156,12 +157,39 @@ def read_nodes(store: ox.Store, only: list[str] | None = None) -> list[Node]:
             # What a part says counts for the whole, named after the kind of part it is.
             kind = "axis" if classes.get(part) == "CooperationAxis" else "activity"
             passages.extend(
-                sorted({Passage(kind, p.text, p.lang) for p in own.get(part, [])}, key=_passage_key)
+                sorted({replace(p, kind=kind) for p in own.get(part, [])}, key=_passage_key)
             )
         nodes.append(Node(iri, classes.get(iri, ""), labels.get(iri, {}), tuple(passages)))
     return nodes
 
 
-def _passage_key(p: Passage) -> tuple[int, str, str]:
+def _passage_key(p: Passage) -> tuple[int, str, str, str]:
     order = ("label", "description", "priority", "field", "type", "beneficiary")
-    return (order.index(p.kind) if p.kind in order else len(order), p.lang or "", p.text)
+    rank = order.index(p.kind) if p.kind in order else len(order)
+    return (rank, p.lang or "", p.text, p.concept or "")
+
+
+def read_concept_links(store: ox.Store, targets: list[Target]) -> dict[str, list[Target]]:
+    """The SDG goals and targets each concept (activity field, type...) is linked to.
+
+    esskg's own goals (sdg:2) come back as Targets too, titled by their UN goal, so a row can
+    name them as the curated table does.
+    """
+    by_iri = {t.iri: t for t in targets}
+    goals = {g.notation: g for g in read_goals(store)}
+    links: dict[str, list[Target]] = defaultdict(list)
+    query = (
+        _PREFIXES
+        + """
+SELECT ?c ?o WHERE { ?c a skos:Concept ; esskg:contributesToSDG ?o }"""
+    )
+    for row in sorted(_rows(store, query), key=lambda r: (r["c"].value, r["o"].value)):
+        link = row["o"].value
+        target = by_iri.get(link)
+        code = link.removeprefix(SDG).removeprefix(UNSDG)
+        if target is None and code in goals:
+            goal = goals[code]
+            target = Target(link, code, code, goal.titles)
+        if target is not None:
+            links[row["c"].value].append(target)
+    return dict(links)

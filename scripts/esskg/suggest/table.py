@@ -280,7 +280,7 @@ def suggestions(
                     subject_label=_label(node.labels, lang) or "",
                     object=target.iri,
                     object_label=_target_label(target.notation, target.titles, lang),
-                    justification=ranker.justification,
+                    justification=candidate.justification or ranker.justification,
                     confidence=candidate.confidence,
                     comment=(PRESENT[lang] if already else "") + explain(candidate, lang),
                     present=already,
@@ -292,6 +292,14 @@ def suggestions(
 def explain(candidate: Candidate, lang: str) -> str:
     """The words that matched, grouped by where the description says them."""
     index = 0 if lang == "fr" else 1
+    if candidate.chained_from:
+        source = next(
+            (p for p in candidate.chained_from if p.lang == lang), candidate.chained_from[0]
+        )
+        kind = KINDS.get(source.kind, (source.kind, source.kind))[index]
+        if lang == "fr":
+            return f"{kind} « {source.text} » : lien relu dans data/mappings/sdg-links.sssom.tsv"
+        return f"{kind} “{source.text}”: a reviewed link in data/mappings/sdg-links.sssom.tsv"
     by_kind: dict[str, list[str]] = {}
     words = [m for m in candidate.matches if not m.passage]
     for match in words[:_WORDS_SHOWN]:
@@ -322,5 +330,8 @@ def _label(labels: dict[str, str], lang: str) -> str | None:
 
 
 def _target_label(notation: str, titles: dict[str, str], lang: str) -> str:
-    word = "Cible" if lang == "fr" else "Target"
+    if "." in notation:
+        word = "Cible" if lang == "fr" else "Target"
+    else:
+        word = "Objectif" if lang == "fr" else "Goal"
     return f"{word} {notation} : {_label(titles, lang) or ''}".strip()
