@@ -19,8 +19,8 @@ import pyoxigraph as ox
 from esskg.load import load_dataset
 from esskg.namespaces import ESSKG, PREFIXES
 from esskg.suggest.lexical import Target
-from esskg.suggest.nodes import read_nodes, read_targets
-from esskg.suggest.rankers import make_ranker
+from esskg.suggest.nodes import read_concept_links, read_nodes, read_targets
+from esskg.suggest.rankers import ChainingRanker, make_ranker
 from esskg.suggest.table import render_suggestions, suggestions
 
 _WINDOW = 25
@@ -80,7 +80,8 @@ def run(
     )
     store.extend(synthetic_nodes(targets, fields, count, seed))
     step("load the graph and add the nodes")
-    ranker = make_ranker(ranker_name, targets)
+    # As `suggest sdg` ranks: the fields' curated links first, then the ranker.
+    ranker = ChainingRanker(make_ranker(ranker_name, targets), read_concept_links(store, targets))
     step("index the 169 targets")
     nodes = read_nodes(store)
     step(f"read the {len(nodes):,} nodes' descriptions")
