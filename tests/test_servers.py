@@ -356,7 +356,7 @@ def test_a_server_without_the_union_default_graph_is_explained(tmp_path: Path, c
     with oxigraph_server(tmp_path, union=False) as server:
         assert push(server, gsp=True) == 0
         capsys.readouterr()
-        query = ["--root", str(ROOT), "query", "levers", "--endpoint", server.query]
+        query = ["--lang", "en", "--root", str(ROOT), "query", "levers", "--endpoint", server.query]
         assert main(query) == 2
         err = capsys.readouterr().err
         assert "default graph is empty while its named graphs hold data" in err
