@@ -25,10 +25,6 @@ from esskg.convert import to_rdflib
 from esskg.load import load_dataset, load_file
 from esskg.resources import project
 
-pytest.importorskip(
-    "pyshacl_turbo", reason="the turbo engine is optional: pip install 'esskg[scale]'"
-)
-
 REPO = Path(__file__).resolve().parents[1]
 W3C_CORE = (
     REPO.parent

@@ -9,8 +9,8 @@ N-Quads / N-Triples text, serialised from esskg's own strict parse, and parses b
   reports false sh:in / sh:hasValue violations: W3C core property/in-001, hasValue-001).
 All named graphs are validated as their union, as with pyshacl.
 
-It is an optional dependency (`pip install 'esskg[scale]'`); validate.validate_store(engine="auto")
-falls back to pyshacl without it. Both engines give a ValidationReport built by
+It comes with esskg; validate.validate_store(engine="auto") falls back to pyshacl on a platform
+where it could not be installed. Both engines give a ValidationReport built by
 validate.report_from_graph, so tables, JSON and exit codes do not depend on the engine.
 """
 
@@ -50,7 +50,10 @@ def resolve_engine(engine: str) -> str:
     if engine == "auto":
         return "turbo" if turbo_available() else "pyshacl"
     if engine == "turbo" and not turbo_available():
-        raise EsskgError("the turbo engine needs pyshacl-turbo: pip install 'esskg[scale]'")
+        raise EsskgError(
+            "the turbo engine needs pyshacl-turbo, missing from this installation"
+            "\n  hint: pip install pyshacl-turbo, or choose --engine pyshacl"
+        )
     return engine
 
 
