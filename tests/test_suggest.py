@@ -275,3 +275,36 @@ def test_evaluate_prints_recall_against_the_baseline(packaged: Path, capsys):
         return int(line.split(" | ")[2].split("%")[0])
 
     assert goal_recall(lexical_fr) > goal_recall(baseline_fr)
+
+
+UN_KOS = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "sdg"
+UN_KOS = UN_KOS / "un-sdg-kos-metadata.un.org.ttl"
+
+
+@pytest.mark.skipif(not UN_KOS.is_file(), reason="../shared (the full UN SDG KOS) is not here")
+def test_source_takes_the_169_targets_from_the_full_un_kos(packaged: Path, tmp_path: Path):
+    # The full KOS also has indicators, series and zero-padded codes (02.02): targets only, once.
+    rows = read_mapping_table(
+        suggest(
+            tmp_path,
+            "--source",
+            str(UN_KOS),
+            "--text",
+            FOOD_FR,
+            "--top",
+            "8",
+            "--ranker",
+            "lexical",
+        )
+    )
+    objects = [r.object for r in rows]
+    assert len(objects) == len(set(objects)) == 8
+    assert all(o.startswith(UNSDG) and o.removeprefix(UNSDG).count(".") == 1 for o in objects)
+    assert objects[0].startswith(UNSDG + "2.")
+
+
+def test_source_without_targets_says_so(packaged: Path, tmp_path: Path, capsys):
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("<http://example.org/a> <http://example.org/b> 1 .\n", encoding="utf-8")
+    assert main(["suggest", "sdg", "--source", str(empty), "--text", FOOD_FR]) == 2
+    assert "no UN SDG targets in" in capsys.readouterr().err

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from esskg.atomic import write_atomically
 from esskg.errors import display_path
+from esskg.link import read_source
 from esskg.load import load_project
 from esskg.namespaces import ESSKG, expand_curie
 from esskg.resources import project
@@ -73,6 +74,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         choices=("fr", "en"),
         help="language of the labels and comments written (default fr); with --text, the "
         "language of the text (default: read as French and English)",
+    )
+    sdg.add_argument(
+        "--source",
+        type=Path,
+        metavar="FILE",
+        help="the UN SDG KOS to take the targets from (e.g. a dump of metadata.un.org/sdg, "
+        "Turtle); default: the copy packaged with esskg (graph:un-sdg)",
     )
     sdg.add_argument("--top", type=int, default=5, metavar="N", help="targets per node (5)")
     sdg.add_argument(
@@ -156,11 +164,14 @@ def run_sdg(args: argparse.Namespace) -> int:
         )
     lang = args.lang or "fr"
     store = load_project(root=layout.root)
-    targets = read_targets(store)
+    source = read_source(args.source) if args.source else None
+    targets = read_targets(store, source)
     if not targets:
+        where = display_path(args.source) if args.source else "the graph (data/un-sdg/)"
         raise SuggestError(
-            "no UN SDG targets in the graph (graph:un-sdg, data/un-sdg/)"
-            "\n  hint: reinstall esskg; the packaged data carries the UN SDG KOS"
+            f"no UN SDG targets in {where}: no skos:Concept in the scheme "
+            "<http://metadata.un.org/sdg> with a notation such as 2.4 under its goal"
+            "\n  hint: give the UN SDG KOS (metadata.un.org/sdg), or leave out --source"
         )
     ranker = ChainingRanker(make_ranker(args.ranker, targets), read_concept_links(store, targets))
     wanted = [_iri(v) for v in args.nodes or []]
@@ -171,6 +182,12 @@ def run_sdg(args: argparse.Namespace) -> int:
         nodes = [Node(subject, "", {}, (Passage("text", args.text, args.lang),))]
     else:
         nodes = read_nodes(store, wanted or None)
+        if not nodes:
+            print(
+                "esskg: no partnership, axis or activity in this graph; add yours under data/ "
+                '(esskg import), or rank a description with --text "..."',
+                file=sys.stderr,
+            )
         empty = [n.iri for n in nodes if not n.passages]
         if empty:
             raise SuggestError(

@@ -17,7 +17,6 @@ import pyoxigraph as ox
 from esskg.namespaces import ESSKG, PREFIXES, SDG, UNSDG
 from esskg.suggest.lexical import Passage, Target, notation_key
 
-UN_SCHEME = "http://metadata.un.org/sdg"
 # The nodes `esskg suggest sdg` proposes targets for when no --for is given.
 NODE_CLASSES = ("Partnership", "CooperationAxis", "Activity")
 
@@ -30,12 +29,15 @@ SELECT ?t ?n ?gn ?label WHERE {
   ?t skos:inScheme <http://metadata.un.org/sdg> ; skos:notation ?n ; skos:broader ?g ;
      skos:prefLabel ?label .
   ?g skos:notation ?gn .
+  # Targets only, by their compact code (2.2, not 02.02): the full UN KOS (--source) also has
+  # indicators and series under them, and two codes for each.
+  FILTER(REGEX(STR(?n), "^[1-9][0-9]*[.]([1-9][0-9]*|[a-z])$") && REGEX(STR(?gn), "^[1-9][0-9]*$"))
 }"""
 )
 _GOALS = (
     _PREFIXES
     + """
-SELECT ?g ?gn ?label WHERE {
+SELECT ?g ?gn ?label ?own WHERE {
   { ?g skos:inScheme <http://metadata.un.org/sdg> ; skos:notation ?gn .
     FILTER NOT EXISTS { ?g skos:broader ?up } }
   { ?g skos:prefLabel ?label }
@@ -89,15 +91,16 @@ def _rows(store: ox.Store, query: str) -> list[dict[str, ox.NamedNode | ox.Liter
     return [{n: s[n] for n in names if s[n] is not None} for s in result]  # type: ignore[union-attr]
 
 
-def read_targets(store: ox.Store) -> list[Target]:
-    """The UN targets (169 in the packaged KOS) with their goals' titles as context."""
+def read_targets(store: ox.Store, source: ox.Store | None = None) -> list[Target]:
+    """The UN targets (169 in the packaged KOS, or in `source`) with their goals' titles."""
+    source = source or store
     goal_titles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for row in _rows(store, _GOALS):
+    for row in _rows(store, _GOALS) + (_rows(source, _GOALS) if source is not store else []):
         label = row["label"]
         if isinstance(label, ox.Literal) and label.language in ("fr", "en"):
             goal_titles[row["gn"].value][label.language].append(label.value)
     titles: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
-    for row in _rows(store, _TARGETS):
+    for row in _rows(source, _TARGETS):
         label = row["label"]
         if isinstance(label, ox.Literal) and label.language in ("fr", "en"):
             key = (row["t"].value, row["n"].value, row["gn"].value)
@@ -108,7 +111,7 @@ def read_targets(store: ox.Store) -> list[Target]:
             notation,
             goal,
             by_lang,
-            {lang: sorted(texts) for lang, texts in goal_titles[goal].items()},
+            {lang: sorted(set(texts)) for lang, texts in goal_titles[goal].items()},
         )
         for (iri, notation, goal), by_lang in titles.items()
     ]
@@ -116,17 +119,21 @@ def read_targets(store: ox.Store) -> list[Target]:
 
 
 def read_goals(store: ox.Store) -> list[Target]:
-    """The 17 goals alone, indexed by their titles: the baseline the evaluation compares with."""
-    titles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    """The 17 UN goals, titled by the UN with esskg's short titles as context: the baseline the
+    evaluation compares with, and the goals a curated link may name."""
+    titles: dict[str, dict[str, str]] = defaultdict(dict)
+    short: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     iris: dict[str, str] = {}
     for row in _rows(store, _GOALS):
-        label = row["label"]
-        if row["g"].value.startswith(UN_SCHEME):
-            iris[row["gn"].value] = row["g"].value
+        label, goal = row["label"], row["gn"].value
+        iris[goal] = row["g"].value
         if isinstance(label, ox.Literal) and label.language in ("fr", "en"):
-            titles[row["gn"].value][label.language].append(label.value)
+            if "own" in row:
+                short[goal][label.language].append(label.value)
+            else:
+                titles[goal][label.language] = label.value
     return [
-        Target(iris[n], n, n, {lang: " ".join(sorted(t)) for lang, t in titles[n].items()})
+        Target(iris[n], n, n, titles[n], {lang: sorted(t) for lang, t in short[n].items()})
         for n in sorted(iris, key=int)
     ]
 
