@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import socket
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from esskg import resources
 from esskg.cli import main
 from esskg.load import load_dataset
+from esskg.namespaces import ESSKG
+from esskg.publish.catalog import void_statistics
 from esskg.sssom import read_mapping_set, read_mapping_table
 
 UNSDG = "http://metadata.un.org/sdg/"
@@ -308,3 +311,23 @@ def test_source_without_targets_says_so(packaged: Path, tmp_path: Path, capsys):
     empty.write_text("<http://example.org/a> <http://example.org/b> 1 .\n", encoding="utf-8")
     assert main(["suggest", "sdg", "--source", str(empty), "--text", FOOD_FR]) == 2
     assert "no UN SDG targets in" in capsys.readouterr().err
+
+
+def test_accepted_rows_count_in_the_catalogues_linkset(packaged: Path, tmp_path: Path):
+    """In a copy of esskg's own tree: an accepted target adds one link to the UN SDG linkset."""
+    tree = tmp_path / "checkout"
+    for part in ("ontology", "shapes", "queries", "data"):
+        shutil.copytree(resources.packaged_root() / part, tree / part)
+    key = ("http://metadata.un.org/sdg/", ESSKG + "contributesToSDG")
+    before = void_statistics(load_dataset(root=tree))["linksets"][key]
+
+    out = suggest(tmp_path, "-C", str(tree), "--for", "id:seconet", "--ranker", "lexical")
+    rows = read_mapping_table(out)
+    number = next(
+        i for i, r in enumerate(rows, 1) if not r.comment.startswith("[") and "." in r.object_id
+    )
+    assert main(["suggest", "accept", str(out), "--row", str(number), "-C", str(tree)]) == 0
+    table = read_mapping_table(tree / "data" / "mappings" / "sdg-links.sssom.tsv")
+    assert table[-1].subject == ID + "seconet" and table[-1].object == rows[number - 1].object
+    assert void_statistics(load_dataset(root=tree))["linksets"][key] == before + 1
+    assert main(["validate", "-C", str(tree)]) == 0
