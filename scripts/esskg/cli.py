@@ -8,6 +8,7 @@ in VERBS.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -15,42 +16,33 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from esskg import (
-    __version__,
-    bench,
-    build,
-    check,
-    init,
-    link,
-    publish,
-    push,
-    query,
-    serve,
-    suggest,
-    validate,
-)
+from esskg import __version__
 from esskg.errors import EsskgError, display_path
 from esskg.i18n import LANGUAGES, say, set_language
 from esskg.namespaces import register_prefix
 from esskg.resources import project
-from esskg.tabular import export, importer, template
 
-VERBS = (
-    init,
-    build,
-    validate,
-    query,
-    check,
-    link,
-    push,
-    bench,
-    publish,
-    suggest,
-    serve,
-    template,
-    importer,
-    export,
-)
+# Each subcommand's module, imported only when that subcommand runs: importing them all (the web
+# server, the spreadsheets, the text search...) cost over a second before `esskg query` began.
+VERBS: dict[str, str] = {
+    "init": "esskg.init",
+    "build": "esskg.build",
+    "validate": "esskg.validate",
+    "queries": "esskg.query",
+    "query": "esskg.query",
+    "check": "esskg.check",
+    "link": "esskg.link",
+    "push": "esskg.push",
+    "bench": "esskg.bench",
+    "publish": "esskg.publish",
+    "suggest": "esskg.suggest",
+    "serve": "esskg.serve",
+    "template": "esskg.tabular.template",
+    "import": "esskg.tabular.importer",
+    "export": "esskg.tabular.export",
+}
+# Options of the main parser that take a value, to find the subcommand in argv.
+_VALUED = frozenset({"-C", "--workspace", "--root", "--lang"})
 # Verbs that read no graph, so say nothing about which one.
 _NO_PROJECT = frozenset({"init", "bench"})
 
@@ -69,7 +61,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: with just the subcommand it names, else (help, a typo) all of them."""
     parser = argparse.ArgumentParser(
         prog="esskg",
         formatter_class=HelpFormatter,
@@ -86,10 +79,21 @@ def make_parser() -> argparse.ArgumentParser:
     )
     add_language_argument(parser, default=None)
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
-    for verb in VERBS:
-        verb.add_parser(subparsers)
+    verb = _verb_in(sys.argv[1:] if argv is None else argv)
+    for name in [VERBS[verb]] if verb in VERBS else dict.fromkeys(VERBS.values()):
+        importlib.import_module(name).add_parser(subparsers)
     _add_to_subcommands(subparsers)
     return parser
+
+
+def _verb_in(argv: Sequence[str]) -> str | None:
+    args = iter(argv)
+    for arg in args:
+        if arg in _VALUED:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def add_project_argument(parser: argparse.ArgumentParser, default: object) -> None:
@@ -145,7 +149,7 @@ def _add_to_subcommands(subparsers: argparse._SubParsersAction) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run esskg with `argv` (default: sys.argv[1:]) and return the exit code; never raises."""
-    parser = make_parser()
+    parser = make_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version and usage errors: argparse has printed already

@@ -51,6 +51,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--doc", type=Path, default=Path("docs/benchmarks.md"), metavar="FILE")
     run.set_defaults(run=run_bench)
 
+    commands = verbs.add_parser(
+        "commands",
+        help="time the commands users type (build, validate, query, publish, push) on a "
+        "workspace holding generated data, and write docs/benchmarks.md",
+    )
+    commands.add_argument("--sizes", default="10k,100k,1M", help="default: 10k,100k,1M")
+    commands.add_argument("--seed", type=int, default=1)
+    commands.add_argument("--repeat", type=int, default=3, help="runs per query below 1M")
+    commands.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "esskg-bench", metavar="DIR"
+    )
+    commands.add_argument("--doc", type=Path, default=Path("docs/benchmarks.md"), metavar="FILE")
+    commands.set_defaults(run=run_commands)
+
 
 def run_generate(args: argparse.Namespace) -> int:
     from esskg.bench.generate import parse_size, read_vocabulary, write_file
@@ -65,6 +79,22 @@ def run_generate(args: argparse.Namespace) -> int:
     )
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(seeded.items())) or "none"
     print(f"{args.output}: seeded violations: {kinds}", file=sys.stderr)
+    return 0
+
+
+def run_commands(args: argparse.Namespace) -> int:
+    from esskg.bench import commands
+    from esskg.bench.run import sizes_arg
+
+    results = commands.run(
+        sizes_arg(args.sizes),
+        workdir=args.workdir,
+        doc=args.doc,
+        seed=args.seed,
+        repeat=args.repeat,
+        command=f"esskg bench commands --sizes {args.sizes}",
+    )
+    sys.stdout.write(commands.render(results))
     return 0
 
 
