@@ -40,7 +40,7 @@ from esskg import __version__
 from esskg.atomic import output_error, output_folder, replace_folder, temp_folder
 from esskg.errors import LoadError, display_path
 from esskg.infer import closure_input, inferred_quads
-from esskg.load import DATA_FORMATS, load_file, syntax_error
+from esskg.load import DATA_FORMATS, folder_files, load_file, syntax_error
 from esskg.namespaces import graph_iri
 from esskg.resources import Project, packaged_root
 from esskg.sssom import SSSOM_SUFFIX
@@ -61,11 +61,7 @@ def input_files(layout: Project) -> list[tuple[Path, str]]:
     """Every file the store is made from, with the graph it goes into, in load order."""
     files = [(layout.ontology, graph_iri("ontology"))]
     for entry in layout.graph_folders():
-        files.extend(
-            (path, entry.iri)
-            for path in entry.files()
-            if path.suffix in DATA_FORMATS or path.name.endswith(SSSOM_SUFFIX)
-        )
+        files.extend((path, entry.iri) for path in folder_files(entry.folder, only=entry.only))
     return files
 
 
