@@ -205,16 +205,17 @@ def run_sdg(args: argparse.Namespace) -> int:
         if lang == "fr"
         else "UN SDG targets proposed by esskg suggest sdg, to review"
     )
-    text = render_suggestions(rows, title=title)
+    data = render_suggestions(rows, title=title)
     new = sum(not r.present for r in rows)
     summary = (
         f"esskg: {new} suggestion(s) for {len(nodes)} node(s), "
         f"{len(rows) - new} already in the graph"
     )
     if args.output is None:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
     else:
-        write_atomically(args.output, text.encode("utf-8"), verify=read_mapping_set)
+        write_atomically(args.output, data, verify=read_mapping_set)
         summary += f"; written to {display_path(args.output)}"
     print(summary, file=sys.stderr)
     return 0

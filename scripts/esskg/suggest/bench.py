@@ -87,8 +87,8 @@ def run(
     step(f"read the {len(nodes):,} nodes' descriptions")
     rows = suggestions(nodes, ranker, top=5, lang="fr", present=set())
     step(f"rank ({len(rows):,} rows)")
-    text = render_suggestions(rows, title="bench")
-    step(f"write the SSSOM table ({len(text) / 1e6:.1f} MB)")
+    data = render_suggestions(rows, title="bench")
+    step(f"write the SSSOM table ({len(data) / 1e6:.1f} MB)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     wall, cpu = sum(s[1] for s in steps), sum(s[2] for s in steps)
     lines = [f"| {name} | {w:.2f} s | {c:.2f} s |" for name, w, c in steps]

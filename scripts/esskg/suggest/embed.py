@@ -92,7 +92,12 @@ class EmbeddingRanker:
         self._matrix = self.model.embed([_target_text(t) for t in targets], norm=True)
 
     def prepare(self, descriptions: Iterable[Sequence[Passage]]) -> None:
-        """Embed every passage of many descriptions at once: the tokenizer's cost is per call."""
+        """Embed every passage of the descriptions about to be ranked, at once (the tokenizer's
+        cost is per call); the vectors of earlier ones are let go."""
+        self._cache.clear()
+        self._embed(descriptions)
+
+    def _embed(self, descriptions: Iterable[Sequence[Passage]]) -> None:
         texts = sorted(
             {p.text for passages in descriptions for p in passages if p.text not in self._cache}
         )
@@ -106,7 +111,7 @@ class EmbeddingRanker:
         The description's vector is the mean of its passages' (each already normalised), so a
         long description does not drown its label.
         """
-        self.prepare([passages])
+        self._embed([passages])
         vectors = np.stack([self._cache[p.text] for p in passages])
         whole = vectors.mean(axis=0)
         whole /= np.linalg.norm(whole) or 1.0

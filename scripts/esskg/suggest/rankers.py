@@ -9,8 +9,8 @@ from esskg.suggest.lexical import Candidate, LexicalRanker, Passage, Target
 
 RANKERS = ("lexical", "embedding", "hybrid")
 # lexical by default: it meets the speed and memory targets (10,000 nodes in under 10 s, under
-# 500 MB) and needs no model; hybrid finds a few more targets for about twice the time and
-# 560 MB (docs/suggest.md).
+# 500 MB) and needs no model; hybrid finds a few more targets for about twice the CPU time
+# (docs/suggest.md).
 DEFAULT = "lexical"
 # A target reached through a reviewed link of a concept the node names: the link was checked by
 # a person, its application to this node was not.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ COLUMNS = (
     "subject_id", "subject_label", "predicate_id", "object_id", "object_label",
     "mapping_justification", "confidence", "comment",
 )  # fmt: skip
+_CHUNK = 1000  # nodes prepared at once (the embedding ranker's passages vectors)
 PRESENT = {"fr": "[déjà présent] ", "en": "[already present] "}
 
 
@@ -97,10 +99,12 @@ class _Prefixes:
         return compact
 
 
-def render_suggestions(rows: list[SuggestionRow], *, title: str) -> str:
-    """The SSSOM TSV text of the suggestions: a YAML header, then one line per row."""
+def render_suggestions(rows: list[SuggestionRow], *, title: str) -> bytes:
+    """The SSSOM TSV of the suggestions (UTF-8): a YAML header, then one line per row."""
     prefixes = _Prefixes()
-    body = io.StringIO()
+    # Encoded as written: 10,000 nodes make ~40 MB, which as one str would take twice that.
+    buffer = io.BytesIO()
+    body = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
     writer = csv.writer(body, delimiter="\t", lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
@@ -126,7 +130,8 @@ def render_suggestions(rows: list[SuggestionRow], *, title: str) -> str:
         '# comment: "Propositions à relire ; esskg suggest accept FICHIER --row N les ajoute '
         'à data/mappings/sdg-links.sssom.tsv"',
     ]
-    return "\n".join(header) + "\n" + body.getvalue()
+    body.flush()
+    return ("\n".join(header) + "\n").encode("utf-8") + buffer.getvalue()
 
 
 def _cell(text: str) -> str:
@@ -269,9 +274,9 @@ def suggestions(
 ) -> list[SuggestionRow]:
     """The rows for `nodes`: each node's `top` targets, pairs already stated marked."""
     rows = []
-    ranker.prepare(node.passages for node in nodes)
-    for node in nodes:
-        for candidate in ranker.rank(node.passages, top):
+    labels: dict[str, str] = {}  # one string per target, not one per row
+    for node, candidates in _ranked(nodes, ranker, top):
+        for candidate in candidates:
             target = candidate.target
             already = (node.iri, target.iri) in present
             rows.append(
@@ -279,7 +284,9 @@ def suggestions(
                     subject=node.iri,
                     subject_label=_label(node.labels, lang) or "",
                     object=target.iri,
-                    object_label=_target_label(target.notation, target.titles, lang),
+                    object_label=labels.setdefault(
+                        target.iri, _target_label(target.notation, target.titles, lang)
+                    ),
                     justification=candidate.justification or ranker.justification,
                     confidence=candidate.confidence,
                     comment=(PRESENT[lang] if already else "") + explain(candidate, lang),
@@ -287,6 +294,15 @@ def suggestions(
                 )
             )
     return rows
+
+
+def _ranked(nodes: list[Node], ranker: Ranker, top: int) -> Iterator[tuple[Node, list[Candidate]]]:
+    # By chunks, so a ranker can prepare many nodes at once without holding all of them.
+    for start in range(0, len(nodes), _CHUNK):
+        chunk = nodes[start : start + _CHUNK]
+        ranker.prepare(node.passages for node in chunk)
+        for node in chunk:
+            yield node, ranker.rank(node.passages, top)
 
 
 def explain(candidate: Candidate, lang: str) -> str:
