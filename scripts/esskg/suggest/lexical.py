@@ -31,14 +31,15 @@ LANGS = ("fr", "en")
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 _STEMMERS = {"fr": "french", "en": "english"}
 # Words of the SDG targets' boilerplate ("D'ici à 2030, ... notamment ...") and of how
-# cooperations are described ("projet", "coopération" stays: it is SDG 17's own word).
+# cooperations are described ("projet", "coopération" stays: it is SDG 17's own word); "bonnes
+# pratiques" / "good practice" must not read as goal 3's "bonne santé" / "good health".
 _DOMAIN_STOPWORDS = {
     "fr": {"ici", "notamment", "compris", "faire", "sorte", "afin", "ainsi", "odd", "cible",
            "objectif", "projet", "tous", "toutes", "tout", "toute", "entre", "dont", "plus",
            "cela", "celle", "ceux", "leurs", "leur", "chaque", "vise", "visant", "comme", "sans",
-           "contre", "mise", "axe", "lors", "durant", "travers"},
+           "contre", "mise", "axe", "lors", "durant", "travers", "bon", "bonne", "bonnes", "bons"},
     "en": {"sdg", "target", "goal", "ensure", "including", "particular", "project", "aims",
-           "aim", "also", "within", "among", "per", "one", "axis"},
+           "aim", "also", "within", "among", "per", "one", "axis", "good"},
 }  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 # BM25 scores are unbounded; this scale maps them onto 0..1 (1 - e^(-score/scale)): a score
