@@ -48,19 +48,19 @@ def conversion(folder: Path, root: Path) -> tuple[float, int, int]:
 
     dataset = load_dataset(include_project_data=False, root=root)
     vocabulary, index = Vocabulary.from_dataset(dataset), GraphIndex.from_dataset(dataset)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     tables = [t for p in sorted(folder.glob("*.csv")) for t in read_tables(p)]
     result = Converter(vocabulary, "https://data.example.org/id/", index).convert(tables)
     if result.problems:
         raise SystemExit(f"unexpected problems: {result.problems[:3]}")
     with (folder.parent / "out.nt").open("w", encoding="utf-8") as out:
         out.writelines(result.lines)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     triples = sum(chunk.count("\n") for chunk in result.lines)
-    return seconds, result.rows, triples
+    return seconds, cpu, result.rows, triples
 
 
-def end_to_end(folder: Path, workdir: Path) -> tuple[float, int]:
+def end_to_end(folder: Path, workdir: Path) -> tuple[float, float, int]:
     ws = workdir / "ws"
     if not ws.exists():
         subprocess.run(["esskg", "init", str(ws)], check=True, capture_output=True)
@@ -70,8 +70,8 @@ def end_to_end(folder: Path, workdir: Path) -> tuple[float, int]:
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"import failed ({done.returncode}): {done.stderr[-2000:]}")
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, peak_kb
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def xlsx_read(workdir: Path, rows: int) -> tuple[float, float]:

@@ -19,7 +19,7 @@ import rdflib
 from rdflib.namespace import SH
 
 from esskg.atomic import output_folder, write_rdf_atomically
-from esskg.dump import merged_triples, turtle_bytes
+from esskg.dump import turtle_bytes
 from esskg.errors import EsskgError, Problem, ProblemsError, display_path
 from esskg.infer import closure_input, inferred_quads
 from esskg.load import add_file, load_folder
@@ -93,9 +93,9 @@ def import_files(
     errors, warnings = _located(report, conversion)
     if errors or not write:
         return target, conversion, errors, warnings, notes
-    data = turtle_bytes(merged_triples(statements), _prefixes(layout))
+    data = turtle_bytes(statements, _prefixes(layout))
     with output_folder(target.parent):
-        write_rdf_atomically(target, data, ox.RdfFormat.TURTLE, len(set(statements)))
+        write_rdf_atomically(target, data, ox.RdfFormat.TURTLE, len(statements))
     return target, conversion, [], warnings, notes
 
 

@@ -842,8 +842,10 @@ def esskg_territories() -> dict[str, str]:
 
 
 def triples(conversion: Conversion) -> list[ox.Triple]:
-    """The conversion's statements, parsed (N-Triples, each line once)."""
-    data = "".join(dict.fromkeys(conversion.lines)).encode("utf-8")
+    """The conversion's statements, each once, sorted as N-Triples lines sort (so the Turtle
+    written from them is the same for the same rows)."""
+    lines = sorted({line for chunk in conversion.lines for line in chunk.splitlines()})
+    data = "\n".join(lines).encode("utf-8")
     return [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
 
 
