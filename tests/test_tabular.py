@@ -16,6 +16,7 @@ import pytest
 from esskg import resources
 from esskg.cli import main
 from esskg.load import load_dataset
+from esskg.tabular.mapping import ntriples
 from esskg.tabular.spec import Vocabulary, load_spec
 from esskg.tabular.template import workbook_bytes
 
@@ -509,8 +510,9 @@ def test_bulk_path_gives_the_row_paths_statements(packaged: Path, monkeypatch, t
     rows = convert_folder(folder, bulk=False, monkeypatch=monkeypatch)
     assert bulk.problems == rows.problems == []
     assert bulk.bulk or len(bulk.origins) < 100  # the bulk path did the work
-    statements = set("".join(bulk.lines).splitlines())
-    assert statements == set("".join(rows.lines).splitlines())
+    statements = set(ntriples(bulk).decode("utf-8").splitlines())
+    assert not rows.bulk_lines and statements
+    assert statements == set(ntriples(rows).decode("utf-8").splitlines())
     assert len(statements) > 3000 * 6
     assert (
         f'<{BASE}acteur-0> <http://purl.org/dc/terms/description> "Sur deux\\nlignes ; avec \\"guillemets\\""@fr .'
@@ -533,3 +535,16 @@ def test_bulk_path_leaves_problems_to_the_row_path(packaged: Path, monkeypatch, 
         "D (nature)",
         "Associaton",
     )
+
+
+def test_cell_over_the_limit_is_refused_at_its_cell(packaged: Path, capsys, tmp_path: Path):
+    ws = workspace(packaged / "ws")
+    folder = tmp_path / "long"
+    folder.mkdir()
+    (folder / "territoires.csv").write_text(
+        "id;nom_fr;nature\nt1;" + "x" * 10_001 + ";Village\n", encoding="utf-8"
+    )
+    assert main(["-C", str(ws), "import", str(folder), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "B (nom_fr)" in out and "cell of 10001 characters, over 10000" in out
+    assert not (ws / "data/import/long.ttl").exists()

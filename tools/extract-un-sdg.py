@@ -61,13 +61,13 @@ def main(source: str, out: str = "data/un-sdg/un-sdg-kos.ttl") -> None:
         s = quad.subject
         if not isinstance(s, ox.NamedNode) or not s.value.startswith(UN):
             continue
-        code = s.value[len(UN):]
+        code = s.value[len(UN) :]
         if not CODE.match(code):
             continue
         if quad.predicate.value == SKOS + "prefLabel" and quad.object.language in ("fr", "en"):
             labels.setdefault(code, {})[quad.object.language] = quad.object.value
         elif quad.predicate.value == SKOS + "broader":
-            broader[code] = quad.object.value[len(UN):]
+            broader[code] = quad.object.value[len(UN) :]
     codes = sorted(labels, key=sort_key)
     goals = [c for c in codes if "." not in c]
     targets = [c for c in codes if "." in c]

@@ -46,6 +46,7 @@ def convert_bulk(
     out = converter.out
     saved = (
         len(out.lines),
+        len(out.bulk_lines),
         len(out.problems),
         len(converter.pending),
         set(converter.minted_territories),
@@ -56,10 +57,11 @@ def convert_bulk(
         _convert(converter, index, table, sheet, positions, added)
     except _Doubt:
         del out.lines[saved[0] :]
-        del out.problems[saved[1] :]
-        del converter.pending[saved[2] :]
-        converter.minted_territories = saved[3]
-        out.origins = saved[4]
+        del out.bulk_lines[saved[1] :]
+        del out.problems[saved[2] :]
+        del converter.pending[saved[3] :]
+        converter.minted_territories = saved[4]
+        out.origins = saved[5]
         for iri in added:
             converter.defined.pop(iri, None)
         return False
@@ -121,12 +123,12 @@ def _convert(converter, index, table, sheet, positions, added: list[str]) -> Non
         added.extend(nodes)
     else:
         _check_refs(converter, set(nodes), key.target_sheets)
-    lines = converter.out.lines
+    lines = converter.out.bulk_lines
     if key.kind == "id":
         typed = frame.select(
-            pl.col("subject") + pl.lit(f" <{RDF_TYPE.value}> <{sheet.rdf_class}> .\n")
+            (pl.col("subject") + pl.lit(f" <{RDF_TYPE.value}> <{sheet.rdf_class}> .")).alias("line")
         )
-        lines.append(typed.to_series().str.join("").item())
+        lines.append(typed.to_series())
     for spec in sheet.columns[1:]:
         if spec.name not in positions:
             continue
@@ -136,7 +138,7 @@ def _convert(converter, index, table, sheet, positions, added: list[str]) -> Non
     converter.out.bulk.append((index, nodes))
 
 
-def _column(converter, table, frame: pl.DataFrame, spec, name: str) -> list[str]:
+def _column(converter, table, frame: pl.DataFrame, spec, name: str) -> list[pl.Series]:
     pairs = frame.select("subject", "row", pl.col(name).alias("value"))
     if spec.required and (pairs.get_column("value") == "").any():
         raise _Doubt
@@ -176,10 +178,10 @@ def _column(converter, table, frame: pl.DataFrame, spec, name: str) -> list[str]
         )
     predicate = f" <{spec.predicate}> "
     if spec.inverse:
-        line = term + pl.lit(predicate) + pl.col("subject") + pl.lit(" .\n")
+        line = term + pl.lit(predicate) + pl.col("subject") + pl.lit(" .")
     else:
-        line = pl.col("subject") + pl.lit(predicate) + term + pl.lit(" .\n")
-    return [pairs.select(line).to_series().str.join("").item()]
+        line = pl.col("subject") + pl.lit(predicate) + term + pl.lit(" .")
+    return [pairs.select(line.alias("line")).to_series()]
 
 
 def _each_value(converter, table, spec, pairs: pl.DataFrame) -> dict[str, str]:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import gettext
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
+import polars as pl
 import pycountry
 import pyoxigraph as ox
 from openpyxl.utils import get_column_letter
@@ -76,7 +78,8 @@ class GraphIndex:
 
 @dataclass
 class Conversion:
-    lines: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # N-Triples lines, "\n" ended (row path)
+    bulk_lines: list[pl.Series] = field(default_factory=list)  # N-Triples lines (bulk path)
     problems: list[Problem] = field(default_factory=list)
     origins: dict[str, Origin] = field(default_factory=dict)
     tables: list[Table] = field(default_factory=list)
@@ -841,11 +844,24 @@ def esskg_territories() -> dict[str, str]:
     return codes
 
 
+def ntriples(conversion: Conversion) -> bytes:
+    """The conversion's statements as N-Triples, each once, lines sorted: the same rows give
+    the same bytes. Sorted and deduplicated by polars, a million rows' lines never become
+    Python strings."""
+    parts = list(conversion.bulk_lines)
+    if conversion.lines:
+        parts.append(pl.Series("line", "".join(conversion.lines).splitlines()))
+    if not parts:
+        return b""
+    lines = pl.concat(parts).unique().sort()
+    buffer = io.BytesIO()
+    lines.to_frame("line").write_csv(buffer, include_header=False, quote_style="never")
+    return buffer.getvalue()
+
+
 def triples(conversion: Conversion) -> list[ox.Triple]:
-    """The conversion's statements, each once, sorted as N-Triples lines sort (so the Turtle
-    written from them is the same for the same rows)."""
-    lines = sorted({line for chunk in conversion.lines for line in chunk.splitlines()})
-    data = "\n".join(lines).encode("utf-8")
+    """The conversion's statements, each once, in N-Triples line order."""
+    data = ntriples(conversion)
     return [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
 
 
