@@ -29,11 +29,11 @@ from esskg.resources import packaged_root
 
 START, END = "<!-- bench:commands -->", "<!-- /bench:commands -->"
 FIRST_ROWS = 1_000
-TIMEOUT_S = {"query": 120, "build": 900, "validate": 900, "publish": 900, "push": 900}
+TIMEOUT_S = {"query": 120, "build": 600, "validate": 600, "publish": 300, "push": 600}
 TARGETS_1M = {
     "build": "< 30 s, < 1.5 GB",
     "validate": "< 20 s, < 1.5 GB",
-    "query": "< 250 ms (or first 1,000 rows < 250 ms, then ≥ 200,000 rows/s)",
+    "query": "< 250 ms (*)",
     "publish": "< 60 s",
 }
 
@@ -72,6 +72,8 @@ def timed(argv: list[str], *, timeout: float, cwd: Path | None = None) -> dict:
         tail = err.read().decode("utf-8", "replace")[-600:]
     return {
         "s": seconds,
+        # CPU time as well: on a shared machine the wall clock also counts the others' work.
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "peak_mb": usage.ru_maxrss / 1024,
         "code": proc.returncode,
         "lines": lines,
@@ -159,6 +161,7 @@ def bench_size(ws: Path, repeat: int, scratch: Path) -> dict:
                 break  # failed, or slow enough that one run says it
         out = dict(runs[0])
         out["s"] = statistics.median(r["s"] for r in runs)
+        out["cpu_s"] = statistics.median(r["cpu_s"] for r in runs)
         firsts = [r["first_s"] for r in runs if r["first_s"] is not None]
         out["first_s"] = statistics.median(firsts) if firsts else None
         out["peak_mb"] = max(r["peak_mb"] for r in runs)
@@ -194,8 +197,7 @@ def _cell(r: dict | None, *, rows: bool = False) -> str:
         return f"> {r['s']:.0f} s"
     if r["code"] not in (0, 1):
         return f"failed ({r['code']})"
-    text = f"{r['s'] * 1000:,.0f} ms" if r["s"] < 1 else f"{r['s']:,.1f} s"
-    text += f", {r['peak_mb']:,.0f} MB"
+    text = f"{_duration(r['s'])} ({_duration(r['cpu_s'])} CPU), {r['peak_mb']:,.0f} MB"
     if rows:
         count = r["rows"]
         text += f", {count:,} rows"
@@ -205,10 +207,14 @@ def _cell(r: dict | None, *, rows: bool = False) -> str:
     return text
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds < 1 else f"{seconds:,.1f} s"
+
+
 def render(results: dict) -> str:
     sizes = list(results["sizes"])
     head = (
-        "| command (time, peak RSS) | "
+        "| command | "
         + " | ".join(f"{s} ({results['sizes'][s]['triples']:,} triples)" for s in sizes)
         + " | target at 1M |"
     )
@@ -238,6 +244,12 @@ def render(results: dict) -> str:
         row(f"`esskg query {name}`", "", TARGETS_1M["query"], query=name)
     row("`esskg publish`", "publish", TARGETS_1M["publish"])
     row("`esskg push` (local Oxigraph)", "push")
+    lines += [
+        "",
+        "Each cell: wall-clock time (process start included), the CPU time the process used, "
+        "its peak resident memory. (*) or, for an answer over 10,000 rows, its first 1,000 rows "
+        "in < 250 ms and ≥ 200,000 rows/s after.",
+    ]
     return "\n".join(lines) + "\n"
 
 
