@@ -197,7 +197,8 @@ def _cell(r: dict | None, *, rows: bool = False) -> str:
         return f"> {r['s']:.0f} s"
     if r["code"] not in (0, 1):
         return f"failed ({r['code']})"
-    text = f"{_duration(r['s'])} ({_duration(r['cpu_s'])} CPU), {r['peak_mb']:,.0f} MB"
+    cpu = f" ({_duration(r['cpu_s'])} CPU)" if r.get("cpu_s") is not None else ""
+    text = f"{_duration(r['s'])}{cpu}, {r['peak_mb']:,.0f} MB"
     if rows:
         count = r["rows"]
         text += f", {count:,} rows"
