@@ -1,0 +1,61 @@
+"""`esskg bench commands`: how a command is timed and how the table lands in the page.
+
+No timings are asserted: the benchmark measures, the tests check what it records.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from esskg.bench.commands import END, START, timed, write_doc
+
+
+def test_timed_counts_rows_and_the_first_thousand() -> None:
+    result = timed(
+        [sys.executable, "-c", "print('header')\nfor i in range(1500): print(i)"], timeout=60
+    )
+    assert result["code"] == 0
+    assert result["lines"] == 1501
+    assert result["first_s"] is not None and result["first_s"] <= result["s"]
+    assert result["peak_mb"] > 1 and result["cpu_s"] > 0
+    assert not result["timeout"]
+
+
+def test_timed_keeps_the_error_of_a_failed_command() -> None:
+    result = timed(
+        [sys.executable, "-c", "import sys; sys.stderr.write('no such query'); sys.exit(2)"],
+        timeout=60,
+    )
+    assert result["code"] == 2 and "no such query" in result["stderr"]
+    assert result["first_s"] is None
+
+
+def test_timed_stops_a_command_at_its_timeout() -> None:
+    result = timed([sys.executable, "-c", "import time; time.sleep(30)"], timeout=1)
+    assert result["timeout"] and result["s"] < 20
+
+
+def _results(build_s: float) -> dict:
+    run = {"s": build_s, "cpu_s": 1.0, "peak_mb": 100.0, "code": 0, "lines": 0, "first_s": None}
+    query = {**run, "lines": 20_002, "rows": 20_001, "first_s": 0.1, "s": 1.1}
+    commands = {k: run for k in ("build", "validate", "query-first", "publish", "push")}
+    return {
+        "command": "esskg bench commands --sizes 10k",
+        "machine": "test",
+        "sizes": {"10k": {"triples": 10_000, "commands": {**commands, "queries": {"q": query}}}},
+    }
+
+
+def test_the_table_is_rewritten_between_its_markers(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\nby hand above\n", encoding="utf-8")
+    write_doc(_results(2.5), doc)
+    write_doc(_results(3.5), doc)
+    text = doc.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n\nby hand above\n")
+    assert text.count(START) == 1 and text.count(END) == 1
+    assert "| `esskg build` | 3.5 s (1.0 s CPU), 100 MB |" in text
+    assert "2.5 s" not in text
+    # over 10,000 rows: the first 1,000 and the rate after
+    assert "20,001 rows; first 1,000 in 100 ms, then 19,001 rows/s" in text
