@@ -115,3 +115,27 @@ def test_a_hierarchy_written_with_narrower_only_is_closed_too():
         ("d", "b"),
         ("d", "a"),
     }
+
+
+def test_a_participation_reads_as_an_org_membership_of_its_partnership():
+    prov, org, rdf_type = PREFIXES["prov"], PREFIXES["org"], PREFIXES["rdf"] + "type"
+    g = ox.NamedNode(EX + "g")
+
+    def q(s: str, p: str, o: str) -> ox.Quad:
+        return ox.Quad(_n(s), ox.NamedNode(p), _n(o) if o.isalnum() else ox.NamedNode(o), g)
+
+    quads = [
+        q("partnership", rdf_type, ESSKG + "Partnership"),
+        q("partnership", ESSKG + "hasAxis", "axis"),
+        q("axis", ESSKG + "hasActivity", "activity"),
+        q("activity", prov + "qualifiedAssociation", "participation"),
+        q("participation", prov + "agent", "actor"),
+        q("participation", prov + "hadRole", "role"),
+        # a qualified association outside any partnership is no membership
+        q("elsewhere", prov + "qualifiedAssociation", "other"),
+        q("other", prov + "agent", "actor"),
+    ]
+    inferred = inferred_quads(quads)
+    assert _closure(inferred, org + "organization") == {("participation", "partnership")}
+    assert _closure(inferred, org + "member") == {("participation", "actor")}
+    assert _closure(inferred, org + "role") == {("participation", "role")}

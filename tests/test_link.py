@@ -8,6 +8,7 @@ on 127.0.0.1: oxigraph, one that hangs, one that answers 500, one that answers g
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -468,7 +469,7 @@ def test_essglobal_links_point_at_real_essglobal_concepts_and_real_esskg_concept
     rows = sssom.read_mapping_table(REPO / "data" / "mappings" / "essglobal.sssom.tsv")
     assert rows
     for r in rows:
-        assert r.predicate in (SKOS + "exactMatch", SKOS + "closeMatch"), r.line
+        assert r.predicate in {SKOS + m for m in MAPPING_PREDICATES}, r.line
         assert r.comment, f"line {r.line}: say why the concepts match"
         assert any(essglobal.quads_for_pattern(ox.NamedNode(r.object), rdf_type, concept)), (
             r.object_id
@@ -476,6 +477,20 @@ def test_essglobal_links_point_at_real_essglobal_concepts_and_real_esskg_concept
         assert any(project.quads_for_pattern(ox.NamedNode(r.subject), rdf_type, concept)), (
             r.subject_id
         )
+
+
+MAPPING_PREDICATES = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+
+
+def test_each_essglobal_row_says_in_its_predicate_what_its_comment_says():
+    # "d'où broadMatch" in the comment and skos:closeMatch in the row would be a contradiction.
+    rows = sssom.read_mapping_table(REPO / "data" / "mappings" / "essglobal.sssom.tsv")
+    for r in rows:
+        said = re.findall(r"d'où (\w+Match)", r.comment)
+        assert said in ([], [r.predicate.removeprefix(SKOS)]), (r.line, said, r.predicate)
+        assert r.predicate != SKOS + "closeMatch" or not re.search(
+            r"plus (large|étroit)|pas une nature", r.comment
+        ), r.line
 
 
 def test_territory_links_are_the_nuts_codes_esskg_states():

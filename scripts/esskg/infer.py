@@ -9,6 +9,11 @@ any SPARQL server, including those whose property paths are unreliable (Virtuoso
 when two path closures meet in one query), and cheaper at scale. What is inferred stays apart
 from what the source states or esskg curates: one named graph, regenerated from the others on
 every load.
+
+The same graph carries the participations as W3C ORG reads them (org:Membership): each
+participation's org:member (its prov:agent), org:role (its prov:hadRole) and org:organization (the
+partnership it takes place in, directly or through an axis or activity), so that ORG consumers
+find the data without knowing PROV's qualified associations.
 """
 
 from __future__ import annotations
@@ -58,9 +63,26 @@ CLOSURES: tuple[Closure, ...] = (
 )
 
 
+# participation -> what ORG calls it: prov:agent is org:member, prov:hadRole is org:role
+_ORG_COPIES = {
+    PREFIXES["prov"] + "agent": PREFIXES["org"] + "member",
+    PREFIXES["prov"] + "hadRole": PREFIXES["org"] + "role",
+}
+_QUALIFIED_ASSOCIATION = PREFIXES["prov"] + "qualifiedAssociation"
+_PARTNERSHIP = PREFIXES["esskg"] + "Partnership"
+_WITHIN = PREFIXES["esskg"] + "within"
+
+
 def closure_input(source: ox.Dataset | ox.Store) -> Iterator[ox.Quad]:
     """Just the statements the closures follow, looked up by predicate rather than scanned."""
-    predicates = [ox.NamedNode(p) for c in CLOSURES for p in (*c.asserted, *c.asserted_inverse)]
+    predicates = [
+        ox.NamedNode(p)
+        for p in (
+            *(p for c in CLOSURES for p in (*c.asserted, *c.asserted_inverse)),
+            _QUALIFIED_ASSOCIATION,
+            *_ORG_COPIES,
+        )
+    ]
     classes = [ox.NamedNode(k) for c in CLOSURES for k in c.reflexive_for]
     if isinstance(source, ox.Store):
         return chain(
@@ -82,9 +104,18 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     inferred = ox.NamedNode(INFERRED_GRAPH)
     steps: list[dict[ox.Term, set[ox.Term]]] = [defaultdict(set) for _ in CLOSURES]
     selves: list[set[ox.Term]] = [set() for _ in CLOSURES]
+    participations: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # participation -> nodes
+    copies: list[ox.Quad] = []
+    partnerships: set[ox.Term] = set()
     for quad in quads:
         if quad.graph_name == inferred:
             continue
+        if quad.predicate.value == _QUALIFIED_ASSOCIATION:
+            participations[quad.object].add(quad.subject)
+        elif quad.predicate.value in _ORG_COPIES:
+            copies.append(quad)
+        elif quad.predicate == RDF_TYPE and quad.object.value == _PARTNERSHIP:
+            partnerships.add(quad.subject)
         for closure, step, own in zip(CLOSURES, steps, selves, strict=True):
             if quad.predicate.value in closure.asserted:
                 step[quad.subject].add(quad.object)
@@ -98,7 +129,34 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
         for start in step:
             out.update(ox.Quad(start, predicate, r, inferred) for r in _reachable(start, step))
         out.update(ox.Quad(node, predicate, node, inferred) for node in own)
+    out.update(_memberships(out, participations, copies, partnerships, inferred))
     return sorted(out, key=lambda q: (q.predicate.value, str(q.subject), str(q.object)))
+
+
+def _memberships(
+    closed: set[ox.Quad],
+    participations: dict[ox.Term, set[ox.Term]],
+    copies: list[ox.Quad],
+    partnerships: set[ox.Term],
+    inferred: ox.NamedNode,
+) -> Iterator[ox.Quad]:
+    """The org:Membership reading of each participation in a partnership, axis or activity."""
+    containers: dict[ox.Term, set[ox.Term]] = defaultdict(set)
+    for quad in closed:
+        if quad.predicate.value == _WITHIN and quad.object in partnerships:
+            containers[quad.subject].add(quad.object)
+    organization = ox.NamedNode(PREFIXES["org"] + "organization")
+    members: set[ox.Term] = set()
+    for participation, nodes in participations.items():
+        for node in nodes:
+            for partnership in containers.get(node, ()):
+                members.add(participation)
+                yield ox.Quad(participation, organization, partnership, inferred)
+    for quad in copies:
+        if quad.subject in members:
+            yield ox.Quad(
+                quad.subject, ox.NamedNode(_ORG_COPIES[quad.predicate.value]), quad.object, inferred
+            )
 
 
 def _reachable(start: ox.Term, step: dict[ox.Term, set[ox.Term]]) -> set[ox.Term]:
