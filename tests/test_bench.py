@@ -14,7 +14,6 @@ import pytest
 from rdflib.namespace import SH, XSD
 
 from esskg.bench.generate import VIOLATION_KINDS, generate, parse_size, read_vocabulary
-from esskg.bench.run import BENCH_SHAPES
 from esskg.bench.steps import bulk_load
 from esskg.cli import main
 from esskg.resources import project
@@ -71,18 +70,8 @@ def _report(tmp_path: Path, violations: float, shapes: Path):
     return validate_store(store, shapes, engine="auto"), seeded
 
 
-def _shapes_files() -> list[pytest.param]:
-    files = [pytest.param(BENCH_SHAPES, id="bench-shapes")]
-    shapes = project(REPO).shapes
-    if shapes.is_file():
-        files.append(pytest.param(shapes, id="project-shapes"))
-    else:
-        files.append(
-            pytest.param(
-                shapes, id="project-shapes", marks=pytest.mark.skip(reason="no shapes yet")
-            )
-        )
-    return files
+def _shapes_files() -> list[Path]:
+    return [project(REPO).shapes]
 
 
 @pytest.mark.parametrize("shapes", _shapes_files())

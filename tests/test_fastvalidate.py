@@ -24,6 +24,7 @@ from esskg import fastvalidate, validate
 from esskg.convert import to_rdflib
 from esskg.load import load_dataset, load_file
 from esskg.resources import project
+from shacl_results import conforms_of, result_signatures
 
 REPO = Path(__file__).resolve().parents[1]
 W3C_CORE = (
@@ -55,10 +56,10 @@ def _both(
     ]
     fast = fastvalidate.turbo_report_graph(data, shapes)
     return (
-        fastvalidate.result_signatures(fast, messages=messages),
-        fastvalidate.result_signatures(slow, messages=messages),
-        fastvalidate.conforms_of(fast),
-        fastvalidate.conforms_of(slow),
+        result_signatures(fast, messages=messages),
+        result_signatures(slow, messages=messages),
+        conforms_of(fast),
+        conforms_of(slow),
     )
 
 
@@ -70,7 +71,7 @@ def test_project_data_same_report_from_both_engines() -> None:
     slow = validate.validate_store(store, layout.shapes, engine="pyshacl")
     fast = validate.validate_store(store, layout.shapes, engine="turbo")
     assert fast.conforms == slow.conforms
-    assert fastvalidate.result_signatures(fast.graph) == fastvalidate.result_signatures(slow.graph)
+    assert result_signatures(fast.graph) == result_signatures(slow.graph)
     assert validate.render_table(fast) == validate.render_table(slow)
     assert validate.render_json(fast) == validate.render_json(slow)
 

@@ -245,3 +245,36 @@ def test_query_and_render_do_not_pull_in_validation_and_endpoint_not_query():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "False"]
+
+
+def _aliased(tmp_path: Path, alias_line: str) -> Path:
+    (tmp_path / "02_by-field.rq").write_text(
+        "# title: par champ\n# description: d\n# param: field iri -- le champ\n"
+        "SELECT ?field ?x WHERE { ?x <http://example.org/p> ?field }\n",
+        encoding="utf-8",
+    )
+    alias = tmp_path / "01_food.rq"
+    alias.write_text(f"# title: alimentation\n# {alias_line}\n", encoding="utf-8")
+    return alias
+
+
+def test_an_alias_is_the_other_query_with_a_default(tmp_path: Path):
+    query = read_query(_aliased(tmp_path, "alias: by-field field=field:permaculture"))
+    target = read_query(tmp_path / "02_by-field.rq")
+    assert (query.name, query.title, query.text) == ("food", "alimentation", target.text)
+    [param] = query.params
+    assert param.default == "field:permaculture" and target.params[0].required
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("alias: nowhere", "alias of 'nowhere', which is not a canned query here"),
+        ("alias: by-field colour=red", "by-field has no parameter colour"),
+        ("alias: by-field field=nocolon", "default of parameter field"),
+    ],
+)
+def test_a_bad_alias_says_where_and_what(tmp_path: Path, line: str, message: str):
+    with pytest.raises(QueryError, match=message) as caught:
+        read_query(_aliased(tmp_path, line))
+    assert "01_food.rq:2" in str(caught.value)

@@ -280,13 +280,23 @@ INVALID: dict[str, set[tuple[str, str, str, str, str]]] = {
             "MinInclusiveConstraintComponent",
             "esskg:headcount",
         ),
+        # a sign is not the canonical form a store gives back
         (
             V,
             "id:fx-activity-participation",
             "ParticipationShape",
-            "DatatypeConstraintComponent",
+            "PatternConstraintComponent",
             "esskg:headcount",
         ),
+    },
+    "participation-invalid-headcount-leading-zero.ttl": {
+        (
+            V,
+            "id:fx-activity-participation",
+            "ParticipationShape",
+            "PatternConstraintComponent",
+            "esskg:headcount",
+        )
     },
     "participation-invalid-headcount-decimal.ttl": {
         (
@@ -295,7 +305,14 @@ INVALID: dict[str, set[tuple[str, str, str, str, str]]] = {
             "ParticipationShape",
             "DatatypeConstraintComponent",
             "esskg:headcount",
-        )
+        ),
+        (
+            V,
+            "id:fx-activity-participation",
+            "ParticipationShape",
+            "PatternConstraintComponent",
+            "esskg:headcount",
+        ),
     },
     # Beneficiary group
     "beneficiary-group-invalid-orphan.ttl": {
@@ -314,7 +331,14 @@ INVALID: dict[str, set[tuple[str, str, str, str, str]]] = {
             "BeneficiaryGroupShape",
             "DatatypeConstraintComponent",
             "esskg:headcount",
-        )
+        ),
+        (
+            V,
+            "id:fx-group",
+            "BeneficiaryGroupShape",
+            "PatternConstraintComponent",
+            "esskg:headcount",
+        ),
     },
     # Programme, call, event
     "programme-invalid-two-fr-labels.ttl": {

@@ -26,10 +26,11 @@ from itertools import chain
 import pyoxigraph as ox
 
 from esskg.namespaces import PREFIXES, graph_iri
+from esskg.namespaces import RDF_TYPE as RDF_TYPE_IRI
 
 INFERRED_GRAPH = graph_iri("inferred")
 
-RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+RDF_TYPE = ox.NamedNode(RDF_TYPE_IRI)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from esskg.endpoint import (
 )
 from esskg.errors import EsskgError, LoadError, display_path
 from esskg.load import load_project, syntax_error
-from esskg.namespaces import PREFIXES, UNSDG, graph_iri, to_curie
+from esskg.namespaces import PREFIXES, RDF_TYPE, UNSDG, graph_iri, to_curie
 
 __all__ = [
     "SdgLinks",
@@ -57,7 +57,6 @@ UN_CITATION = (
     "http://metadata.un.org/sdg"
 )
 
-RDF_TYPE = PREFIXES["rdf"] + "type"
 SKOS = PREFIXES["skos"]
 OWL_DEPRECATED = PREFIXES["owl"] + "deprecated"
 LABEL_LANGUAGES = ("fr", "en")

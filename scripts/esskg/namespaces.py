@@ -55,12 +55,18 @@ GRAPH = PREFIXES["graph"]
 SDG = PREFIXES["sdg"]
 UNSDG = PREFIXES["unsdg"]
 XSD = PREFIXES["xsd"]
+RDF_TYPE = PREFIXES["rdf"] + "type"
 SH = PREFIXES["sh"]
 
 
 def graph_iri(name: str) -> str:
     """The IRI of the named graph that holds data/<name>/ (or the ontology)."""
     return GRAPH + name
+
+
+def prefix_header(names: tuple[str, ...] | None = None) -> str:
+    """SPARQL PREFIX lines for `names` (default: every project and standard prefix)."""
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in (names or PREFIXES))
 
 
 def build_converter() -> curies.Converter:

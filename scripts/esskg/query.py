@@ -22,7 +22,7 @@ import multiprocessing
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from esskg.endpoint import (
 )
 from esskg.errors import EsskgError, ParameterError, QueryError, display_path
 from esskg.i18n import say
-from esskg.namespaces import PREFIXES, SDG, UNSDG, XSD, expand_curie, to_curie
+from esskg.namespaces import PREFIXES, RDF_TYPE, SDG, UNSDG, XSD, expand_curie, to_curie
 from esskg.render import FORMATS, format_table, render_result, solution_rows, term_text
 from esskg.resources import project
 from esskg.store import open_store
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 PARAM_TYPES = ("iri", "sdg", "integer", "string")
 STDIN = Path("-")
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_RDF_TYPE = ox.NamedNode(RDF_TYPE)
 _LABELS = (
     ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
     ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
@@ -133,6 +133,9 @@ def read_query(path: Path) -> CannedQuery:
             fields[-1] = (key_name, f"{value} {content.strip()}".strip(), first_line)
     title = next((v for k, v, _ in fields if k == "title"), "")
     description = next((v for k, v, _ in fields if k == "description"), "")
+    alias = next(((v, line) for k, v, line in fields if k == "alias"), None)
+    if alias is not None:
+        return _alias_query(path, name, title, description, *alias)
     params = tuple(
         _read_param(path, value, line, text) for k, value, line in fields if k == "param"
     )
@@ -144,6 +147,47 @@ def read_query(path: Path) -> CannedQuery:
     _check_projection(path, text, params)
     return CannedQuery(
         name=name, path=path, text=text, title=title, description=description, params=params
+    )
+
+
+def _alias_query(
+    path: Path, name: str, title: str, description: str, value: str, line: int
+) -> CannedQuery:
+    """`# alias: OTHER KEY=VALUE...`: the canned query OTHER (same folder), with new defaults.
+
+    One query text serves both names, so they cannot drift apart.
+    """
+    where = f"{display_path(path)}:{line}"
+    target_name, *pairs = value.split()
+    candidates = [
+        p
+        for p in sorted(Path(path).parent.glob(f"*_{target_name}.rq"))
+        if (m := _CANNED_NAME.match(p.name)) and m.group("name") == target_name
+    ]
+    if not candidates:
+        raise QueryError(f"{where}: alias of {target_name!r}, which is not a canned query here")
+    target = read_query(candidates[0])
+    if target.path != candidates[0]:
+        raise QueryError(f"{where}: {target_name} is itself an alias; name the query it stands for")
+    defaults = dict(pair.partition("=")[::2] for pair in pairs)
+    unknown = sorted(set(defaults) - {p.name for p in target.params})
+    if unknown:
+        raise QueryError(f"{where}: {target_name} has no parameter {', '.join(unknown)}")
+    params = []
+    for param in target.params:
+        if param.name in defaults:
+            param = replace(param, default=defaults[param.name])
+            try:
+                convert_value(param, defaults[param.name])
+            except ParameterError as e:
+                raise QueryError(f"{where}: default of {e}") from None
+        params.append(param)
+    return replace(
+        target,
+        name=name,
+        title=title or target.title,
+        description=description or target.description,
+        params=tuple(params),
     )
 
 

@@ -15,16 +15,16 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
+from esskg import fastvalidate
 from esskg.convert import from_rdflib_term, to_rdflib, to_rdflib_term
 from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import display_path
 from esskg.load import load_dataset, load_file
-from esskg.namespaces import CONVERTER, PREFIXES, PROJECT_PREFIXES, to_curie
+from esskg.namespaces import CONVERTER, PREFIXES, PROJECT_PREFIXES, RDF_TYPE, to_curie
 from esskg.render import format_table
 from esskg.resources import Project, project
 
 FORMATS = ("table", "json", "turtle")
-RDF_TYPE_IRI = PREFIXES["rdf"] + "type"
 _SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
 
 
@@ -80,8 +80,6 @@ def validate_store(
     normalises them. `engine`: "pyshacl", "turbo" (pyshacl-turbo, for national-scale data, the
     same report: esskg.fastvalidate) or "auto" (turbo when installed).
     """
-    from esskg import fastvalidate  # it builds on this module
-
     shapes_path = shapes if shapes is not None else project().shapes
     # Strict pyoxigraph parsing first: its errors name line and column, rdflib's do not.
     shapes_quads = load_file(shapes_path)
@@ -193,7 +191,7 @@ def add_engine_argument(parser: argparse.ArgumentParser) -> None:
     """--engine, for the verbs that validate."""
     parser.add_argument(
         "--engine",
-        choices=("auto", "pyshacl", "turbo"),
+        choices=fastvalidate.ENGINES,
         default="auto",
         help="SHACL engine: turbo (pyshacl-turbo, the same report many times faster) or "
         "pyshacl (the reference); auto takes turbo when installed, which it is with esskg "
@@ -240,7 +238,7 @@ def scoped_report(
             if (
                 isinstance(target, ox.NamedNode)
                 and target not in described
-                and quad.predicate.value != RDF_TYPE_IRI
+                and quad.predicate.value != RDF_TYPE
                 and _is_minted(target.value)
             ):
                 dangling.append(_dangling_result(path, quad))

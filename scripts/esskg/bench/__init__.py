@@ -7,6 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from esskg import fastvalidate
+
 __all__ = ["add_parser"]
 
 
@@ -35,7 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--seed", type=int, default=1)
     run.add_argument("--violations", type=float, default=0.01, metavar="RATE")
     run.add_argument("--repeat", type=int, default=3, help="runs per step; the median is reported")
-    run.add_argument("--engine", choices=("auto", "pyshacl", "turbo"), default="auto")
+    run.add_argument("--engine", choices=fastvalidate.ENGINES, default="auto")
     run.add_argument("--baseline-max", default="1M", help="largest size to run rdflib + pyshacl on")
     run.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "esskg-bench", metavar="DIR"

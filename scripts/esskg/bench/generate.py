@@ -22,17 +22,16 @@ from typing import IO
 import pyoxigraph as ox
 
 from esskg.load import load_folder
-from esskg.namespaces import graph_iri
+from esskg.namespaces import RDF_TYPE, graph_iri
 from esskg.resources import project
 
 ESSKG = "https://w3id.org/esskg/ontology#"
 ID = "https://w3id.org/esskg/id/bench/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 PROV = "http://www.w3.org/ns/prov#"
 
-# Defect kind -> the SHACL constraint component it must trip (esskg's shapes and bench/shapes.ttl).
+# Defect kind -> the SHACL constraint component it must trip in esskg's shapes.
 VIOLATION_KINDS: dict[str, str] = {
     "actor-without-label": "MinCountConstraintComponent",
     "actor-kind-outside-scheme": "InConstraintComponent",

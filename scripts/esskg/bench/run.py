@@ -22,7 +22,6 @@ from esskg.bench.generate import parse_size, size_label, write_file
 from esskg.fastvalidate import resolve_engine
 from esskg.resources import project
 
-BENCH_SHAPES = Path(__file__).with_name("shapes.ttl")
 BASELINE_TIMEOUT_S = 600
 QUERY_TIMEOUT_S = 20  # per canned query; a query slower than this at one size is not rerun larger
 TARGETS = {
@@ -37,12 +36,6 @@ DISK_FROM = 2_000_000
 
 def log(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-def shapes_for(root: Path | str | None) -> Path:
-    """The project's shapes, or the benchmark's stand-in while the project has none."""
-    shapes = project(root).shapes
-    return shapes if shapes.is_file() else BENCH_SHAPES
 
 
 def run_step(step: str, cfg: dict, timeout: float | None = None) -> list[dict]:
@@ -211,7 +204,7 @@ def run(
 ) -> dict:
     """Benchmark each size, merge into results_path, rewrite doc_path; the merged results."""
     workdir.mkdir(parents=True, exist_ok=True)
-    shapes = shapes_for(root)
+    shapes = project(root).shapes
     cfg = {
         "workdir": str(workdir.resolve()),
         "root": str(project(root).root),

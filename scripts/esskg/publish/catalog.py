@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from esskg.namespaces import PREFIXES
+from esskg.namespaces import PREFIXES, RDF_TYPE, prefix_header
 from esskg.publish.citation import Creator, SourceDocument
 
 __all__ = [
@@ -52,7 +52,6 @@ KEYWORDS = (
     ("économie sociale et solidaire", "fr"), ("coopération décentralisée", "fr"), ("ODD", "fr"),
     ("social and solidarity economy", "en"), ("decentralised cooperation", "en"), ("SDG", "en"),
 )  # fmt: skip
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 NS = {
     **PREFIXES,
@@ -141,8 +140,7 @@ class ReleaseInfo:
 
 
 def _q(store: ox.Store, text: str) -> list[dict[str, ox.NamedNode | ox.Literal]]:
-    prefixes = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
-    result = store.query(prefixes + text, use_default_graph_as_union=True)
+    result = store.query(prefix_header() + text, use_default_graph_as_union=True)
     names = [v.value for v in result.variables]
     return [{n: row[n] for n in names if row[n] is not None} for row in result]
 

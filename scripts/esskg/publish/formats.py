@@ -17,7 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from esskg.dump import ntriples_bytes, turtle_bytes
-from esskg.namespaces import PREFIXES
+from esskg.namespaces import PREFIXES, RDF_TYPE
 
 __all__ = [
     "RDF_FORMATS",
@@ -30,7 +30,6 @@ __all__ = [
     "same_graph_check",
 ]
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 

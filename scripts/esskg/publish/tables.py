@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from esskg.namespaces import PREFIXES
+from esskg.namespaces import prefix_header
 
 __all__ = ["TABLES", "Table", "neutralise", "table_csv"]
 
@@ -116,8 +116,7 @@ def neutralise(cell: str) -> str:
 
 def table_rows(store: ox.Store, table: Table) -> list[list[str]]:
     """One row per key value, in key order; each cell the sorted distinct values joined."""
-    prefixes = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())
-    result = store.query(prefixes + table.query, use_default_graph_as_union=True)
+    result = store.query(prefix_header() + table.query, use_default_graph_as_union=True)
     grouped: dict[str, dict[str, set[str]]] = {}
     for solution in result:
         key = solution[table.key]

@@ -33,7 +33,6 @@ LABEL_PREDICATES = (
     PREFIXES["schema"] + "name",
     PREFIXES["foaf"] + "name",
 )
-RDF_TYPE = PREFIXES["rdf"] + "type"
 
 
 _STORE_PREFIX = "esskg-serve-"

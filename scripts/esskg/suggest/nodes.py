@@ -14,13 +14,13 @@ from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 
-from esskg.namespaces import ESSKG, PREFIXES, SDG, UNSDG
+from esskg.namespaces import ESSKG, SDG, UNSDG, prefix_header
 from esskg.suggest.lexical import Passage, Target, notation_key
 
 # The nodes `esskg suggest sdg` proposes targets for when no --for is given.
 NODE_CLASSES = ("Partnership", "CooperationAxis", "Activity")
 
-_PREFIXES = "\n".join(f"PREFIX {p}: <{PREFIXES[p]}>" for p in ("esskg", "skos", "rdfs", "dcterms"))
+_PREFIXES = prefix_header(("esskg", "skos", "rdfs", "dcterms"))
 
 _TARGETS = (
     _PREFIXES

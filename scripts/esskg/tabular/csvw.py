@@ -10,7 +10,7 @@ from esskg.tabular.spec import Column, load_spec
 CSV_DELIMITER = ";"
 # CSVW's built-in datatype names for what each kind of cell holds.
 _DATATYPES = {
-    "integer": "nonNegativeInteger",
+    "integer": {"base": "integer", "minimum": 0},
     "duration": "duration",
     "date": {"base": "string", "format": r"\d{4}(-\d{2}(-\d{2})?)?"},
     "ref": "string",

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import SH
 
+from esskg import fastvalidate
 from esskg.atomic import output_folder, write_rdf_atomically
 from esskg.dump import turtle_bytes
 from esskg.errors import EsskgError, Problem, ProblemsError, display_path
@@ -223,7 +224,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--engine",
-        choices=("auto", "pyshacl", "turbo"),
+        choices=fastvalidate.ENGINES,
         default="auto",
         help="SHACL engine (default: turbo when installed, else pyshacl)",
     )

@@ -489,7 +489,7 @@ class Converter:
             compact = re.sub(r"[\s\u00a0\u202f]", "", value)
             value = int(compact) if compact.isdigit() else value
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return _literal(str(value), datatype="nonNegativeInteger")
+            return _literal(str(value), datatype="integer")
         self._type_error(table, spec, value, cell)
         return None
 

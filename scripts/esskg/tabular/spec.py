@@ -18,6 +18,7 @@ from importlib import resources
 import pyoxigraph as ox
 
 from esskg.namespaces import PREFIXES, SDG, UNSDG, expand_curie
+from esskg.namespaces import RDF_TYPE as RDF_TYPE_IRI
 
 # What a cell of each kind holds; the mapping and the export dispatch on these names.
 KINDS = frozenset(
@@ -31,13 +32,13 @@ KINDS = frozenset(
         "ref",  # another node, by identifier
         "territory",  # a territory, by identifier or ISO 3166 code
         "sdg",  # an SDG (2) or a UN target (2.4)
-        "integer",  # xsd:nonNegativeInteger
+        "integer",  # xsd:integer, 0 or more
         "date",  # xsd:gYear, xsd:gYearMonth or xsd:date
         "duration",  # xsd:duration
     }
 )
 SKOS = PREFIXES["skos"]
-RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+RDF_TYPE = ox.NamedNode(RDF_TYPE_IRI)
 
 
 @dataclass(frozen=True)
