@@ -39,7 +39,7 @@ def test_validate_json(capsys: pytest.CaptureFixture[str]):
         (["query", "nope"], "no query named 'nope'"),
         (["query", "actor-by-label"], "needs --param text"),
         (["query", "actors-with-members", "--param", "min=many"], "parameter min"),
-        (["query", "food-self-sufficiency", "--param", "x=1"], "no parameter x"),
+        (["query", "actors-on-field", "--param", "x=1"], "no parameter x"),
         (["query", "--file", str(FILES / "service.rq")], "SERVICE <http://example.org/sparql>"),
         (["query", "--file", str(FILES / "syntax-error.rq")], "SPARQL syntax error"),
         (["frobnicate"], "invalid choice"),
@@ -55,7 +55,7 @@ def test_expected_failures_exit_2_without_traceback(
 
 
 def test_query_table_and_csv(capsys: pytest.CaptureFixture[str]):
-    assert main(["query", "food-self-sufficiency"]) == 0
+    assert main(["query", "actors-on-field"]) == 0
     out, err = capsys.readouterr()
     assert out.splitlines()[0].split() == ["actor", "label", "field"]
     assert "id:1pacte" in out
@@ -64,7 +64,7 @@ def test_query_table_and_csv(capsys: pytest.CaptureFixture[str]):
         main(
             [
                 "query",
-                "food-self-sufficiency",
+                "actors-on-field",
                 "--format",
                 "csv",
                 "--param",
@@ -84,7 +84,7 @@ def test_queries_lists_the_canned_queries(capsys: pytest.CaptureFixture[str]):
     assert main(["queries"]) == 0
     out = capsys.readouterr().out
     assert (
-        "food-self-sufficiency" in out and "field (iri = field:autosuffisance-alimentaire)" in out
+        "actors-on-field" in out and "field (iri = field:autosuffisance-alimentaire)" in out
     )
     assert "actor-by-label" in out
 
@@ -133,7 +133,7 @@ def test_installed_script_runs(tmp_path: Path):
         [script, "queries"], capture_output=True, text=True, cwd=tmp_path, env=env, check=False
     )
     assert listing.returncode == 0, listing.stderr
-    assert "food-self-sufficiency" in listing.stdout
+    assert "actors-on-field" in listing.stdout
 
 
 def test_installed_package_carries_its_knowledge_files():
@@ -149,7 +149,7 @@ def test_an_unexpected_error_is_one_line_naming_the_version(monkeypatch, capsys)
         raise KeyError("field")
 
     monkeypatch.setattr(esskg.query, "run", broken)
-    assert main(["--lang", "en", "query", "food-self-sufficiency"]) == 2
+    assert main(["--lang", "en", "query", "actors-on-field"]) == 2
     err = capsys.readouterr().err.removeprefix("esskg: reading checkout tests/fixtures/project\n")
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "internal error in 'esskg query' (KeyError: 'field')" in err
@@ -161,7 +161,7 @@ def test_debug_shows_the_traceback(monkeypatch, capsys):
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr(esskg.query, "run", broken)
-    assert main(["--debug", "query", "food-self-sufficiency", "--lang", "en"]) == 2
+    assert main(["--debug", "query", "actors-on-field", "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" in err and "ZeroDivisionError: boom" in err
     assert err.strip().splitlines()[-1].startswith("esskg: internal error")
@@ -170,7 +170,7 @@ def test_debug_shows_the_traceback(monkeypatch, capsys):
 def test_a_reader_closing_the_pipe_is_not_an_error(tmp_path: Path):
     # `esskg query ... | head -0`: no "Broken pipe", no traceback, and the shell's SIGPIPE status.
     child = subprocess.Popen(
-        [sys.executable, "-m", "esskg", "query", "food-self-sufficiency"],
+        [sys.executable, "-m", "esskg", "query", "actors-on-field"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -187,15 +187,15 @@ def test_one_language_at_a_time(monkeypatch, capsys):
         raise KeyError("x")
 
     monkeypatch.setattr(esskg.query, "run", broken)
-    assert main(["query", "food-self-sufficiency"]) == 2
+    assert main(["query", "actors-on-field"]) == 2
     assert "erreur interne" in capsys.readouterr().err
     monkeypatch.setenv("LANG", "en_GB.UTF-8")
-    assert main(["query", "food-self-sufficiency"]) == 2
+    assert main(["query", "actors-on-field"]) == 2
     assert "internal error" in capsys.readouterr().err
     monkeypatch.setenv("LC_ALL", "fr_FR.UTF-8")  # LC_ALL wins over LANG
-    assert main(["query", "food-self-sufficiency"]) == 2
+    assert main(["query", "actors-on-field"]) == 2
     assert "erreur interne" in capsys.readouterr().err
-    assert main(["query", "food-self-sufficiency", "--lang", "en"]) == 2
+    assert main(["query", "actors-on-field", "--lang", "en"]) == 2
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert "internal error" in line and "interne" not in line
 

@@ -65,8 +65,6 @@ def _both(
 
 def test_project_data_same_report_from_both_engines() -> None:
     layout = project(REPO)
-    if not layout.shapes.is_file():
-        pytest.skip("shapes/esskg-shapes.ttl not written yet")
     store = load_dataset(root=REPO)
     slow = validate.validate_store(store, layout.shapes, engine="pyshacl")
     fast = validate.validate_store(store, layout.shapes, engine="turbo")

@@ -35,10 +35,14 @@ def test_environment_root_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 def test_without_environment_the_packaged_copy_or_the_checkout_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ):
+    # Whichever root esskg finds on its own (the wheel's copy or, installed editable, the
+    # checkout), it holds this checkout's knowledge, byte for byte.
     monkeypatch.delenv(resources.ROOT_ENV, raising=False)
-    package = Path(esskg.__file__).resolve().parent
-    expected = package / "_resources" if (package / "_resources").is_dir() else package.parents[1]
-    assert resources.default_root() == expected
+    found = resources.default_root()
+    for part in ("ontology/esskg.ttl", "shapes/esskg-shapes.ttl", "data/un-sdg/un-sdg-kos.ttl"):
+        assert (found / part).read_bytes() == (REPO / part).read_bytes(), part
+    queries = sorted(p.name for p in (REPO / "queries").glob("*.rq"))
+    assert sorted(p.name for p in (found / "queries").glob("*.rq")) == queries
 
 
 def test_tests_import_the_installed_package_in_ci():

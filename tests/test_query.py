@@ -30,13 +30,13 @@ def store() -> ox.Store:
 def test_catalogue_reads_headers():
     queries = {q.name: q for q in list_queries()}
     assert list(queries) == [
-        "food-self-sufficiency",
+        "actors-on-field",
         "actor-by-label",
         "sdg-links",
         "actors-with-members",
     ]
-    food = queries["food-self-sufficiency"]
-    assert food.title == "Acteurs de l'ESS qui travaillent sur l'autosuffisance alimentaire"
+    food = queries["actors-on-field"]
+    assert food.title == "Acteurs sur un champ (requête d'essai)"
     assert food.description == "the actors working on a field, narrower fields included"
     [param] = food.params
     assert (param.name, param.type, param.default) == (
@@ -49,13 +49,13 @@ def test_catalogue_reads_headers():
 
 
 def test_lookup_by_name_or_numbered_stem():
-    assert find_query("food-self-sufficiency").path == find_query("01_food-self-sufficiency").path
-    with pytest.raises(QueryError, match="food-self-sufficiency"):
+    assert find_query("actors-on-field").path == find_query("01_actors-on-field").path
+    with pytest.raises(QueryError, match="actors-on-field"):
         find_query("nope")
 
 
 def test_default_parameter_and_narrower_fields(store: ox.Store):
-    rows = run_query(store, "food-self-sufficiency", {})
+    rows = run_query(store, "actors-on-field", {})
     assert [r["actor"].value for r in rows] == [ID + "1pacte"]
 
 
@@ -65,7 +65,7 @@ def test_curie_full_iri_and_angle_brackets_are_one_iri(store: ox.Store):
         "https://w3id.org/esskg/concept/field/agriculture",
         "<https://w3id.org/esskg/concept/field/agriculture>",
     ):
-        rows = run_query(store, "food-self-sufficiency", {"field": value})
+        rows = run_query(store, "actors-on-field", {"field": value})
         assert [r["actor"].value for r in rows] == [ID + "cress-bretagne"], value
 
 
@@ -74,15 +74,15 @@ def test_injection_attempt_stays_a_literal(store: ox.Store):
     assert run_query(store, "actor-by-label", {"text": attack}) == []
     assert run_query(store, "actor-by-label", {"text": "1pacte"})[0]["actor"].value == ID + "1pacte"
     with pytest.raises(ParameterError, match="field"):
-        run_query(store, "food-self-sufficiency", {"field": attack})
+        run_query(store, "actors-on-field", {"field": attack})
     with pytest.raises(ParameterError):
-        run_query(store, "food-self-sufficiency", {"field": "<http://e/x> } ; DROP ALL ; #>"})
+        run_query(store, "actors-on-field", {"field": "<http://e/x> } ; DROP ALL ; #>"})
     assert len(store) > 0
 
 
 def test_unknown_and_missing_parameters(store: ox.Store):
     with pytest.raises(ParameterError, match=r"no parameter colour; its parameters: field \(iri"):
-        run_query(store, "food-self-sufficiency", {"colour": "red"})
+        run_query(store, "actors-on-field", {"colour": "red"})
     with pytest.raises(ParameterError, match="needs --param text=VALUE"):
         run_query(store, "actor-by-label", {})
 
@@ -169,12 +169,12 @@ def test_header_errors_name_file_and_line(tmp_path: Path):
 def test_a_value_that_names_nothing_is_an_error_with_the_nearest(capsys):
     from esskg.cli import main
 
-    argv = ["query", "food-self-sufficiency", "--param", "field=field:Maraichage-Bio"]
+    argv = ["query", "actors-on-field", "--param", "field=field:Maraichage-Bio"]
     assert main(["--lang", "en", *argv]) == 2
     err = capsys.readouterr().err
     assert "field:Maraichage-Bio names nothing in the graph" in err
     assert "nearest existing values: field:maraichage-bio," in err
-    assert "esskg queries food-self-sufficiency --values field" in err
+    assert "esskg queries actors-on-field --values field" in err
 
 
 def test_queries_lists_where_values_come_from_and_the_values(capsys):
@@ -182,9 +182,9 @@ def test_queries_lists_where_values_come_from_and_the_values(capsys):
 
     assert main(["--lang", "en", "queries"]) == 0
     out = capsys.readouterr().out
-    assert "food-self-sufficiency  field" in out and "field:…" in out
-    assert "esskg queries food-self-sufficiency --values field" in out
-    assert main(["--lang", "en", "queries", "food-self-sufficiency", "--values", "field"]) == 0
+    assert "actors-on-field      field" in out and "field:…" in out
+    assert "esskg queries actors-on-field --values field" in out
+    assert main(["--lang", "en", "queries", "actors-on-field", "--values", "field"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[1:] == [
         "field:agriculture                 agriculture@fr",
