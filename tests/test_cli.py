@@ -83,9 +83,7 @@ def test_query_table_and_csv(capsys: pytest.CaptureFixture[str]):
 def test_queries_lists_the_canned_queries(capsys: pytest.CaptureFixture[str]):
     assert main(["queries"]) == 0
     out = capsys.readouterr().out
-    assert (
-        "actors-on-field" in out and "field (iri = field:autosuffisance-alimentaire)" in out
-    )
+    assert "actors-on-field" in out and "field (iri = field:autosuffisance-alimentaire)" in out
     assert "actor-by-label" in out
 
 
