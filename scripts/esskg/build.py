@@ -18,6 +18,7 @@ from esskg.atomic import output_folder
 from esskg.dump import write_dumps
 from esskg.errors import display_path
 from esskg.load import load_dataset
+from esskg.progress import note
 from esskg.resources import project
 from esskg.validate import (
     ValidationReport,
@@ -65,11 +66,17 @@ def build(
     killed runs left there is swept first.
     """
     layout = project(root)
+    note("lecture du graphe…", "reading the graph…")
     dataset = load_dataset(root=layout.root)
+    note(
+        f"validation de {len(dataset):,} énoncés…".replace(",", "\u202f"),
+        f"validating {len(dataset):,} statements…",
+    )
     gate = quality_gate(dataset, layout.root, engine=engine)
     if not gate.passed:
         sys.stderr.write(gate.explain())
         return False, []
+    note("écriture des exports…", "writing the dumps…")
     with output_folder(outdir):
         return True, write_dumps(dataset, outdir)
 

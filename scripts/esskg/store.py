@@ -30,7 +30,6 @@ import fcntl
 import hashlib
 import os
 import shutil
-import sys
 import traceback
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from esskg.errors import LoadError, display_path
 from esskg.infer import closure_input, inferred_quads
 from esskg.load import DATA_FORMATS, folder_files, load_file, syntax_error
 from esskg.namespaces import graph_iri
+from esskg.progress import note
 from esskg.resources import Project, packaged_root
 from esskg.sssom import SSSOM_SUFFIX
 
@@ -162,14 +162,11 @@ def _hold(target: Path) -> bool:
 
 def _build(layout: Project, home: Path, target: Path) -> None:
     build = temp_folder(home, target.name)
-    note = sys.stderr.isatty()
-    if note:
-        print(
-            f"esskg: indexing the graph into {display_path(target)} "
-            "(once after each change to its files)",
-            file=sys.stderr,
-            flush=True,
-        )
+    note(
+        f"indexation du graphe dans {display_path(target)} (une fois après chaque changement "
+        "de ses fichiers)…",
+        f"indexing the graph into {display_path(target)} (once after each change to its files)…",
+    )
     try:
         _fill(build, layout)
     except BaseException as e:

@@ -21,6 +21,7 @@ from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import display_path
 from esskg.load import load_dataset, load_file
 from esskg.namespaces import CONVERTER, PREFIXES, PROJECT_PREFIXES, RDF_TYPE, to_curie
+from esskg.progress import note
 from esskg.render import format_table
 from esskg.resources import Project, project
 
@@ -201,7 +202,12 @@ def add_engine_argument(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     layout = project(args.root)
+    note("lecture du graphe…", "reading the graph…")
     dataset = load_dataset(args.files, root=layout.root)
+    note(
+        f"validation de {len(dataset):,} énoncés…".replace(",", "\u202f"),
+        f"validating {len(dataset):,} statements…",
+    )
     report = validate_store(dataset, layout.shapes, engine=args.engine)
     if args.files:
         report = scoped_report(report, dataset, args.files)
