@@ -19,9 +19,9 @@ import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from esskg.namespaces import ESSKG, PREFIXES, SDG, UNSDG, to_curie
+from esskg.namespaces import ESSKG, PREFIXES, RDF_TYPE, SDG, UNSDG, to_curie
 from esskg.publish.page import SDG_COLOURS, sdg_chart_svg
-from esskg.serve.data import RDF_TYPE, ServedData, graph_name, quads
+from esskg.serve.data import ServedData, graph_name, quads
 
 TEMPLATES = Path(__file__).parent / "templates"
 INCOMING_PAGE = 20
