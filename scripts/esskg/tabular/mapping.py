@@ -844,16 +844,18 @@ def esskg_territories() -> dict[str, str]:
     return codes
 
 
-def ntriples(conversion: Conversion) -> bytes:
-    """The conversion's statements as N-Triples, each once, lines sorted: the same rows give
-    the same bytes. Sorted and deduplicated by polars, a million rows' lines never become
-    Python strings."""
+def ntriples(conversion: Conversion, *, canonical: bool = True) -> bytes:
+    """The conversion's statements as N-Triples; `canonical`: each once, lines sorted, so the
+    same rows give the same bytes. Done by polars: a million rows' lines never become Python
+    strings."""
     parts = list(conversion.bulk_lines)
     if conversion.lines:
         parts.append(pl.Series("line", "".join(conversion.lines).splitlines()))
     if not parts:
         return b""
-    lines = pl.concat(parts).unique().sort()
+    lines = pl.concat(parts)
+    if canonical:
+        lines = lines.unique().sort()
     buffer = io.BytesIO()
     lines.to_frame("line").write_csv(buffer, include_header=False, quote_style="never")
     return buffer.getvalue()
