@@ -64,6 +64,7 @@ def convert_bulk(
         out.origins = saved[5]
         for iri in added:
             converter.defined.pop(iri, None)
+        converter.ids_by_sheet.get(sheet.name, set()).difference_update(added)
         return False
     return True
 
@@ -116,10 +117,10 @@ def _convert(converter, index, table, sheet, positions, added: list[str]) -> Non
     frame = frame.with_columns(subjects.alias("subject"))
     nodes = (base + ids).to_list()
     if key.kind == "id":
-        if ids.is_duplicated().any() or any(n in converter.defined for n in nodes):
+        if ids.is_duplicated().any() or not converter.defined.keys().isdisjoint(nodes):
             raise _Doubt
-        for node in nodes:
-            converter.defined[node] = sheet.name
+        converter.defined.update(dict.fromkeys(nodes, sheet.name))
+        converter.ids_by_sheet.setdefault(sheet.name, set()).update(nodes)
         added.extend(nodes)
     else:
         _check_refs(converter, set(nodes), key.target_sheets)
@@ -204,15 +205,19 @@ def _each_value(converter, table, spec, pairs: pl.DataFrame) -> dict[str, str]:
 
 
 def _check_refs(converter, nodes: set[str], sheets: tuple[str, ...]) -> None:
-    defined = converter.defined
+    """Every node is described by a row of `sheets` or by the graph, or it is a doubt.
+    Set differences first (in C), so a million references cost no million Python steps."""
+    if sheets:
+        rest = nodes
+        for sheet in sheets:
+            rest = rest - converter.ids_by_sheet.get(sheet, set())
+    else:
+        rest = nodes - converter.defined.keys()
     types = converter.graph.types
     classes = converter.classes_of(sheets)
-    for node in nodes:
-        seen = defined.get(node)
-        if seen is not None:
-            if sheets and seen not in sheets:
-                raise _Doubt
-            continue
+    for node in rest:
+        if node in converter.defined:
+            raise _Doubt  # described by a row of another sheet
         known = types.get(node)
         if known is None or (classes and not known & classes):
             raise _Doubt

@@ -133,6 +133,7 @@ class Converter:
         self.graph = graph
         self.out = Conversion()
         self.defined: dict[str, str] = {}  # iri -> the sheet whose row describes it
+        self.ids_by_sheet: dict[str, set[str]] = {}  # the same, by sheet
         self.iso_rows: dict[str, str] = {}  # code_iso given in the territories sheet -> node
         self.pending: list[tuple[str, tuple[str, ...], Problem]] = []
         self.minted_territories: set[str] = set()
@@ -361,6 +362,7 @@ class Converter:
             )
             return None
         self.defined[iri] = sheet.name
+        self.ids_by_sheet.setdefault(sheet.name, set()).add(iri)
         self.out.origins[iri] = origin
         if sheet.name == "territoires":
             code = _text(values.get("code_iso"))
