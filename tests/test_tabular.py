@@ -548,3 +548,17 @@ def test_cell_over_the_limit_is_refused_at_its_cell(packaged: Path, capsys, tmp_
     out = capsys.readouterr().out
     assert "B (nom_fr)" in out and "cell of 10001 characters, over 10000" in out
     assert not (ws / "data/import/long.ttl").exists()
+
+
+def test_formula_cells_are_never_evaluated(packaged: Path, capsys, tmp_path: Path):
+    """A formula gives the value its spreadsheet saved with it; esskg computes nothing. Written
+    by openpyxl, which saves no value, the cell reads as empty."""
+    workbook = openpyxl.load_workbook(io.BytesIO(book({})))
+    workbook["partenariats"]["B2"] = '=CONCATENATE("Coop";"ération")'
+    path = tmp_path / "formule.xlsx"
+    workbook.save(path)
+    ws = workspace(packaged / "ws")
+    assert main(["-C", str(ws), "import", str(path), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "B (nom_fr)" in out and "required cell is empty" in out
+    assert "CONCATENATE" not in out
