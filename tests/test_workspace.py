@@ -197,3 +197,10 @@ def test_project_validation_names_the_file_of_each_result(project_copy: Path, ca
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
     assert "data/source/bad.ttl:3" in out
+
+
+def test_init_with_a_bad_setting_writes_nothing(packaged: Path, capsys):
+    assert main(["init", str(packaged / "ws"), "--prefix", "coop"]) == 2
+    err = capsys.readouterr().err
+    assert "ws/esskg.toml: prefix = 'coop'" in err and "tmp" not in err
+    assert not (packaged / "ws").exists()

@@ -94,10 +94,11 @@ def init_workspace(
         licence=_toml_string(licence),
         include_source="true" if include_source else "false",
     )
+    # Check the settings before anything is written, with the reader every verb uses.
+    read_config(config_path, config_text)
     (folder / "data").mkdir(parents=True, exist_ok=True)
     (folder / "queries").mkdir(exist_ok=True)
-    # Check the settings before anything is written, with the reader every verb uses.
-    write_atomically(config_path, config_text.encode("utf-8"), verify=read_config)
+    write_atomically(config_path, config_text.encode("utf-8"))
     written = [config_path]
     readme = folder / "README.md"
     if not readme.exists():

@@ -229,13 +229,17 @@ def find_project(start: Path) -> Project | None:
     return None
 
 
-def read_config(path: Path) -> WorkspaceConfig:
-    """A workspace's esskg.toml; WorkspaceError names the file and the setting that is wrong."""
+def read_config(path: Path, content: str | None = None) -> WorkspaceConfig:
+    """A workspace's esskg.toml (or `content`, to be written there); WorkspaceError names the
+    file and the setting that is wrong."""
     try:
-        with path.open("rb") as stream:
-            data = tomllib.load(stream)
+        if content is None:
+            content = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(content)
     except tomllib.TOMLDecodeError as e:
         raise WorkspaceError(f"{display_path(path)}: not valid TOML ({e})") from None
+    except UnicodeDecodeError:
+        raise WorkspaceError(f"{display_path(path)}: save the file as UTF-8") from None
     except OSError as e:
         raise WorkspaceError(f"{display_path(path)}: {e.strerror or e}") from None
     settings = data.get("workspace", data)
