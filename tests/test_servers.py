@@ -452,7 +452,14 @@ def test_virtuoso_refuses_wrong_password(
 
 
 def test_password_env_must_be_set(capsys) -> None:
-    args = ["query", "food-self-sufficiency", "--endpoint", "http://127.0.0.1:1/sparql"]
+    args = [
+        "--root",
+        str(ROOT),
+        "query",
+        "food-self-sufficiency",
+        "--endpoint",
+        "http://127.0.0.1:1/sparql",
+    ]
     assert main([*args, "--user", "u", "--password-env", "ESSKG_TEST_NOT_SET_ANYWHERE"]) == 2
     assert "ESSKG_TEST_NOT_SET_ANYWHERE" in capsys.readouterr().err
 
