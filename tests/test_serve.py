@@ -12,15 +12,17 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from starlette.testclient import TestClient
 
 from conftest import PROJECT
+from esskg.cli import main
 from esskg.resources import project
 from esskg.serve.app import Limits, create_app
-from esskg.serve.data import ServedData, open_data
+from esskg.serve.data import ServedData, ServeError, open_data
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 ID = "https://w3id.org/esskg/id/"
@@ -409,3 +411,65 @@ def test_json_results_are_valid_json(client: TestClient) -> None:
     query = "SELECT ?l WHERE { <https://w3id.org/esskg/sdg/2> ?p ?l FILTER(isLiteral(?l)) }"
     response = client.get("/sparql", params={"query": query, "format": "json"})
     assert json.loads(response.text)["results"]["bindings"][0]["l"]["xml:lang"] == "fr"
+
+
+# --- workspaces, releases, the command line ----------------------------------------------------
+
+
+def test_workspace_iris_answer_under_their_own_paths(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    (workspace / "data" / "cases").mkdir(parents=True)
+    (workspace / "esskg.toml").write_text(
+        '[workspace]\nname = "Coopérations"\nbase = "https://data.example.org/coop/id/"\n'
+        'prefix = "mine"\n'
+    )
+    (workspace / "data" / "cases" / "farm.ttl").write_text(
+        "<https://data.example.org/coop/id/ferme> <http://www.w3.org/2000/01/rdf-schema#label>"
+        ' "Ferme"@fr .\n'
+    )
+    served = open_data(project(workspace))
+    try:
+        with TestClient(create_app(served, Limits(workers=1), root=workspace)) as client:
+            turtle = client.get("/coop/id/ferme", headers={"Accept": "text/turtle"})
+            assert turtle.status_code == 200
+            subjects = {t.subject.value for t in parse(turtle.content, ox.RdfFormat.TURTLE)}
+            assert subjects == {"https://data.example.org/coop/id/ferme"}
+            page = client.get("/coop/id/ferme", headers={"Accept": BROWSER}).text
+            assert 'href="/coop/graph/cases"' in page  # the workspace's own graph, linked locally
+            # esskg's own vocabularies still answer beside the workspace's identifiers
+            assert client.get("/sdg/2", headers={"Accept": "text/turtle"}).status_code == 200
+    finally:
+        served.close()
+
+
+def test_a_release_is_served_from_its_dump(tmp_path: Path, data: ServedData) -> None:
+    (tmp_path / "esskg.nq").write_bytes(ox.serialize(data.dataset, format=ox.RdfFormat.N_QUADS))
+    served = open_data(project(PROJECT), release=tmp_path)
+    try:
+        with TestClient(create_app(served, Limits(workers=1), root=PROJECT)) as client:
+            response = client.get("/id/1pacte", headers={"Accept": "application/n-triples"})
+    finally:
+        served.close()
+    assert response.status_code == 200
+    assert '"01"^^<http://www.w3.org/2001/XMLSchema#integer>' in response.text
+
+
+def test_a_release_folder_without_a_dump_says_what_to_give(tmp_path: Path) -> None:
+    with pytest.raises(ServeError, match="esskg publish"):
+        open_data(project(PROJECT), release=tmp_path)
+
+
+def test_port_in_use_is_one_plain_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"127.0.0.1:{port}" in err and "--port" in err
+    assert "Traceback" not in err
+
+
+def test_bad_limits_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
