@@ -76,6 +76,7 @@ def main() -> int:
             startup = time.monotonic() - started
             statements = read_statements(server)
             rows = [("start-up (load, index, on-disk copy)", f"{startup:.1f} s", "")]
+            say(rows[-1])
             paths = resource_paths(tree / "data" / "bench" / "synthetic.nt", 300)
             etags = [etag(base + p, "text/turtle") for p in paths]
             lua = Path(tmp) / "rotate.lua"
@@ -87,6 +88,7 @@ def main() -> int:
                 write_lua(lua, paths, accept, tags)
                 rate, p99, errors = run_wrk(base, lua, args.duration, args.connections)
                 rows.append((label, f"{rate:,.0f} req/s", f"p99 {p99}" + errors))
+                say(rows[-1])
             rows += compare_queries(tree, Path(tmp), base, oxi_port, args.repeat)
         finally:
             server.send_signal(signal.SIGINT)
@@ -102,6 +104,11 @@ def main() -> int:
     for row in rows:
         print("| " + " | ".join(row) + " |")
     return 0
+
+
+def say(row: tuple[str, str, str]) -> None:
+    """Each figure as soon as it is measured (stderr), in case a later step fails."""
+    print("bench-serve: " + " | ".join(row), file=sys.stderr, flush=True)
 
 
 def checkout(tmp: Path, triples: str, nt: Path | None) -> Path:
