@@ -66,6 +66,8 @@ def main() -> int:
                 str(port),
                 "--timeout",
                 "300",
+                "--budget",
+                "1e9",
             ],
             stderr=subprocess.PIPE,
             text=True,
@@ -261,6 +263,7 @@ def compare_queries(
                     f"Oxigraph server {theirs * 1000:.0f} ms, x{ratio:.2f}",
                 )
             )
+            say(rows[-1])
     finally:
         oxigraph.terminate()
         oxigraph.wait(30)
