@@ -68,6 +68,9 @@ def main() -> int:
                 "300",
                 "--budget",
                 "1e9",
+                # every row, as the Oxigraph server gives them: the same answers compared
+                "--max-rows",
+                "100000000",
             ],
             stderr=subprocess.PIPE,
             text=True,
