@@ -496,7 +496,7 @@ def representation(data: ServedData, iri: str) -> list[ox.Triple]:
             if subject in seen:
                 continue
             seen.add(subject)
-            for quad in data.dataset.quads_for_subject(subject):
+            for quad in data.out(subject):
                 if getattr(quad.graph_name, "value", "") == _GRAPH_INFERRED:
                     continue
                 triples[quad.triple] = None
@@ -610,7 +610,7 @@ def _choices(server: Server, param: Any) -> list[tuple[str, str]]:
     class_iri = ox.NamedNode(ESSKG + param.name[:1].upper() + param.name[1:])
     members = {
         q.subject.value
-        for q in quads(data.dataset, None, ox.NamedNode(PREFIXES["rdf"] + "type"), class_iri)
+        for q in quads(data, None, ox.NamedNode(PREFIXES["rdf"] + "type"), class_iri)
         if isinstance(q.subject, ox.NamedNode)
     }
     if not members:

@@ -37,6 +37,7 @@ LABEL_PREDICATES = (
 
 _STORE_PREFIX = "esskg-serve-"
 _OWNER = "owner.pid"
+_OUT_CACHE = 50_000
 
 
 class ServeError(EsskgError):
@@ -68,6 +69,17 @@ class ServedData:
     # Documents such as https://w3id.org/esskg/ontology, and the #terms they hold.
     hash_terms: dict[str, list[str]] = field(default_factory=dict)
     graph_counts: dict[str, int] = field(default_factory=dict)
+    _out: dict[object, tuple[ox.Quad, ...]] = field(default_factory=dict, repr=False)
+
+    def out(self, subject: ox.NamedNode | ox.BlankNode) -> tuple[ox.Quad, ...]:
+        """The subject's quads, kept for the next pages (a lookup costs up to a few hundred
+        microseconds on a big dataset, and a page asks for the same subject several times)."""
+        found = self._out.get(subject)
+        if found is None:
+            found = self._out[subject] = tuple(self.dataset.quads_for_subject(subject))
+            if len(self._out) > _OUT_CACHE:
+                del self._out[next(iter(self._out))]
+        return found
 
     def close(self) -> None:
         shutil.rmtree(self.store_path, ignore_errors=True)
@@ -218,14 +230,15 @@ def _mapping_notes(layout: Project) -> dict[tuple[str, str, str], MappingNote]:
 
 
 def quads(
-    dataset: ox.Dataset,
+    data: ServedData,
     subject: ox.NamedNode | ox.BlankNode | None,
     predicate: ox.NamedNode | None,
     obj: ox.NamedNode | ox.BlankNode | ox.Literal | None,
 ) -> list[ox.Quad]:
     """The quads matching a pattern (None: any), from the dataset's most selective index."""
+    dataset = data.dataset
     if subject is not None:
-        found = dataset.quads_for_subject(subject)
+        found = iter(data.out(subject))
     elif obj is not None:
         found = dataset.quads_for_object(obj)
     elif predicate is not None:

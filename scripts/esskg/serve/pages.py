@@ -47,6 +47,7 @@ _FIRST_PREDICATES = (RDF_TYPE, PREFIXES["skos"] + "prefLabel", PREFIXES["rdfs"] 
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
+        auto_reload=False,  # templates are package files: no stat() per page
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -129,7 +130,7 @@ class Site:
         node = ox.NamedNode(iri)
         dataset = self.data.dataset
         return (
-            next(iter(dataset.quads_for_subject(node)), None) is not None
+            bool(self.data.out(node))
             or iri in self.data.hash_terms
             or iri in self.data.graph_counts
             or next(iter(dataset.quads_for_object(node)), None) is not None
@@ -140,9 +141,7 @@ class Site:
         local = self.local_path(iri)
         if local is not None:
             return local, False
-        if iri in self.data.labels or next(
-            iter(self.data.dataset.quads_for_subject(ox.NamedNode(iri))), None
-        ):
+        if iri in self.data.labels or self.data.out(ox.NamedNode(iri)):
             return "/resource?" + urllib.parse.urlencode({"iri": iri}), False
         return iri, True
 
@@ -217,8 +216,7 @@ def resource_page(site: Site, iri: str) -> dict[str, object]:
         "label_en": labels.get("en", ""),
         "other_labels": other_labels,
         "types": [
-            site.view(q.object)
-            for q in _unique(quads(data.dataset, node, ox.NamedNode(RDF_TYPE), None))
+            site.view(q.object) for q in _unique(quads(data, node, ox.NamedNode(RDF_TYPE), None))
         ],
         "groups": statements(site, node),
         "places": places(site, node),
@@ -247,7 +245,7 @@ def statements(
     """The node's statements grouped by predicate; each value with the graphs that state it."""
     data = site.data
     by_predicate: dict[str, dict[object, Value]] = defaultdict(dict)
-    for quad in data.dataset.quads_for_subject(node):
+    for quad in data.out(node):
         values = by_predicate[quad.predicate.value]
         value = values.get(quad.object)
         if value is None:
@@ -302,21 +300,20 @@ def _inferred_only(group: Group) -> bool:
 
 def places(site: Site, node: ox.NamedNode) -> list[list[TermView]]:
     """Each territory the resource is in, followed by what that territory lies within."""
-    dataset = site.data.dataset
     chains = []
     for predicate in _PLACE_PREDICATES:
-        for quad in _unique(quads(dataset, node, ox.NamedNode(predicate), None)):
+        for quad in _unique(quads(site.data, node, ox.NamedNode(predicate), None)):
             place = quad.object
             if not isinstance(place, ox.NamedNode):
                 continue
             within = [
                 q.object
-                for q in _unique(quads(dataset, place, ox.NamedNode(_LIES_WITHIN_ALL), None))
+                for q in _unique(quads(site.data, place, ox.NamedNode(_LIES_WITHIN_ALL), None))
             ]
             # Nearest first: a territory that lies within more others is the smaller one.
             within.sort(
                 key=lambda t: (
-                    -sum(1 for _ in quads(dataset, t, ox.NamedNode(_LIES_WITHIN_ALL), None))
+                    -sum(1 for _ in quads(site.data, t, ox.NamedNode(_LIES_WITHIN_ALL), None))
                 )
             )
             chains.append([site.view(place), *(site.view(t) for t in within if t != place)])
@@ -325,13 +322,12 @@ def places(site: Site, node: ox.NamedNode) -> list[list[TermView]]:
 
 def sdg_badges(site: Site, node: ox.NamedNode) -> list[Badge]:
     """The goals the resource (and its axes and activities) serves, with the UN targets."""
-    dataset = site.data.dataset
     scopes = [node] + [
-        q.subject for q in quads(dataset, None, ox.NamedNode(_WITHIN), node) if q.subject != node
+        q.subject for q in quads(site.data, None, ox.NamedNode(_WITHIN), node) if q.subject != node
     ]
     goals: dict[int, set[str]] = defaultdict(set)
     for scope in scopes:
-        for quad in quads(dataset, scope, ox.NamedNode(_CONTRIBUTES), None):
+        for quad in quads(site.data, scope, ox.NamedNode(_CONTRIBUTES), None):
             value = quad.object.value
             if value.startswith(SDG) and value[len(SDG) :].isdigit():
                 goals[int(value[len(SDG) :])]
@@ -350,18 +346,17 @@ def sdg_badges(site: Site, node: ox.NamedNode) -> list[Badge]:
 
 def participants(site: Site, node: ox.NamedNode) -> list[Participant]:
     """Who takes part in the resource or in what it contains (its axes, their activities)."""
-    dataset = site.data.dataset
     association = ox.NamedNode(PREFIXES["prov"] + "qualifiedAssociation")
     agent = ox.NamedNode(PREFIXES["prov"] + "agent")
     role = ox.NamedNode(PREFIXES["prov"] + "hadRole")
     scopes = [node] + [
-        q.subject for q in quads(dataset, None, ox.NamedNode(_WITHIN), node) if q.subject != node
+        q.subject for q in quads(site.data, None, ox.NamedNode(_WITHIN), node) if q.subject != node
     ]
     found: dict[tuple[str, str, str], Participant] = {}
     for scope in scopes:
-        for link in _unique(quads(dataset, scope, association, None)):
-            roles = [q.object for q in _unique(quads(dataset, link.object, role, None))] or [None]
-            for actor in _unique(quads(dataset, link.object, agent, None)):
+        for link in _unique(quads(site.data, scope, association, None)):
+            roles = [q.object for q in _unique(quads(site.data, link.object, role, None))] or [None]
+            for actor in _unique(quads(site.data, link.object, agent, None)):
                 for each in roles:
                     key = (str(actor.object), str(each), str(scope))
                     found.setdefault(
@@ -389,7 +384,7 @@ def incoming(
     """What points at the node, by predicate: a count and one page of subjects each."""
     by_predicate: dict[str, dict[object, None]] = defaultdict(dict)
     pattern = ox.NamedNode(predicate) if predicate else None
-    for quad in quads(site.data.dataset, None, pattern, node):
+    for quad in quads(site.data, None, pattern, node):
         if quad.subject != node:
             by_predicate[quad.predicate.value][quad.subject] = None
     result = []
@@ -412,14 +407,15 @@ def home_page(site: Site, coverage: list[tuple[int, str, int]]) -> dict[str, obj
 
     def members(class_iri: str) -> tuple[int, list[TermView]]:
         nodes = {
-            q.subject for q in quads(dataset, None, ox.NamedNode(RDF_TYPE), ox.NamedNode(class_iri))
+            q.subject
+            for q in quads(site.data, None, ox.NamedNode(RDF_TYPE), ox.NamedNode(class_iri))
         }
         return len(nodes), [site.view(n) for n in sorted(nodes, key=site.sort_key)[:HOME_LIST]]
 
     kinds = {
         q.subject
         for q in quads(
-            dataset,
+            data,
             None,
             ox.NamedNode(PREFIXES["skos"] + "broaderTransitive"),
             ox.NamedNode("https://w3id.org/esskg/concept/territory-kind/region"),
@@ -431,7 +427,7 @@ def home_page(site: Site, coverage: list[tuple[int, str, int]]) -> dict[str, obj
     regions = {
         q.subject
         for kind in kinds
-        for q in quads(dataset, None, ox.NamedNode(ESSKG + "territoryKind"), kind)
+        for q in quads(site.data, None, ox.NamedNode(ESSKG + "territoryKind"), kind)
     }
     return {
         "triples": len(dataset),
