@@ -2,8 +2,8 @@
 
 Pages and RDF representations are read from the in-memory dataset (terms exactly as written: a
 typed literal such as "01"^^xsd:integer stays "01"); free and canned SPARQL runs in worker
-processes over an on-disk copy of the same quads (esskg.serve.workers), which they open read-only.
-That copy lives in a temporary folder removed when the server stops.
+processes over the project's on-disk store (esskg.store), which they open read-only. A published
+release gets a temporary on-disk copy instead, removed when the server stops.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from esskg.errors import EsskgError, display_path
 from esskg.load import load_dataset, load_file
 from esskg.namespaces import GRAPH, PREFIXES
 from esskg.resources import Project
+from esskg.store import input_digest, open_store, store_path
 
 # The home of esskg's IRIs: https://w3id.org/esskg/id/x is served at /id/x.
 ESSKG_ORIGIN = "https://w3id.org/esskg"
@@ -60,6 +61,7 @@ class ServedData:
 
     dataset: ox.Dataset
     store_path: Path
+    temporary: bool
     digest: str
     version: str
     description: str
@@ -82,7 +84,8 @@ class ServedData:
         return found
 
     def close(self) -> None:
-        shutil.rmtree(self.store_path, ignore_errors=True)
+        if self.temporary:
+            shutil.rmtree(self.store_path, ignore_errors=True)
 
     def label(self, iri: str) -> tuple[str, str] | None:
         """(fr-first label, en label or '') in the fixed order fr, en, untagged, smallest tag."""
@@ -112,22 +115,27 @@ def open_data(layout: Project, release: Path | None = None) -> ServedData:
                 "`esskg publish` wrote"
             )
         dataset = load_file(dump, user=True)
-        digest = _digest([dump], "release")
+        digest = _digest(dump)
         description = f"release {display_path(release)}"
         version = _release_version(dataset) or __version__
+        # A release is read once: its store is a temporary copy, removed when the server stops.
+        path, temporary = _disk_store(dataset), True
     else:
+        # The project's persistent store (esskg.store: rebuilt only when an input changed),
+        # held for as long as this process lives so that no build removes it meanwhile.
+        open_store(layout)
+        path, temporary = store_path(layout), False
         dataset = load_dataset(root=layout.root)
-        inputs = [layout.ontology] + [f for g in layout.graph_folders() for f in g.files()]
-        digest = _digest(inputs, layout.version)
+        digest = input_digest(layout)
         description = layout.describe()
         version = layout.version
     origins = [ESSKG_ORIGIN]
     if layout.config is not None:
         origins.append(_origin(layout.config.base))
-    store_path = _disk_store(dataset)
     data = ServedData(
         dataset=dataset,
-        store_path=store_path,
+        store_path=path,
+        temporary=temporary,
         digest=digest,
         version=version,
         description=description,
@@ -143,14 +151,12 @@ def _origin(base: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
-def _digest(paths: list[Path], version: str) -> str:
-    """The data's version for ETags: esskg's version and the bytes of every input file."""
-    hasher = hashlib.sha256(f"{__version__}\0{version}".encode())
-    for path in paths:
-        hasher.update(str(path.name).encode() + b"\0")
-        with path.open("rb") as stream:
-            while chunk := stream.read(1 << 20):
-                hasher.update(chunk)
+def _digest(dump: Path) -> str:
+    """A release's version for ETags: esskg's version and the bytes of its dump."""
+    hasher = hashlib.sha256(f"{__version__}\0".encode())
+    with dump.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            hasher.update(chunk)
     return hasher.hexdigest()[:32]
 
 
