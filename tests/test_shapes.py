@@ -553,20 +553,8 @@ INVALID: dict[str, set[tuple[str, str, str, str, str]]] = {
         (V, "id:fx-actor", "TextLanguageShape", "SPARQLConstraintComponent", "rdfs:label")
     },
     "ontology-term-invalid-undeclared.ttl": {
-        (
-            V,
-            "<https://w3id.org/esskg/ontology>",
-            "OntologyTermShape",
-            "SPARQLConstraintComponent",
-            "rdf:type",
-        ),
-        (
-            V,
-            "<https://w3id.org/esskg/ontology>",
-            "OntologyTermShape",
-            "SPARQLConstraintComponent",
-            "esskg:worksOn",
-        ),
+        (V, "id:fx-actor", "OntologyTermShape", "SPARQLConstraintComponent", "rdf:type"),
+        (V, "id:fx-actor", "OntologyTermShape", "SPARQLConstraintComponent", "esskg:worksOn"),
     },
 }
 
