@@ -10,6 +10,7 @@ holds a copy of them and follows esskg's upgrades.
 from __future__ import annotations
 
 import argparse
+import datetime
 import re
 import sys
 import unicodedata
@@ -34,8 +35,12 @@ base = {base}
 prefix = {prefix}
 # The licence of your data (an IRI).
 licence = {licence}
-# The version of your graph, for `esskg publish`.
+# Who makes this graph: the creator named in its releases (a list for several: ["Région ...",
+# "CRESS ..."]). A CITATION.cff beside this file, if you add one, is read instead.
+{creator}
+# The version of your graph and its date, for `esskg publish`: raise both for each new release.
 version = "0.1.0"
+date = "{date}"
 # true: your graph also carries the four cooperation cases of esskg's source document.
 include_source = {include_source}
 """
@@ -69,6 +74,7 @@ def init_workspace(
     prefix: str | None = None,
     licence: str = DEFAULT_LICENCE,
     include_source: bool = False,
+    creator: str | None = None,
 ) -> list[Path]:
     """Make a workspace in `folder` (created if needed); returns the files written.
 
@@ -93,6 +99,9 @@ def init_workspace(
         prefix_bare=prefix,
         licence=_toml_string(licence),
         include_source="true" if include_source else "false",
+        creator=f"creator = {_toml_string(creator)}" if creator else '# creator = "..."',
+        # The day the workspace is made: the date of its first version, until it is raised.
+        date=datetime.date.today().isoformat(),
     )
     # Check the settings before anything is written, with the reader every verb uses.
     read_config(config_path, config_text)
@@ -132,6 +141,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--prefix", help="short prefix for your identifiers (default: my)")
     parser.add_argument(
+        "--creator",
+        metavar="NAME",
+        help="who makes the graph (your organisation), named in its releases; "
+        "esskg publish asks for it",
+    )
+    parser.add_argument(
         "--licence", default=DEFAULT_LICENCE, metavar="IRI", help="default: %(default)s"
     )
     parser.add_argument(
@@ -150,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
         prefix=args.prefix,
         licence=args.licence,
         include_source=args.include_source,
+        creator=args.creator,
     )
     for path in written:
         print(display_path(path))

@@ -14,7 +14,9 @@ the packaged copy are read as they are: each data/<name>/ folder is the graph gr
 
 from __future__ import annotations
 
+import datetime
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +67,9 @@ class WorkspaceConfig:
     include_source: bool
     prefix: str
     path: Path
+    # Who makes the graph, named in its releases when the workspace has no CITATION.cff.
+    creators: tuple[str, ...] = ()
+    date: str | None = None  # the date of `version` (YYYY-MM-DD), for `esskg publish`
 
     @property
     def graph_base(self) -> str:
@@ -274,6 +279,24 @@ def read_config(path: Path, content: str | None = None) -> WorkspaceConfig:
             f"{display_path(path)}: prefix = {prefix!r} must be a short name (letters, digits, _) "
             f"that esskg does not use already ({', '.join(PREFIXES)})"
         )
+    creators = settings.get("creator", [])
+    if isinstance(creators, str):
+        creators = [creators]
+    if not isinstance(creators, list) or not all(
+        isinstance(c, str) and c.strip() for c in creators
+    ):
+        raise WorkspaceError(
+            f'{display_path(path)}: creator must be a name ("Région Occitanie") or a list of '
+            'names (["Région Occitanie", "CRESS Occitanie"])'
+        )
+    date = settings.get("date")
+    if isinstance(date, datetime.date):  # TOML's own date: date = 2026-12-01
+        date = date.isoformat()
+    if date is not None and not _is_date(date):
+        raise WorkspaceError(
+            f'{display_path(path)}: date = {date!r} must be a day written YYYY-MM-DD, e.g. "'
+            f'{datetime.date(2026, 12, 1).isoformat()}"'
+        )
     return WorkspaceConfig(
         name=text("name"),
         base=base,
@@ -282,7 +305,19 @@ def read_config(path: Path, content: str | None = None) -> WorkspaceConfig:
         include_source=include,
         prefix=prefix,
         path=path,
+        creators=tuple(c.strip() for c in creators),
+        date=date,
     )
+
+
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _project_at(root: Path, *, named: str) -> Project:

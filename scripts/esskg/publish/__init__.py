@@ -46,16 +46,13 @@ from esskg.load import load_dataset, parse_rdf_file, store_from
 from esskg.namespaces import PREFIXES, graph_iri
 from esskg.publish.catalog import (
     DATA_LICENCE,
-    DESCRIPTION,
-    KEYWORDS,
-    LICENCE_NAMES,
     ONTOLOGY_LICENCE,
     SHAPES_IRI,
-    TITLE,
     Distribution,
     ReleaseInfo,
     catalog_triples,
     catalog_turtle,
+    licence_names,
     void_statistics,
 )
 from esskg.publish.citation import (
@@ -74,15 +71,17 @@ from esskg.publish.formats import (
     same_graph_check,
     serialize,
 )
+from esskg.publish.identity import DatasetIdentity, esskg_identity, workspace_identity
 from esskg.publish.page import (
     ExampleQuery,
+    WorkspaceText,
     landing_page,
     ontology_html,
     sdg_chart_svg,
     sdg_coverage,
 )
 from esskg.publish.tables import TABLES, table_csv
-from esskg.resources import project
+from esskg.resources import GraphFolder, Project, project
 from esskg.sssom import PAV, SSSOM_SUFFIX, mapping_set_rdf, read_mapping_set
 from esskg.validate import add_engine_argument, render_turtle, validate_store
 
@@ -90,7 +89,6 @@ __all__ = ["GateFailed", "PublishError", "ReleaseExists", "add_parser", "publish
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE = "https://w3id.org/esskg/dataset/{version}/"
 _EXAMPLE_ROWS = 10
 _EXAMPLE_QUERIES = 3
 
@@ -142,6 +140,14 @@ def publish(
     ReleaseExists when that version is already there with other bytes, unless `replace`.
     """
     layout = project(root)
+    if sparql_endpoint is not None:
+        _check_endpoint(sparql_endpoint)
+    identity = None
+    if layout.kind == "workspace":
+        # A workspace's release is its own dataset: refused before the (long) gate when it
+        # names no creator or no date.
+        version, release_date = _workspace_version(layout, date)
+        identity = workspace_identity(layout, version, release_date)
     # Files are written from the exact terms; the Store (which keeps typed literals by value,
     # "2"^^xsd:nonNegativeInteger as "2"^^xsd:integer) only answers the queries.
     dataset = load_dataset(root=root)
@@ -149,14 +155,17 @@ def publish(
     if not gate.passed:
         raise GateFailed(gate)
     store = store_from(dataset)
-    version, version_iri, ontology_iri, modified, created = _ontology_header(store)
-    release_date = _check_date(date) if date else modified
-    base = base_url or DEFAULT_BASE.format(version=version)
+    esskg_version, version_iri, ontology_iri, modified, created = _ontology_header(store)
+    if identity is None:
+        version = esskg_version
+        release_date = _check_date(date) if date else modified
+        citation, creators = read_creators(layout.root, version)
+        identity = esskg_identity(creators, citation, version)
+    else:
+        created = None  # esskg's ontology was created then, not this dataset
+    base = base_url or identity.default_base_url
     if not base.endswith("/"):
         base += "/"
-    if sparql_endpoint is not None:
-        _check_endpoint(sparql_endpoint)
-    citation, creators = read_creators(layout.root, version)
     shapes = layout.shapes if layout.shapes.is_file() else None
     if shapes is None:
         log.warning("no shapes file at %s: the release will not include shapes.ttl", layout.shapes)
@@ -168,7 +177,7 @@ def publish(
         ontology_iri=ontology_iri,
         ontology_version_iri=version_iri,
         shapes_iri=SHAPES_IRI if shapes else None,
-        creators=tuple(creators),
+        identity=identity,
         source=source_document(store),
         sparql_endpoint=sparql_endpoint,
     )
@@ -179,10 +188,10 @@ def publish(
     with output_folder(outdir):
         build = temp_folder(outdir, version)
         try:
-            _write_release(build, dataset, store, release, shapes, root, gate, citation)
+            _write_release(build, dataset, store, release, shapes, layout, gate)
             os.chmod(build, 0o755)
             if target.exists() and not replace:
-                _refuse_a_changed_release(build, target)
+                _refuse_a_changed_release(build, target, layout)
             replace_folder(build, target)
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
@@ -190,7 +199,22 @@ def publish(
     return target
 
 
-def _refuse_a_changed_release(build: Path, target: Path) -> None:
+def _workspace_version(layout: Project, date: str | None) -> tuple[str, str]:
+    """(version, date) of a workspace's release: esskg.toml's, the date --date if given."""
+    assert layout.config is not None
+    if date:
+        return layout.config.version, _check_date(date)
+    if layout.config.date is None:
+        raise PublishError(
+            f"{display_path(layout.config.path)}: no date for version {layout.config.version}; "
+            "nothing was written\n"
+            '  hint: add date = "YYYY-MM-DD" (the day of this version) under [workspace], '
+            "or give --date YYYY-MM-DD"
+        )
+    return layout.config.version, layout.config.date
+
+
+def _refuse_a_changed_release(build: Path, target: Path, layout: Project) -> None:
     """ReleaseExists if `target` holds other bytes than `build`: a published version is final."""
     new = {p.name: p.read_bytes() for p in build.iterdir()}
     old = {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()}
@@ -203,9 +227,16 @@ def _refuse_a_changed_release(build: Path, target: Path) -> None:
             f"{display_path(target)}: version {target.name} is already published and this run "
             f"would change {len(changed)} file{'s' if len(changed) != 1 else ''} ({shown}); "
             "a published version does not change, nothing was written"
-            "\n  hint: raise the version (ontology owl:versionInfo and versionIRI, CITATION.cff, "
-            "esskg.__version__, CHANGELOG), or give --replace to overwrite this version anyway"
+            f"\n  hint: raise the version ({_where_the_version_is(layout)}), "
+            "or give --replace to overwrite this version anyway"
         )
+
+
+def _where_the_version_is(layout: Project) -> str:
+    if layout.kind == "workspace" and layout.config is not None:
+        cff = " and CITATION.cff" if (layout.root / CITATION_FILE).is_file() else ""
+        return f"version and date in {display_path(layout.config.path)}{cff}"
+    return "ontology owl:versionInfo and versionIRI, CITATION.cff, esskg.__version__, CHANGELOG"
 
 
 def _write_release(
@@ -214,10 +245,11 @@ def _write_release(
     store: ox.Store,
     release: ReleaseInfo,
     shapes: Path | None,
-    root: Path | str | None,
+    layout: Project,
     gate: GateOutcome,
-    citation: bytes,
 ) -> None:
+    identity = release.identity
+    root = layout.root
     quads = canonical_quads(dataset)
     triples = merged_triples(dataset)
     expected_quads = canonical_set(quads)
@@ -234,7 +266,7 @@ def _write_release(
         what: str,
         *,
         compressed: bool = False,
-        licence: str = DATA_LICENCE,
+        licence: str = identity.licence,
         also_under: tuple[str, ...] = (),
     ) -> None:
         target = build / name
@@ -243,9 +275,11 @@ def _write_release(
         distributions.append(
             Distribution(name, media, title, data, compressed, licence, also_under)
         )
-        licences = " + ".join(LICENCE_NAMES[x][0] for x in (licence, *also_under))
+        licences = " + ".join(licence_names(x)[0] for x in (licence, *also_under))
         downloads.append((name, what, len(data), licences))
 
+    # The merged files also hold esskg's ontology and, in a workspace, esskg's vocabularies.
+    dump_also_under = tuple(x for x in (ONTOLOGY_LICENCE, DATA_LICENCE) if x != identity.licence)
     for key, fmt in RDF_FORMATS.items():
         expected = expected_quads if fmt.keeps_graphs else expected_triples
         data = serialize(key, triples=triples, quads=quads)
@@ -257,7 +291,7 @@ def _write_release(
             fmt.media_type,
             _TITLES[key],
             _DESCRIPTIONS[key],
-            also_under=(ONTOLOGY_LICENCE,),
+            also_under=dump_also_under,
         )
         keep(
             f"{name}.gz",
@@ -267,7 +301,7 @@ def _write_release(
             f"{_TITLES[key]}, gzip",
             f"{_DESCRIPTIONS[key]}, compressé gzip",
             compressed=True,
-            also_under=(ONTOLOGY_LICENCE,),
+            also_under=dump_also_under,
         )
     context = jsonld_context()
     context_bytes = (
@@ -326,8 +360,8 @@ def _write_release(
             f"{table.title} (CSV)",
             f"tableau : {table.title_fr} (CSV, UTF-8 avec BOM, pour Excel)",
         )
-    for table in _mapping_tables(root):
-        _keep_mapping_table(keep, table)
+    for name, table, own in _mapping_tables(layout):
+        _keep_mapping_table(keep, name, table, identity.licence if own else DATA_LICENCE)
     keep(
         "ontology.html",
         ontology_html(ontology_ttl),
@@ -340,13 +374,17 @@ def _write_release(
 
     keep(
         CITATION_FILE,
-        citation,
-        _bytes_check(citation),
+        identity.citation,
+        _bytes_check(identity.citation),
         "application/yaml",
-        "How to cite esskg (Citation File Format)",
-        "comment citer esskg (Citation File Format)",
+        "How to cite this dataset (Citation File Format)"
+        if identity.workspace
+        else "How to cite esskg (Citation File Format)",
+        "comment citer ce jeu de données (Citation File Format)"
+        if identity.workspace
+        else "comment citer esskg (Citation File Format)",
     )
-    stats = void_statistics(dataset)
+    stats = void_statistics(dataset, identity.uri_spaces)
     page = landing_page(
         version=release.version,
         date=release.modified,
@@ -355,22 +393,25 @@ def _write_release(
         stats=stats,
         examples=_examples(store, root),
         chart_svg=sdg_chart_svg(sdg_coverage(store, root)),
-        data_licence=DATA_LICENCE,
+        data_licence=identity.licence,
         ontology_licence=ONTOLOGY_LICENCE,
-        creators=[c.name for c in release.creators],
+        creators=[c.name for c in identity.creators],
+        workspace=_workspace_text(identity, release) if identity.workspace else None,
         source=release.source,
         sparql_endpoint=release.sparql_endpoint,
         schema_org=schema_org_jsonld(
-            title=TITLE,
-            description=DESCRIPTION,
+            title=identity.title,
+            description=identity.description,
             version=release.version,
             dataset_iri=release.dataset,
             base_url=release.base_url,
             issued=release.issued,
             modified=release.modified,
-            licences=[DATA_LICENCE, ONTOLOGY_LICENCE],
-            creators=list(release.creators),
-            keywords=[word for word, _ in KEYWORDS],
+            licences=list(dict.fromkeys([identity.licence, DATA_LICENCE, ONTOLOGY_LICENCE]))
+            if identity.workspace
+            else [DATA_LICENCE, ONTOLOGY_LICENCE],
+            creators=list(identity.creators),
+            keywords=[word for word, _ in identity.keywords],
             source=release.source,
             downloads=[
                 (d.name, "application/gzip" if d.compressed else d.media_type)
@@ -387,23 +428,46 @@ def _write_release(
     os.chmod(build / "catalog.ttl", 0o644)
 
 
-def _mapping_tables(root: Path | str | None) -> list[Path]:
-    """The project's SSSOM tables (data/<graph>/*.sssom.tsv), by file name."""
-    tables = [p for f in project(root).data_folders() for p in f.glob("*" + SSSOM_SUFFIX)]
-    return sorted(tables, key=lambda p: p.name)
+def _workspace_text(identity: DatasetIdentity, release: ReleaseInfo) -> WorkspaceText:
+    return WorkspaceText(
+        title=identity.title["fr"],
+        model_version=__version__,
+        licence_name=licence_names(identity.licence)[0],
+        with_source=release.source is not None,
+    )
 
 
-def _keep_mapping_table(keep: Callable[..., None], table: Path) -> None:
+def _mapping_tables(layout: Project) -> list[tuple[str, Path, bool]]:
+    """(name in the release, path, the project's own) of every SSSOM table the graph loads.
+
+    In a workspace, esskg's tables are named esskg-<name>, so that they never clash with the
+    workspace's own (a workspace may keep its own sdg-links.sssom.tsv).
+    """
+    tables = [
+        (_release_name(layout, entry, p), p, entry.own)
+        for entry in layout.graph_folders()
+        for p in entry.files()
+        if p.name.endswith(SSSOM_SUFFIX)
+    ]
+    return sorted(tables)
+
+
+def _release_name(layout: Project, entry: GraphFolder, table: Path) -> str:
+    return "esskg-" + table.name if layout.kind == "workspace" and not entry.own else table.name
+
+
+def _keep_mapping_table(keep: Callable[..., None], name: str, table: Path, licence: str) -> None:
     """The table as it is kept in the repository, and its SSSOM/RDF form beside it."""
     raw = table.read_bytes()
-    stem = table.name[: -len(SSSOM_SUFFIX)]
+    stem = name[: -len(SSSOM_SUFFIX)]
     keep(
-        table.name,
+        name,
         raw,
         _bytes_check(raw),
         "text/tab-separated-values",
         f"SSSOM mapping table {stem} (TSV)",
         f"la table de correspondances {stem} avec ses justifications (SSSOM/TSV)",
+        licence=licence,
     )
     mapping_set = read_mapping_set(table)
     triples = mapping_set_rdf(mapping_set)
@@ -415,6 +479,7 @@ def _keep_mapping_table(keep: Callable[..., None], table: Path) -> None:
         "text/turtle",
         f"SSSOM mapping table {stem} (SSSOM/RDF)",
         "la même table en RDF (SSSOM/RDF : justification, confiance, auteur, commentaire)",
+        licence=licence,
     )
 
 

@@ -13,11 +13,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from esskg.namespaces import PREFIXES, RDF_TYPE, prefix_header
-from esskg.publish.citation import Creator, SourceDocument
+from esskg.publish.citation import SourceDocument
+
+if TYPE_CHECKING:
+    from esskg.publish.identity import DatasetIdentity
 
 __all__ = [
     "LINK_TARGETS",
@@ -26,6 +30,7 @@ __all__ = [
     "ReleaseInfo",
     "catalog_triples",
     "catalog_turtle",
+    "licence_names",
     "link_space",
     "void_statistics",
 ]
@@ -130,13 +135,20 @@ class ReleaseInfo:
     ontology_iri: str
     ontology_version_iri: str
     shapes_iri: str | None
-    creators: tuple[Creator, ...] = ()
+    identity: DatasetIdentity
     source: SourceDocument | None = None
     sparql_endpoint: str | None = None
 
     @property
     def dataset(self) -> str:
-        return f"{DATASET_ROOT}/{self.version}"
+        return f"{self.identity.dataset_root}/{self.version}"
+
+    @property
+    def standards(self) -> tuple[str, ...]:
+        """What the data conforms to: esskg's ontology (for a workspace, the version of the model
+        it was checked against) and shapes."""
+        model = self.ontology_version_iri if self.identity.workspace else self.ontology_iri
+        return tuple(filter(None, (model, self.shapes_iri)))
 
 
 def _q(store: ox.Store, text: str) -> list[dict[str, ox.NamedNode | ox.Literal]]:
@@ -145,8 +157,13 @@ def _q(store: ox.Store, text: str) -> list[dict[str, ox.NamedNode | ox.Literal]]
     return [{n: row[n] for n in names if row[n] is not None} for row in result]
 
 
-def void_statistics(quads: Iterable[ox.Quad]) -> dict[str, object]:
+def void_statistics(
+    quads: Iterable[ox.Quad], uri_spaces: tuple[str, ...] = (URI_SPACE,)
+) -> dict[str, object]:
     """The VoID figures of the union of the graphs, counted on the terms as written.
+
+    Entities are the subjects under `uri_spaces` (the dataset's own); a link points outside them
+    and outside esskg.
 
     Counted here rather than by SPARQL on a Store: the Store keeps typed literals by value, so
     "2"^^xsd:positiveInteger and "2"^^xsd:nonNegativeInteger would count as one object.
@@ -157,8 +174,9 @@ def void_statistics(quads: Iterable[ox.Quad]) -> dict[str, object]:
     typed = {(s, o) for s, p, o in triples if p == rdf_type}
     subjects = {s for s, _, _ in triples}
     entities = {
-        s for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(URI_SPACE)
+        s for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(uri_spaces)
     }
+    inside = (*uri_spaces, URI_SPACE)
     class_partitions = Counter(c.value for _, c in typed)
     # A link: an esskg resource (not an ontology term: the ontology's references to other
     # vocabularies are void:vocabulary) pointing at an IRI outside esskg, rdf:type aside.
@@ -169,12 +187,13 @@ def void_statistics(quads: Iterable[ox.Quad]) -> dict[str, object]:
         and not s.value.startswith(ONTOLOGY_SPACE)
         and p != rdf_type
         and isinstance(o, ox.NamedNode)
-        and not o.value.startswith(URI_SPACE)
+        and not o.value.startswith(inside)
     )
     examples = []
     for cls in ("Actor", "Partnership", "Territory"):
         members = sorted(s.value for s, c in typed if c.value == NS["esskg"] + cls)
-        examples.extend(members[:1])
+        own = [m for m in members if m.startswith(uri_spaces)]
+        examples.extend((own or members)[:1])
     return {
         "triples": len(triples),
         "entities": len(entities),
@@ -206,19 +225,35 @@ def _slug(iri: str) -> str:
 LICENCE_NAMES = {
     DATA_LICENCE: ("Licence Ouverte 2.0 (Etalab)", "Etalab Open Licence 2.0"),
     ONTOLOGY_LICENCE: ("CC BY 4.0", "CC BY 4.0"),
+    # Licences a workspace is likely to choose for its data; any other is named by its IRI.
+    "https://creativecommons.org/publicdomain/zero/1.0/": ("CC0 1.0", "CC0 1.0"),
+    "https://creativecommons.org/licenses/by-sa/4.0/": ("CC BY-SA 4.0", "CC BY-SA 4.0"),
+    "https://opendatacommons.org/licenses/odbl/1-0/": ("ODbL 1.0", "ODbL 1.0"),
+}
+
+
+def licence_names(licence: str) -> tuple[str, str]:
+    """(French, English) name of a licence; its IRI when esskg does not know it."""
+    return LICENCE_NAMES.get(licence, (licence, licence))
+
+
+# What part of a merged file each further licence covers: esskg's ontology, and, in a
+# workspace's release, esskg's vocabularies (and the source document's cases, if included).
+_PART_UNDER = {
+    ONTOLOGY_LICENCE: ("l'ontologie", "the ontology"),
+    DATA_LICENCE: ("les vocabulaires et données d'esskg", "esskg's vocabularies and data"),
 }
 
 
 def _rights_text(dist: Distribution) -> dict[str, str]:
-    first_fr, first_en = LICENCE_NAMES[dist.licence]
-    rest = [LICENCE_NAMES[x] for x in dist.also_under]
+    first_fr, first_en = licence_names(dist.licence)
+    fr = [f"{_PART_UNDER[x][0]} que le fichier contient sous {licence_names(x)[0]}"
+          for x in dist.also_under]  # fmt: skip
+    en = [f"{_PART_UNDER[x][1]} the file holds under {licence_names(x)[1]}"
+          for x in dist.also_under]  # fmt: skip
     return {
-        "fr": f"Données sous {first_fr} ; l'ontologie que le fichier contient sous "
-        + ", ".join(fr for fr, _ in rest)
-        + ".",
-        "en": f"Data under the {first_en}; the ontology the file holds under "
-        + ", ".join(en for _, en in rest)
-        + ".",
+        "fr": f"Données sous {first_fr} ; " + " ; ".join(fr) + ".",
+        "en": f"Data under the {first_en}; " + "; ".join(en) + ".",
     }
 
 
@@ -295,39 +330,35 @@ def catalog_triples(
             add(iri, "skos:prefLabel", label)
 
     ds = release.dataset
-    catalog = f"{DATASET_ROOT}/catalog"
+    who = release.identity
+    catalog = who.catalog
     add(catalog, "rdf:type", NS["dcat"] + "Catalog")
-    add(catalog, "dcterms:title", lit("Catalogue esskg", lang="fr"))
-    add(catalog, "dcterms:title", lit("esskg catalogue", lang="en"))
-    add(
-        catalog,
-        "dcterms:description",
-        lit("Les publications du graphe de connaissances esskg.", lang="fr"),
-    )
-    add(
-        catalog, "dcterms:description", lit("The releases of the esskg knowledge graph.", lang="en")
-    )
-    add(catalog, "dcterms:publisher", PUBLISHER)
-    add(catalog, "dcterms:license", DATA_LICENCE)
+    for lang, title in who.catalog_title.items():
+        add(catalog, "dcterms:title", lit(title, lang=lang))
+    for lang, text in who.catalog_description.items():
+        add(catalog, "dcterms:description", lit(text, lang=lang))
+    add(catalog, "dcterms:publisher", who.publisher)
+    add(catalog, "dcterms:license", who.licence)
     add(catalog, "dcterms:modified", lit(release.modified, "xsd:date"))
     add(catalog, "dcat:dataset", ds)
 
     add(ds, "rdf:type", NS["dcat"] + "Dataset")
     add(ds, "rdf:type", NS["void"] + "Dataset")
-    for lang in ("fr", "en"):
-        add(ds, "dcterms:title", lit(TITLE[lang], lang=lang))
-        add(ds, "dcterms:description", lit(DESCRIPTION[lang], lang=lang))
+    for lang, title in who.title.items():
+        add(ds, "dcterms:title", lit(title, lang=lang))
+    for lang, text in who.description.items():
+        add(ds, "dcterms:description", lit(text, lang=lang))
     add(ds, "dcterms:identifier", lit(ds))
-    add(ds, "dcterms:isVersionOf", DATASET_ROOT)
+    add(ds, "dcterms:isVersionOf", who.dataset_root)
     add(ds, "owl:versionIRI", ds)
     add(ds, "owl:versionInfo", lit(release.version))
     add(ds, "dcat:version", lit(release.version))
     add(ds, "dcterms:issued", lit(release.issued, "xsd:date"))
     add(ds, "dcterms:modified", lit(release.modified, "xsd:date"))
-    add(ds, "dcterms:publisher", PUBLISHER)
-    add(PUBLISHER, "rdf:type", NS["foaf"] + "Agent")
-    add(PUBLISHER, "foaf:name", lit("esskg contributors"))
-    for creator in release.creators:
+    add(ds, "dcterms:publisher", who.publisher)
+    add(who.publisher, "rdf:type", NS["foaf"] + "Agent")
+    add(who.publisher, "foaf:name", lit(who.publisher_name))
+    for creator in who.creators:
         add(ds, "dcterms:creator", creator.iri)
         typed(creator.iri, "foaf:Agent", "foaf:Person" if creator.person else "foaf:Organization")
         add(creator.iri, "foaf:name", lit(creator.name))
@@ -346,9 +377,9 @@ def catalog_triples(
             add(source.iri, "dcterms:publisher", publisher)
     if release.sparql_endpoint:
         add(ds, "void:sparqlEndpoint", release.sparql_endpoint)
-    add(ds, "dcterms:license", DATA_LICENCE)
-    add(DATA_LICENCE, "rdf:type", NS["dcterms"] + "LicenseDocument")
-    add(ONTOLOGY_LICENCE, "rdf:type", NS["dcterms"] + "LicenseDocument")
+    add(ds, "dcterms:license", who.licence)
+    for licence in (who.licence, DATA_LICENCE, ONTOLOGY_LICENCE):
+        add(licence, "rdf:type", NS["dcterms"] + "LicenseDocument")
     # DCAT-AP 3.0.0 checks every value against a class (sh:class): the EU authority-table concepts
     # and the other resources pointed at are typed here, as a portal harvesting this file alone
     # would otherwise have no statement saying what they are.
@@ -369,9 +400,9 @@ def catalog_triples(
     for theme in ("ECON", "SOCI", "INTR", "REGI"):
         add(ds, "dcat:theme", NS["eu-theme"] + theme)
         concept(NS["eu-theme"] + theme, None, NS["eu-theme"][:-1])
-    for word, lang in KEYWORDS:
+    for word, lang in who.keywords:
         add(ds, "dcat:keyword", lit(word, lang=lang))
-    for standard in filter(None, (release.ontology_iri, release.shapes_iri)):
+    for standard in release.standards:
         add(ds, "dcterms:conformsTo", standard)
         typed(standard, "dcterms:Standard")
     add(ds, "dcat:landingPage", release.base_url + "index.html")
@@ -416,8 +447,9 @@ def catalog_triples(
             add(ds, "void:feature", _FEATURES[dist.media_type])
 
     # VoID statistics
-    add(ds, "void:uriSpace", lit(URI_SPACE))
-    add(ds, "void:uriRegexPattern", lit("^" + re.escape(URI_SPACE)))
+    for space in who.uri_spaces:
+        add(ds, "void:uriSpace", lit(space))
+        add(ds, "void:uriRegexPattern", lit("^" + re.escape(space)))
     for key in (
         "triples",
         "entities",

@@ -9,7 +9,6 @@ engines and data portals read from index.html.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +16,14 @@ import pyoxigraph as ox
 import yaml
 
 from esskg.errors import EsskgError, display_path
+from esskg.init import slugify
 from esskg.namespaces import PREFIXES
 
 __all__ = [
     "CITATION_FILE",
     "Creator",
     "SourceDocument",
+    "mint_iri",
     "read_creators",
     "schema_org_jsonld",
     "source_document",
@@ -58,8 +59,13 @@ class SourceDocument:
     language: str | None
 
 
-def read_creators(root: Path, version: str) -> tuple[bytes, list[Creator]]:
-    """The bytes of `root`/CITATION.cff and its authors; CitationError if it does not fit."""
+def read_creators(
+    root: Path, version: str, *, id_space: str = _ID_SPACE
+) -> tuple[bytes, list[Creator]]:
+    """The bytes of `root`/CITATION.cff and its authors; CitationError if it does not fit.
+
+    Authors without an ORCID get an IRI minted under `id_space` (the project's identifiers).
+    """
     path = root / CITATION_FILE
     try:
         data = path.read_bytes()
@@ -78,10 +84,15 @@ def read_creators(root: Path, version: str) -> tuple[bytes, list[Creator]]:
             f"{display_path(path)}: version is {cff.get('version')!r} but the release is "
             f"{version}\n  hint: set version: {version} in CITATION.cff"
         )
-    return data, [_creator(path, author) for author in cff["authors"]]
+    return data, [_creator(path, author, id_space) for author in cff["authors"]]
 
 
-def _creator(path: Path, author: object) -> Creator:
+def mint_iri(id_space: str, name: str) -> str:
+    """An agent's IRI under `id_space`, minted from its name (accents dropped: Région -> region)."""
+    return id_space + slugify(name)
+
+
+def _creator(path: Path, author: object, id_space: str) -> Creator:
     if not isinstance(author, dict):
         raise CitationError(f"{display_path(path)}: an author must be a list of keys")
     url = author.get("website")
@@ -96,8 +107,8 @@ def _creator(path: Path, author: object) -> Creator:
             f"{display_path(path)}: an author without a name\n"
             "  hint: give family-names (a person) or name (an organisation)"
         )
-    # An ORCID names a person for good; otherwise an IRI in esskg's space, minted from the name.
-    iri = str(orcid) if orcid else _ID_SPACE + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    # An ORCID names a person for good; otherwise an IRI in the project's space, from the name.
+    iri = str(orcid) if orcid else mint_iri(id_space, name)
     return Creator(iri=iri, name=name, person=person, url=str(url) if url else None)
 
 
@@ -163,7 +174,6 @@ def schema_org_jsonld(
         "@type": "Dataset",
         "@id": dataset_iri,
         "name": title["fr"],
-        "alternateName": title["en"],
         "description": description["fr"],
         "version": version,
         "url": base_url + "index.html",
@@ -180,6 +190,8 @@ def schema_org_jsonld(
             for name, media in downloads
         ],
     }
+    if "en" in title:  # a workspace's name is one string, in no language of its own
+        document["alternateName"] = title["en"]
     if source is not None:
         work: dict[str, object] = {
             "@type": "CreativeWork",

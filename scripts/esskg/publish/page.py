@@ -16,7 +16,14 @@ import pyoxigraph as ox
 from esskg.publish.citation import SourceDocument
 from esskg.query import run_query
 
-__all__ = ["ExampleQuery", "landing_page", "ontology_html", "sdg_chart_svg", "sdg_coverage"]
+__all__ = [
+    "ExampleQuery",
+    "WorkspaceText",
+    "landing_page",
+    "ontology_html",
+    "sdg_chart_svg",
+    "sdg_coverage",
+]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +45,16 @@ class ExampleQuery:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     total: int
+
+
+@dataclass(frozen=True)
+class WorkspaceText:
+    """What the page says of a workspace's dataset in place of esskg's own words."""
+
+    title: str
+    model_version: str  # the esskg version whose ontology and shapes the data was checked against
+    licence_name: str
+    with_source: bool  # the source document's cases are included
 
 
 def ontology_html(ontology_turtle: bytes) -> bytes:
@@ -88,6 +105,33 @@ def sdg_chart_svg(coverage: list[tuple[int, str, int]]) -> str:
     return "\n".join(parts)
 
 
+_SUBTITLE = "l'ESS dans la coopération européenne et internationale"
+_TITLE = f"esskg : {_SUBTITLE}"
+_ABOUT = """<p>esskg est un graphe de connaissances ouvert des acteurs de l'économie sociale et \
+solidaire (ESS),
+des territoires et des partenariats de coopération décentralisée, européenne et internationale :
+leurs axes, leurs actions, qui y participe et avec quel rôle, et les Objectifs de développement
+durable (ODD) qu'ils servent. Chaque énoncé est rangé dans un graphe nommé qui dit d'où il vient :
+le document
+source, les compléments d'esskg, ses correspondances.</p>"""
+
+
+def _about_workspace(workspace: WorkspaceText) -> str:
+    source = (
+        " Il reprend aussi les quatre cas du document source d'esskg, dans leurs propres graphes "
+        "nommés, avec leur provenance."
+        if workspace.with_source
+        else ""
+    )
+    return (
+        f"<p>{escape(workspace.title)} est un graphe de connaissances de partenariats de "
+        "coopération, de leurs acteurs et territoires, et des Objectifs de développement durable "
+        "(ODD) qu'ils servent, décrit avec le modèle esskg et vérifié par ses formes SHACL "
+        f"(esskg {escape(workspace.model_version)}).{source} Chaque énoncé est rangé dans un "
+        "graphe nommé qui dit d'où il vient.</p>"
+    )
+
+
 def _size(n: int) -> str:
     if n < 1024:
         return f"{n} o"
@@ -121,6 +165,7 @@ def landing_page(
     source: SourceDocument | None = None,
     sparql_endpoint: str | None = None,
     schema_org: str = "",
+    workspace: WorkspaceText | None = None,
 ) -> bytes:
     """index.html: the dataset, the downloads, example queries, the chart, licence, citation.
 
@@ -148,9 +193,24 @@ def landing_page(
     queries_html = (
         "\n".join(query_parts) or "<p>Aucune requête d'exemple dans cette publication.</p>"
     )
+    title = workspace.title if workspace else _TITLE
     citation = (
-        f"{', '.join(creators)} ({date[:4]}). esskg : l'ESS dans la coopération européenne et "
-        f"internationale, version {version} [jeu de données]. {base_url}"
+        f"{', '.join(creators)} ({date[:4]}). {title}, version {version} [jeu de données]. "
+        f"{base_url}"
+    )
+    about = _about_workspace(workspace) if workspace else _ABOUT
+    head_title = f"{e(title)} {e(version)}" if workspace else f"esskg {e(version)} : {_SUBTITLE}"
+    licence_html = (
+        f'<a href="{e(data_licence)}">{e(workspace.licence_name)}</a>'
+        if workspace
+        else f'<a href="{e(data_licence)}">Licence Ouverte / Open Licence 2.0</a> (Etalab)'
+    )
+    merged = (
+        "contiennent les données sous leur licence, l'ontologie d'esskg sous CC BY 4.0 et ses "
+        "vocabulaires sous Licence Ouverte 2.0"
+        if workspace
+        else "contiennent les deux : les données sous Licence Ouverte 2.0, l'ontologie sous\n"
+        "CC BY 4.0"
     )
     source_html = ""
     if source is not None:
@@ -174,23 +234,18 @@ def landing_page(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>esskg {e(version)} : l'ESS dans la coopération européenne et internationale</title>
+<title>{head_title}</title>
 <style>{_CSS}</style>
 {schema_html}</head>
 <body>
 <header>
-<h1>esskg : l'ESS dans la coopération européenne et internationale</h1>
+<h1>{e(title) if workspace else _TITLE}</h1>
 <p>Version <strong>{e(version)}</strong>,
 publiée le <time datetime="{e(date)}">{e(date)}</time>.</p>
 </header>
 <section id="about">
 <h2>Le jeu de données</h2>
-<p>esskg est un graphe de connaissances ouvert des acteurs de l'économie sociale et solidaire (ESS),
-des territoires et des partenariats de coopération décentralisée, européenne et internationale :
-leurs axes, leurs actions, qui y participe et avec quel rôle, et les Objectifs de développement
-durable (ODD) qu'ils servent. Chaque énoncé est rangé dans un graphe nommé qui dit d'où il vient :
-le document
-source, les compléments d'esskg, ses correspondances.</p>
+{about}
 <p>{e(str(stats["triples"]))} triplets, {e(str(stats["entities"]))} entités,
 {e(str(stats["classes"]))} classes, {e(str(stats["properties"]))} propriétés.
 Description complète (DCAT-AP et VoID) : <a href="catalog.ttl">catalog.ttl</a> ;
@@ -219,10 +274,9 @@ et leurs résultats sur cette version.</p>
 </section>
 <section id="licence">
 <h2>Licence et citation</h2>
-<p>Données : <a href="{e(data_licence)}">Licence Ouverte / Open Licence 2.0</a> (Etalab).
+<p>Données : {licence_html}.
 Ontologie : <a href="{e(ontology_licence)}">CC BY 4.0</a>. Les graphes fusionnés
-(<code>esskg.*</code>) contiennent les deux : les données sous Licence Ouverte 2.0, l'ontologie sous
-CC BY 4.0.</p>
+(<code>esskg.*</code>) {merged}.</p>
 <p>Citer : <cite>{e(citation)}</cite></p>
 </section>
 </body>
