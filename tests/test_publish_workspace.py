@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,8 +18,8 @@ import pytest
 
 from esskg import __version__
 from esskg.cli import main
+from esskg.publish import ReleaseExists, publish
 from esskg.publish import formats as publish_formats
-from esskg.publish import publish
 
 BASE = "https://data.region.example/coop/id/"
 DATASET = "https://data.region.example/coop/dataset"
@@ -177,6 +178,20 @@ def test_void_counts_the_workspaces_own_entities_and_links(
     linkset = f"{dataset}#linkset-unsdg-esskg-contributesToSDG"
     assert sdg_links >= 1
     assert _values(catalog, linkset, VOID + "triples") == {str(sdg_links)}
+
+
+def test_a_workspace_release_is_reproducible_and_final(release: Path, tmp_path: Path) -> None:
+    workspace = tmp_path / "region"
+    shutil.copytree(release.parents[1], workspace)
+    before = {p.name: p.read_bytes() for p in release.iterdir()}
+    # The same sources give the same bytes: publishing again changes nothing.
+    again = publish(workspace / "dist", root=workspace)
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == before
+    # Other data under the same version is refused, and the hint names esskg.toml.
+    set_setting(workspace, "name", '"Autre nom"')
+    with pytest.raises(ReleaseExists, match=r"version and date in .*esskg\.toml"):
+        publish(workspace / "dist", root=workspace)
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == before
 
 
 def test_a_workspace_without_a_creator_is_refused_and_nothing_written(
