@@ -112,6 +112,12 @@ def test_the_release_is_the_workspaces_dataset(release: Path, catalog: ox.Store)
     assert ontology == {"https://creativecommons.org/licenses/by/4.0/"}
     assert _values(catalog, f"{dataset}#partnerships.csv", DCT + "license") == {CC0}
     assert (release / "ontology.ttl").is_file() and (release / "shapes.ttl").is_file()
+    # esskg's mapping tables ship under esskg's names and licence.
+    etalab = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+    assert _values(catalog, f"{dataset}#esskg-sdg-un.sssom.tsv", DCT + "license") == {etalab}
+    # The countries its territories lie in, by their ISO codes, as the EU country table names them.
+    eu = "http://publications.europa.eu/resource/authority/country/"
+    assert _values(catalog, dataset, DCT + "spatial") == {eu + "FRA", eu + "TUN"}
     assert "name: Région Occitanie" in (release / "CITATION.cff").read_text(encoding="utf-8")
     assert "esskg" not in {v.lower() for v in _values(catalog, dataset, DCT + "title")}
 

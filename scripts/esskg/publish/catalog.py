@@ -257,10 +257,12 @@ def _rights_text(dist: Distribution) -> dict[str, str]:
     }
 
 
-def _spatial(store: ox.Store) -> dict[str, list[ox.Literal]]:
+def _spatial(store: ox.Store, release_of_workspace: bool) -> dict[str, list[ox.Literal]]:
     """The countries the data covers, as EU country-authority IRIs, with the countries' labels.
 
-    Whatever property links a country to its authority IRI (data/mappings/territories) counts.
+    Whatever property links a country to its authority IRI (data/mappings/territories) counts;
+    in a workspace, whose own countries have no such link (esskg's links are in its source
+    data), their ISO codes count too.
     """
     rows = _q(
         store,
@@ -274,7 +276,32 @@ def _spatial(store: ox.Store) -> dict[str, list[ox.Literal]]:
         labels = countries.setdefault(row["country"].value, [])
         if "label" in row:
             labels.append(row["label"])  # type: ignore[arg-type]
+    if release_of_workspace:
+        for country, labels in _spatial_from_iso(store).items():
+            countries.setdefault(country, []).extend(labels)
     return dict(sorted(countries.items()))
+
+
+def _spatial_from_iso(store: ox.Store) -> dict[str, list[ox.Literal]]:
+    """A workspace's countries by their ISO 3166-1 code (what `esskg import` writes), as the EU
+    country table names them: its codes are ISO alpha-3 (FR -> FRA), looked up with pycountry."""
+    import pycountry
+
+    rows = _q(
+        store,
+        "SELECT DISTINCT ?code ?label { ?t esskg:territoryKind"
+        " <https://w3id.org/esskg/concept/territory-kind/pays> ; esskg:iso3166Code ?code"
+        " OPTIONAL { ?t rdfs:label ?label } }",
+    )
+    countries: dict[str, list[ox.Literal]] = {}
+    for row in rows:
+        country = pycountry.countries.get(alpha_2=row["code"].value.upper())
+        if country is None:
+            continue
+        labels = countries.setdefault(NS["eu-country"] + country.alpha_3, [])
+        if "label" in row:
+            labels.append(row["label"])  # type: ignore[arg-type]
+    return countries
 
 
 # The EU authority-table concepts the catalogue uses, with their labels in those tables.
@@ -389,7 +416,7 @@ def catalog_triples(
     for language in ("FRA", "ENG"):
         add(ds, "dcterms:language", NS["eu-lang"] + language)
         concept(NS["eu-lang"] + language, "dcterms:LinguisticSystem", NS["eu-lang"][:-1])
-    for country, labels in _spatial(store).items():
+    for country, labels in _spatial(store, who.workspace).items():
         add(ds, "dcterms:spatial", country)
         concept(country, "dcterms:Location", NS["eu-country"][:-1], labels)
     themes = NS["eu-theme"][:-1]
