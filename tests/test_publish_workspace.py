@@ -229,6 +229,21 @@ def test_a_workspace_without_a_date_is_refused_unless_date_is_given(
     assert (dist / "0.1.0" / "catalog.ttl").is_file()
 
 
+@pytest.mark.parametrize("version", ["../1.0", "1 0", "1/0"])
+def test_a_version_that_cannot_name_a_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], version: str
+) -> None:
+    workspace = tmp_path / "ws"
+    init = ["init", str(workspace), "--base", BASE, "--prefix", "reg", "--creator", "CRESS"]
+    assert main(init) == 0
+    set_setting(workspace, "version", f'"{version}"')
+    capsys.readouterr()
+    assert main(["-C", str(workspace), "publish", "-o", str(tmp_path / "dist")]) == 2
+    err = capsys.readouterr().err
+    assert f"version = {version!r} cannot name a release" in err and "Traceback" not in err
+    assert not (tmp_path / "dist").exists() and not (tmp_path / "1.0").exists()
+
+
 def test_creators_come_from_the_workspaces_citation_cff(tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     assert (

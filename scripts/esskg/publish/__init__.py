@@ -202,6 +202,12 @@ def publish(
 def _workspace_version(layout: Project, date: str | None) -> tuple[str, str]:
     """(version, date) of a workspace's release: esskg.toml's, the date --date if given."""
     assert layout.config is not None
+    # The version names the release's folder and ends its IRI: no path, no space.
+    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.+_-]*", layout.config.version):
+        raise PublishError(
+            f"{display_path(layout.config.path)}: version = {layout.config.version!r} cannot name "
+            'a release; nothing was written\n  hint: write it as 1.0.0 (letters, digits, ". + _ -")'
+        )
     if date:
         return layout.config.version, _check_date(date)
     if layout.config.date is None:
