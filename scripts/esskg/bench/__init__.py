@@ -65,6 +65,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "esskg-bench", metavar="DIR"
     )
     commands.add_argument("--doc", type=Path, default=Path("docs/benchmarks.md"), metavar="FILE")
+    commands.add_argument(
+        "--only",
+        default="build,validate,queries,publish,push",
+        help="which commands to time; the others keep their figures from an earlier run",
+    )
     commands.set_defaults(run=run_commands)
 
 
@@ -95,6 +100,7 @@ def run_commands(args: argparse.Namespace) -> int:
         seed=args.seed,
         repeat=args.repeat,
         command=f"esskg bench commands --sizes {args.sizes}",
+        only=tuple(c.strip() for c in args.only.split(",") if c.strip()),
     )
     sys.stdout.write(commands.render(results))
     return 0

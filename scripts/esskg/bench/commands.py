@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -65,7 +66,9 @@ def timed(argv: list[str], *, timeout: float, cwd: Path | None = None) -> dict:
             if pid:
                 break
             if time.perf_counter() - start > timeout:
-                proc.kill()
+                # os.kill, not proc.kill(): that polls first and may reap the child, whose
+                # resource usage wait4 would then never see.
+                os.kill(proc.pid, signal.SIGKILL)
             time.sleep(0.005)
         seconds = time.perf_counter() - start
         reader.join(timeout=10)
@@ -152,7 +155,10 @@ def time_push(ws: Path, scratch: Path) -> dict:
         server.wait(timeout=30)
 
 
-def bench_size(ws: Path, repeat: int, scratch: Path) -> dict:
+COMMANDS = ("build", "validate", "queries", "publish", "push")
+
+
+def bench_size(ws: Path, repeat: int, scratch: Path, only: tuple[str, ...] = COMMANDS) -> dict:
     from esskg.query import list_queries
 
     def run(name: str, argv: list[str], kind: str, n: int = 1) -> dict:
@@ -171,13 +177,16 @@ def bench_size(ws: Path, repeat: int, scratch: Path) -> dict:
         out["runs"] = len(runs)
         return out
 
-    out: dict = {}
-    out["build"] = run("build", ["build", "-o", str(scratch / "dist")], "build")
-    out["validate"] = run("validate", ["validate"], "validate")
-    shutil.rmtree(ws / ".esskg", ignore_errors=True)
-    out["query-first"] = run("query levers (indexes)", ["query", "levers"], "query")
+    out: dict = {"queries": {}}
+    if "build" in only:
+        out["build"] = run("build", ["build", "-o", str(scratch / "dist")], "build")
+    if "validate" in only:
+        out["validate"] = run("validate", ["validate"], "validate")
+    if "queries" in only:
+        shutil.rmtree(ws / ".esskg", ignore_errors=True)
+        out["query-first"] = run("query levers (indexes)", ["query", "levers"], "query")
     queries = {}
-    for query in list_queries(ws):
+    for query in list_queries(ws) if "queries" in only else []:
         graph = re.search(r"^\s*(CONSTRUCT|DESCRIBE)\b", query.text, re.M | re.I)
         argv = ["query", query.name, "--format", "ntriples" if graph else "csv"]
         for p in query.params:
@@ -187,9 +196,13 @@ def bench_size(ws: Path, repeat: int, scratch: Path) -> dict:
         found["rows"] = max(found["lines"] - (0 if graph else 1), 0)  # CSV has a header line
         queries[query.name] = found
     out["queries"] = queries
-    out["publish"] = run("publish", ["publish", "-o", str(scratch / "pub"), "--replace"], "publish")
-    log(f"{ws.name}: push")
-    out["push"] = time_push(ws, scratch)
+    if "publish" in only:
+        out["publish"] = run(
+            "publish", ["publish", "-o", str(scratch / "pub"), "--replace"], "publish"
+        )
+    if "push" in only:
+        log(f"{ws.name}: push")
+        out["push"] = time_push(ws, scratch)
     return out
 
 
@@ -268,7 +281,14 @@ def write_doc(results: dict, doc: Path) -> None:
 
 
 def run(
-    sizes: list[int], *, workdir: Path, doc: Path | None, seed: int, repeat: int, command: str
+    sizes: list[int],
+    *,
+    workdir: Path,
+    doc: Path | None,
+    seed: int,
+    repeat: int,
+    command: str,
+    only: tuple[str, ...] = COMMANDS,
 ) -> dict:
     """Benchmark the commands at each size; merge into WORKDIR/commands.json; rewrite `doc`."""
     from esskg.bench.run import machine
@@ -285,11 +305,14 @@ def run(
     for triples in sizes:
         ws = make_workspace(workdir, triples, seed)
         with tempfile.TemporaryDirectory(dir=workdir) as scratch:
-            found = bench_size(ws, repeat if triples < 1_000_000 else 1, Path(scratch))
+            found = bench_size(ws, repeat if triples < 1_000_000 else 1, Path(scratch), only)
         data = next((ws / "data" / "bench").glob("*.nt"))
         with data.open("rb") as f:
             count = sum(1 for _ in f)
-        merged["sizes"][size_label(triples)] = {"triples": count, "commands": found}
+        # Commands left out this time (--only) keep their figures from an earlier run.
+        earlier = merged["sizes"].get(size_label(triples), {}).get("commands", {})
+        found["queries"] = {**earlier.get("queries", {}), **found["queries"]}
+        merged["sizes"][size_label(triples)] = {"triples": count, "commands": {**earlier, **found}}
         merged["sizes"] = dict(sorted(merged["sizes"].items(), key=lambda kv: kv[1]["triples"]))
         results_path.write_text(json.dumps(merged, indent=2) + "\n")
         if doc is not None:
