@@ -236,7 +236,7 @@ def render(results: dict) -> str:
         + " | target at 1M |"
     )
     lines = [
-        f"Measured with `{results['command']}` on {results['machine']}.",
+        f"Measured with `esskg bench commands --sizes {','.join(sizes)}` on {results['machine']}.",
         "",
         head,
         "|---" * (len(sizes) + 2) + "|",
