@@ -204,3 +204,26 @@ def test_init_with_a_bad_setting_writes_nothing(packaged: Path, capsys):
     err = capsys.readouterr().err
     assert "ws/esskg.toml: prefix = 'coop'" in err and "tmp" not in err
     assert not (packaged / "ws").exists()
+
+
+def test_two_workspaces_in_one_process_may_share_a_base(packaged: Path, capsys):
+    # Regression: the second workspace's prefix for the same base used to end in an internal
+    # error ("failed to add ... because of overlaps").
+    first = make_workspace(packaged / "one")
+    second = packaged / "two"
+    assert (
+        main(
+            [
+                "init",
+                str(second),
+                "--base",
+                "https://data.example.org/coop/id/",
+                "--prefix",
+                "other",
+            ]
+        )
+        == 0
+    )
+    assert main(["-C", str(first), "query", "sdg-coverage"]) == 0
+    assert main(["-C", str(second), "query", "sdg-coverage"]) == 0
+    assert "internal error" not in capsys.readouterr().err

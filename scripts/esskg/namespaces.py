@@ -94,6 +94,11 @@ def expand_curie(curie: str) -> str | None:
 
 
 def register_prefix(prefix: str, iri: str) -> None:
-    """Show a workspace's identifiers as CURIEs with its own prefix, and read them back."""
-    if CONVERTER.expand(f"{prefix}:x") is None:
-        CONVERTER.add_prefix(prefix, iri)
+    """Show a workspace's identifiers as CURIEs with its own prefix, and read them back.
+
+    One process may meet several workspaces (tests, a server): a prefix or an IRI taken by an
+    earlier one keeps its first meaning, and that workspace's identifiers show as full IRIs.
+    """
+    if CONVERTER.expand(f"{prefix}:x") is not None or CONVERTER.compress(iri + "x") is not None:
+        return
+    CONVERTER.add_prefix(prefix, iri)
