@@ -78,7 +78,7 @@ def main() -> int:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            wait(base + "/sparql", 900)
+            wait(base + "/sparql", 900, server)
             startup = time.monotonic() - started
             statements = read_statements(server)
             rows = [("start-up (load, index, on-disk copy)", f"{startup:.1f} s", "")]
@@ -157,9 +157,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait(url: str, timeout: float) -> None:
+def wait(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            sys.exit(f"bench-serve: the server stopped: {process.stderr.read()[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=5):
                 return
