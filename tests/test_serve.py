@@ -488,3 +488,28 @@ def test_cors_preflight_for_a_direct_post(client: TestClient) -> None:
     assert response.headers["access-control-allow-origin"] == "*"
     assert "POST" in response.headers["access-control-allow-methods"]
     assert "Content-Type" in response.headers["access-control-allow-headers"]
+
+
+def test_every_canned_query_of_the_packaged_graph_runs_from_its_form() -> None:
+    from esskg.query import list_queries
+    from esskg.resources import packaged_root
+
+    root = packaged_root()
+    served = open_data(project(root))
+    try:
+        app = create_app(served, Limits(timeout=60, workers=1), root=root)
+        with TestClient(app) as client:
+            server = app.state.server
+            for query in list_queries(root):
+                params = {"run": "1"}
+                for param in query.params:
+                    choices = server.choices(query, param)
+                    if param.default is None:
+                        assert choices, f"{query.name}: no drop-down for {param.name}"
+                        params[param.name] = choices[0][0]
+                response = client.get(f"/queries/{query.name}", params=params)
+                assert response.status_code == 200, (query.name, response.text[-500:])
+                assert 'class="error"' not in response.text, query.name
+                assert 'id="results"' in response.text or "turtle" in response.text, query.name
+    finally:
+        served.close()
