@@ -13,11 +13,15 @@ from esskg.query import (
     QueryParam,
     construct_query,
     convert_value,
+    execute,
     find_query,
     list_queries,
     read_query,
     run_query,
+    select_rows,
+    tidy,
 )
+from esskg.render import render_result
 
 ID = "https://w3id.org/esskg/id/"
 
@@ -278,3 +282,21 @@ def test_a_bad_alias_says_where_and_what(tmp_path: Path, line: str, message: str
     with pytest.raises(QueryError, match=message) as caught:
         read_query(_aliased(tmp_path, line))
     assert "01_food.rq:2" in str(caught.value)
+
+
+def test_sorted_list_cells_are_in_order_whatever_the_aggregate_gives(tmp_path: Path):
+    # SPARQL leaves GROUP_CONCAT's order undefined: `# sorted-list:` makes esskg set it.
+    query_file = tmp_path / "q.rq"
+    query_file.write_text(
+        "# sorted-list: names -- the parts in order\n"
+        'SELECT ?names WHERE { VALUES ?names { "b; c; a" } }\n',
+        encoding="utf-8",
+    )
+    query = read_query(query_file)
+    assert query.sorted_lists == ("names",)
+    store = ox.Store()
+    [row] = select_rows(store, query)
+    assert row["names"].value == "a; b; c"
+    for fmt, expected in (("csv", "a; b; c"), ("json", '"a; b; c"'), ("tsv", '"a; b; c"')):
+        text, _ = render_result(tidy(query, execute(store, query)), fmt)
+        assert expected in text and "b; c; a" not in text, fmt

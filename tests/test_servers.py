@@ -28,9 +28,11 @@ from esskg.query import (
     list_queries,
     read_query,
     solution_rows,
+    tidy,
     values_block,
     with_values,
 )
+from esskg.render import Solutions
 from servers import (
     Server,
     ServerUnavailable,
@@ -114,8 +116,9 @@ def bag(rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]) -> Coun
 
 
 def local_answer(store: ox.Store, query: CannedQuery, params: dict[str, str]) -> object:
-    result = execute(store, query, params)
-    if isinstance(result, ox.QuerySolutions):
+    # tidy: what the user sees (the parts of `# sorted-list:` cells in order), on both sides.
+    result = tidy(query, execute(store, query, params))
+    if isinstance(result, ox.QuerySolutions | Solutions):
         return bag(solution_rows(result))
     if isinstance(result, ox.QueryBoolean):
         return bool(result)
@@ -124,8 +127,8 @@ def local_answer(store: ox.Store, query: CannedQuery, params: dict[str, str]) ->
 
 def remote_answer(server: Server, query: CannedQuery, params: dict[str, str]) -> object:
     text = with_values(query.text, bind_params(query, params))
-    result = remote_query(Connection(server.query, timeout=30), text)
-    if isinstance(result, ox.QuerySolutions):
+    result = tidy(query, remote_query(Connection(server.query, timeout=30), text))
+    if isinstance(result, ox.QuerySolutions | Solutions):
         return bag(solution_rows(result))
     if isinstance(result, ox.QueryBoolean):
         return bool(result)

@@ -43,7 +43,16 @@ from esskg.endpoint import (
 from esskg.errors import EsskgError, ParameterError, QueryError, display_path
 from esskg.i18n import say
 from esskg.namespaces import PREFIXES, RDF_TYPE, SDG, UNSDG, XSD, expand_curie, to_curie
-from esskg.render import FORMATS, format_table, render_result, solution_rows, term_text
+from esskg.render import (
+    FORMATS,
+    Result,
+    Solutions,
+    format_table,
+    render_result,
+    solution_rows,
+    sorted_lists,
+    term_text,
+)
 from esskg.resources import project
 from esskg.store import open_store
 
@@ -102,6 +111,8 @@ class CannedQuery:
     title: str = ""
     description: str = ""
     params: tuple[QueryParam, ...] = ()
+    # `# sorted-list: VAR...`: GROUP_CONCAT cells ("a; b") whose parts esskg puts in order.
+    sorted_lists: tuple[str, ...] = ()
 
     def param(self, name: str) -> QueryParam | None:
         return next((p for p in self.params if p.name == name), None)
@@ -145,8 +156,20 @@ def read_query(path: Path) -> CannedQuery:
             f"{display_path(path)}: parameter {', '.join(sorted(duplicates))} declared twice"
         )
     _check_projection(path, text, params)
+    sorted_list_columns = tuple(
+        name.lstrip("?$")
+        for k, v, _ in fields
+        if k == "sorted-list"
+        for name in v.partition(" -- ")[0].split()
+    )
     return CannedQuery(
-        name=name, path=path, text=text, title=title, description=description, params=params
+        name=name,
+        path=path,
+        text=text,
+        title=title,
+        description=description,
+        params=params,
+        sorted_lists=sorted_list_columns,
     )
 
 
@@ -357,10 +380,17 @@ def select_rows(
     store: ox.Store, query: CannedQuery, params: dict[str, str] | None = None
 ) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
     """The rows of `query`, which must be a SELECT."""
-    result = execute(store, query, params)
-    if not isinstance(result, ox.QuerySolutions):
+    result = tidy(query, execute(store, query, params))
+    if not isinstance(result, ox.QuerySolutions | Solutions):
         raise QueryError(f"{display_path(query.path)}: not a SELECT query")
     return solution_rows(result)
+
+
+def tidy(query: CannedQuery, result: Result) -> Result:
+    """The result as people should see it: the parts of its `# sorted-list:` cells in order."""
+    if query.sorted_lists and isinstance(result, ox.QuerySolutions):
+        return sorted_lists(result, query.sorted_lists)
+    return result
 
 
 def construct_query(
@@ -652,7 +682,7 @@ def run_remote(args: argparse.Namespace, query: CannedQuery, params: dict[str, s
             )
     text = with_values(with_prefixes(query.text), bindings)
     result = remote_query(conn, text, default_graphs=graphs, auth=auth)
-    output, note = render_result(result, args.format)
+    output, note = render_result(tidy(query, result), args.format)
     if note.startswith("0 ") and not graphs:
         explain_empty_default_graph(conn, auth)
     sys.stdout.write(output)
@@ -801,7 +831,7 @@ def run(args: argparse.Namespace) -> int:
     check_values_exist(store, query, bindings)
 
     def answer() -> tuple[str, str]:
-        return render_result(execute(store, query, params), args.format)
+        return render_result(tidy(query, execute(store, query, params)), args.format)
 
     text, note = run_with_time_limit(answer, args.timeout)
     sys.stdout.write(text)

@@ -5,6 +5,9 @@ Kept apart from the verbs so that printing a table pulls in neither pySHACL nor 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 import pyoxigraph as ox
 
 from esskg.dump import merged_triples, ntriples_bytes, turtle_bytes
@@ -23,7 +26,43 @@ _RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
 }
 
-Result = ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean | list[ox.Triple]
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+# The separator of the list cells a canned query builds with GROUP_CONCAT (`# sorted-list:`).
+LIST_SEPARATOR = "; "
+
+
+@dataclass(frozen=True)
+class Solutions:
+    """SELECT results read into rows, in their order, after esskg has tidied some cells."""
+
+    variables: list[str]
+    rows: list[dict[str, Term]]
+
+
+Result = ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean | list[ox.Triple] | Solutions
+
+
+def sorted_lists(solutions: ox.QuerySolutions, columns: Iterable[str]) -> Solutions:
+    """The rows with the parts of each list cell of `columns` in alphabetical order.
+
+    SPARQL leaves the order of GROUP_CONCAT's parts undefined (an ORDER BY in a subquery need
+    not reach the aggregate), so the order people see is set here, where it is defined.
+    """
+    columns = set(columns)
+    variables = [v.value for v in solutions.variables]
+    rows = []
+    for row in solution_rows_of(solutions, variables):
+        for name in columns & row.keys():
+            cell = row[name]
+            if isinstance(cell, ox.Literal) and LIST_SEPARATOR in cell.value:
+                text = LIST_SEPARATOR.join(sorted(cell.value.split(LIST_SEPARATOR)))
+                row[name] = (
+                    ox.Literal(text, language=cell.language)
+                    if cell.language
+                    else (ox.Literal(text, datatype=cell.datatype))
+                )
+        rows.append(row)
+    return Solutions(variables, rows)
 
 
 def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -57,15 +96,45 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
-def solution_rows(
-    solutions: ox.QuerySolutions,
-) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
+def solution_rows(solutions: ox.QuerySolutions | Solutions) -> list[dict[str, Term]]:
     """Materialise SELECT solutions as dicts (a QuerySolutions can be read only once)."""
-    names = [v.value for v in solutions.variables]
+    if isinstance(solutions, Solutions):
+        return solutions.rows
+    return solution_rows_of(solutions, [v.value for v in solutions.variables])
+
+
+def solution_rows_of(solutions: ox.QuerySolutions, names: list[str]) -> list[dict[str, Term]]:
     return [
         {name: solution[name] for name in names if solution[name] is not None}
         for solution in solutions
     ]
+
+
+def _serialize_rows(solutions: Solutions, fmt: str) -> str:
+    """CSV, TSV or JSON of rows esskg has tidied, by rdflib's SPARQL results writers.
+
+    rdflib writes no TSV; the SPARQL TSV format is the terms in N-Triples syntax, which is how
+    pyoxigraph prints a term.
+    """
+    if fmt == "tsv":
+        lines = ["\t".join(f"?{name}" for name in solutions.variables)]
+        lines.extend(
+            "\t".join(str(row[n]) if n in row else "" for n in solutions.variables)
+            for row in solutions.rows
+        )
+        return "\n".join(lines) + "\n"
+    from rdflib.query import Result as RdflibResult
+    from rdflib.term import Variable
+
+    from esskg.convert import to_rdflib_term
+
+    result = RdflibResult("SELECT")
+    result.vars = [Variable(name) for name in solutions.variables]
+    result.bindings = [
+        {Variable(name): to_rdflib_term(term) for name, term in row.items()}
+        for row in solutions.rows
+    ]
+    return result.serialize(format=fmt).decode("utf-8")
 
 
 def check_format(result: Result, fmt: str) -> None:
@@ -110,9 +179,14 @@ def render_result(result: Result, fmt: str) -> tuple[str, str]:
         return data.decode("utf-8"), plural(len(triples), "triple")
     if fmt in _RESULT_FORMATS:
         # Counting would consume the iterator; the standard formats speak for themselves.
-        text = result.serialize(format=_RESULT_FORMATS[fmt]).decode("utf-8")
+        if isinstance(result, Solutions):
+            text = _serialize_rows(result, fmt)
+        else:
+            text = result.serialize(format=_RESULT_FORMATS[fmt]).decode("utf-8")
         return (text if text.endswith("\n") else text + "\n"), ""
-    names = [v.value for v in result.variables]
+    names = (
+        result.variables if isinstance(result, Solutions) else [v.value for v in result.variables]
+    )
     rows = solution_rows(result)
     table = format_table(
         tuple(names), [tuple(term_text(row.get(n)) for n in names) for row in rows]
