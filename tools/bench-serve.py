@@ -47,6 +47,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=3, help="runs per canned query")
     parser.add_argument("--pages-only", action="store_true", help="skip the canned queries")
+    parser.add_argument(
+        "--resources", type=int, default=300, help="how many resources wrk rotates over"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench-serve: install Debian's wrk (apt-get install wrk)")
@@ -83,7 +86,7 @@ def main() -> int:
             statements = read_statements(server)
             rows = [("start-up (load, index, on-disk copy)", f"{startup:.1f} s", "")]
             say(rows[-1])
-            paths = resource_paths(tree / "data" / "bench" / "synthetic.nt", 300)
+            paths = resource_paths(tree / "data" / "bench" / "synthetic.nt", args.resources)
             etags = [etag(base + p, "text/turtle") for p in paths]
             lua = Path(tmp) / "rotate.lua"
             for label, accept, tags in (
