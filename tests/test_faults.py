@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -235,3 +236,88 @@ def test_temp_folder_names_are_hidden_and_distinct():
     with tempfile.TemporaryDirectory() as parent:
         a, b = temp_folder(Path(parent), "x"), temp_folder(Path(parent), "x")
         assert a != b and a.name.startswith(".x.") and b.name.endswith(".esskg-tmp")
+
+
+# --- esskg import: the same promises for what it writes into a workspace -----------------------
+
+TABULAR = Path(__file__).parent / "fixtures" / "tabular"
+
+
+def _import_workspace(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+    """A workspace holding an earlier import of the case; its file, and an env for children."""
+    ws = tmp_path / "ws"
+    env = {k: v for k, v in os.environ.items() if k != "ESSKG_ROOT"}
+    init = [
+        sys.executable,
+        "-m",
+        "esskg",
+        "init",
+        str(ws),
+        "--prefix",
+        "occ",
+        "--base",
+        "https://data.example.org/coop/id/",
+    ]
+    subprocess.run(init, env=env, check=True, capture_output=True, timeout=60)
+    data = ws / "data" / "import"
+    target = data / "case.ttl"
+    return ws, target, env
+
+
+def _import(ws: Path, source: Path) -> list[str]:
+    return [sys.executable, "-m", "esskg", "-C", str(ws), "import", str(source), "--name", "case"]
+
+
+def test_sigkill_during_import_leaves_the_old_or_the_new_file_and_the_next_run_sweeps(
+    tmp_path: Path,
+):
+    ws, target, env = _import_workspace(tmp_path)
+    first = TABULAR / "occitanie-medenine"
+    second = tmp_path / "changed"  # the same case with another description: another file
+    shutil.copytree(first, second)
+    table = second / "partenariats.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace("Jardins partagés", "Jardins"), "utf-8")
+    subprocess.run(_import(ws, first), env=env, check=True, capture_output=True, timeout=120)
+    old = target.read_bytes()
+    subprocess.run(_import(ws, second), env=env, check=True, capture_output=True, timeout=120)
+    new = target.read_bytes()
+    assert new != old
+    rng = random.Random(7)
+    killed = 0
+    for trial in range(20):
+        child = subprocess.Popen(
+            _import(ws, first if trial % 2 else second),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            child.wait(timeout=rng.uniform(0.2, 2.5))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            killed += 1
+        assert target.read_bytes() in (old, new), f"trial {trial}: neither old nor new"
+        assert [p.name for p in target.parent.iterdir() if not p.name.startswith(".")] == [
+            "case.ttl"
+        ]
+    assert killed >= 8, "too few runs were killed for the test to mean anything"
+    subprocess.run(_import(ws, second), env=env, check=True, capture_output=True, timeout=120)
+    assert target.read_bytes() == new
+    assert _hidden(target.parent) == []
+
+
+def test_an_import_into_a_locked_folder_is_refused_and_writes_nothing(tmp_path: Path):
+    ws, target, env = _import_workspace(tmp_path)
+    target.parent.mkdir(parents=True)
+    with output_folder(target.parent):
+        child = subprocess.run(
+            _import(ws, TABULAR / "occitanie-medenine"),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert child.returncode == 2, child.stderr
+    assert "Traceback" not in child.stderr
+    assert not target.exists()
