@@ -276,7 +276,9 @@ def test_sigkill_during_import_leaves_the_old_or_the_new_file_and_the_next_run_s
     second = tmp_path / "changed"  # the same case with another description: another file
     shutil.copytree(first, second)
     table = second / "partenariats.csv"
-    table.write_text(table.read_text(encoding="utf-8").replace("Jardins partagés", "Jardins"), "utf-8")
+    table.write_text(
+        table.read_text(encoding="utf-8").replace("Jardins partagés", "Jardins"), "utf-8"
+    )
     subprocess.run(_import(ws, first), env=env, check=True, capture_output=True, timeout=120)
     old = target.read_bytes()
     subprocess.run(_import(ws, second), env=env, check=True, capture_output=True, timeout=120)
@@ -321,3 +323,61 @@ def test_an_import_into_a_locked_folder_is_refused_and_writes_nothing(tmp_path: 
     assert child.returncode == 2, child.stderr
     assert "Traceback" not in child.stderr
     assert not target.exists()
+
+
+# --- a real small or read-only filesystem (a tmpfs), where the machine lets root mount one -----
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path):
+    """A 256 KiB tmpfs at tmp_path/fs, unmounted after the test; skipped where none can be made."""
+    mount = shutil.which("mount")
+    point = tmp_path / "fs"
+    point.mkdir()
+    if os.geteuid() != 0 or mount is None:
+        pytest.skip("mounting a tmpfs needs root")
+    made = subprocess.run(
+        [mount, "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(point)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip(f"this machine cannot mount a tmpfs: {made.stderr.decode().strip()}")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def _fill(folder: Path) -> None:
+    """Take every free byte of the filesystem `folder` is on."""
+    with (folder / "filler").open("wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError as e:
+            assert e.errno == errno.ENOSPC
+
+
+def test_a_full_filesystem_is_a_clear_error_and_outputs_stay(small_tmpfs: Path, capsys):
+    out = small_tmpfs / "dist"
+    assert main(["build", "-o", str(out)]) == 0
+    before = _snapshot(out)
+    _fill(small_tmpfs)
+    capsys.readouterr()
+    assert main(["build", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no space left" in err and "Traceback" not in err
+    assert _snapshot(out) == before
+    assert _hidden(out) == []
+
+
+def test_a_read_only_filesystem_is_a_clear_error_and_outputs_stay(small_tmpfs: Path, capsys):
+    out = small_tmpfs / "dist"
+    assert main(["build", "-o", str(out)]) == 0
+    before = _snapshot(out)
+    remount = ["mount", "-o", "remount,ro", str(small_tmpfs)]
+    subprocess.run(remount, check=True, capture_output=True)
+    capsys.readouterr()
+    assert main(["build", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "may not write into this folder" in err and "Traceback" not in err
+    assert _snapshot(out) == before
