@@ -184,7 +184,7 @@ def bench_size(ws: Path, repeat: int, scratch: Path, only: tuple[str, ...] = COM
         out["validate"] = run("validate", ["validate"], "validate")
     if "queries" in only:
         shutil.rmtree(ws / ".esskg", ignore_errors=True)
-        out["query-first"] = run("query levers (indexes)", ["query", "levers"], "query")
+        out["query-first"] = run("query levers (indexes)", ["query", "levers"], "build")
     queries = {}
     for query in list_queries(ws) if "queries" in only else []:
         graph = re.search(r"^\s*(CONSTRUCT|DESCRIBE)\b", query.text, re.M | re.I)
