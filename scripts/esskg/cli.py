@@ -163,8 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.verb not in _NO_PROJECT:
             layout = project(args.root)
-            if layout.config is not None:
-                register_prefix(layout.config.prefix, layout.config.base)
+            config = layout.config
+            register_prefix(config and config.prefix, config and config.base)
             print(f"esskg: reading {layout.describe()}", file=sys.stderr)
         return args.run(args)
     except EsskgError as e:

@@ -71,12 +71,14 @@ def prefix_header(names: tuple[str, ...] | None = None) -> str:
 
 def build_converter() -> curies.Converter:
     """A converter over the project prefixes: IRI -> CURIE for display, CURIE -> IRI for input."""
-    return curies.Converter(
-        [
-            curies.Record(prefix=prefix, uri_prefix=iri, prefix_synonyms=_SYNONYMS.get(prefix, []))
-            for prefix, iri in PREFIXES.items()
-        ]
-    )
+    return curies.Converter(_records())
+
+
+def _records() -> list[curies.Record]:
+    return [
+        curies.Record(prefix=prefix, uri_prefix=iri, prefix_synonyms=_SYNONYMS.get(prefix, []))
+        for prefix, iri in PREFIXES.items()
+    ]
 
 
 CONVERTER = build_converter()
@@ -93,12 +95,25 @@ def expand_curie(curie: str) -> str | None:
     return CONVERTER.expand(curie)
 
 
-def register_prefix(prefix: str, iri: str) -> None:
-    """Show a workspace's identifiers as CURIEs with its own prefix, and read them back.
+def register_prefix(prefix: str | None, iri: str | None) -> None:
+    """Show a workspace's identifiers as CURIEs with its own prefix, and read them back
+    (None: no workspace, esskg's prefixes alone).
 
-    One process may meet several workspaces (tests, a server): a prefix or an IRI taken by an
-    earlier one keeps its first meaning, and that workspace's identifiers show as full IRIs.
+    The converter then holds esskg's prefixes and this one only: what a command prints depends on
+    the workspace it works on, never on another one an earlier call in the same process (a test,
+    a server) worked on. A prefix or IRI that overlaps esskg's own is left out.
     """
-    if CONVERTER.expand(f"{prefix}:x") is not None or CONVERTER.compress(iri + "x") is not None:
+    records = _records()
+    if prefix is None or iri is None:
+        if len(CONVERTER.records) != len(records):
+            CONVERTER.__init__(records)  # type: ignore[misc]
         return
-    CONVERTER.add_prefix(prefix, iri)
+    if CONVERTER.expand(f"{prefix}:x") != iri + "x":
+        clash = prefix in PREFIXES or any(
+            iri.startswith(base) or base.startswith(iri) for base in PREFIXES.values()
+        )
+        if not clash:
+            records.append(curies.Record(prefix=prefix, uri_prefix=iri))
+        # curies has no way to drop a record: the converter is rebuilt in place, so every module
+        # holding it sees the change.
+        CONVERTER.__init__(records)  # type: ignore[misc]

@@ -42,6 +42,11 @@ class Solutions:
 Result = ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean | list[ox.Triple] | Solutions
 
 
+def sorted_list_text(text: str) -> str:
+    """ "b; a" -> "a; b": the parts of a list cell in alphabetical order."""
+    return LIST_SEPARATOR.join(sorted(text.split(LIST_SEPARATOR)))
+
+
 def sorted_lists(solutions: ox.QuerySolutions, columns: Iterable[str]) -> Solutions:
     """The rows with the parts of each list cell of `columns` in alphabetical order.
 
@@ -55,7 +60,7 @@ def sorted_lists(solutions: ox.QuerySolutions, columns: Iterable[str]) -> Soluti
         for name in columns & row.keys():
             cell = row[name]
             if isinstance(cell, ox.Literal) and LIST_SEPARATOR in cell.value:
-                text = LIST_SEPARATOR.join(sorted(cell.value.split(LIST_SEPARATOR)))
+                text = sorted_list_text(cell.value)
                 row[name] = (
                     ox.Literal(text, language=cell.language)
                     if cell.language

@@ -43,7 +43,7 @@ from esskg.build import GateOutcome, quality_gate
 from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import EsskgError, display_path
 from esskg.load import load_dataset, parse_rdf_file, store_from
-from esskg.namespaces import PREFIXES, graph_iri
+from esskg.namespaces import PREFIXES, graph_iri, register_prefix
 from esskg.publish.catalog import (
     DATA_LICENCE,
     ONTOLOGY_LICENCE,
@@ -140,6 +140,8 @@ def publish(
     ReleaseExists when that version is already there with other bytes, unless `replace`.
     """
     layout = project(root)
+    # What the release prints (CURIEs on the page) follows this project alone.
+    register_prefix(layout.config and layout.config.prefix, layout.config and layout.config.base)
     if sparql_endpoint is not None:
         _check_endpoint(sparql_endpoint)
     identity = None
@@ -546,7 +548,8 @@ def _check_date(value: str) -> str:
 def _examples(store: ox.Store, root: Path | str | None) -> list[ExampleQuery]:
     """The first canned SELECT queries that need no parameter, run on the store."""
     from esskg.errors import QueryError
-    from esskg.query import execute, list_queries, term_text
+    from esskg.query import execute, list_queries, solution_rows, term_text, tidy
+    from esskg.render import Solutions
 
     try:
         queries = list_queries(root)
@@ -558,14 +561,18 @@ def _examples(store: ox.Store, root: Path | str | None) -> list[ExampleQuery]:
         if len(examples) == _EXAMPLE_QUERIES:
             break
         try:
-            result = execute(store, query)
+            result = tidy(query, execute(store, query))
         except QueryError as e:
             log.info("example query %s left out: %s", query.name, e)
             continue
-        if not isinstance(result, ox.QuerySolutions):
+        if not isinstance(result, ox.QuerySolutions | Solutions):
             continue
-        columns = tuple(v.value for v in result.variables)
-        rows = [tuple(term_text(solution[c]) for c in columns) for solution in result]
+        columns = tuple(
+            result.variables
+            if isinstance(result, Solutions)
+            else (v.value for v in result.variables)
+        )
+        rows = [tuple(term_text(row.get(c)) for c in columns) for row in solution_rows(result)]
         examples.append(
             ExampleQuery(
                 title=query.title or query.name,

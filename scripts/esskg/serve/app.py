@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from esskg.errors import QueryError
 from esskg.namespaces import ESSKG, PREFIXES, SDG, UNSDG, expand_curie, to_curie
 from esskg.query import CannedQuery, bind_params, list_queries
+from esskg.render import sorted_list_text
 from esskg.serve import pages, sparql
 from esskg.serve.data import ServedData, quads
 from esskg.serve.negotiate import (
@@ -323,7 +324,7 @@ def create_app(data: ServedData, limits: Limits | None = None, root: object = No
         response = server.render(
             "query.html",
             **context,
-            result=_table(server, kind, body),
+            result=_table(server, kind, body, query.sorted_lists),
             truncated=truncated,
             max_rows=server.limits.max_rows,
             downloads=downloads,
@@ -564,15 +565,20 @@ def _term_tuple(term: ox.NamedNode | ox.Literal) -> tuple[str, ...]:
     return ("literal", term.value, term.datatype.value, term.language or "")
 
 
-def _table(server: Server, kind: str, body: Any) -> dict[str, Any]:
-    """A worker's answer as the HTML table shows it: linked terms, or Turtle for a graph."""
+def _table(
+    server: Server, kind: str, body: Any, sorted_lists: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """A worker's answer as the HTML table shows it: linked terms, or Turtle for a graph; the
+    parts of a canned query's `# sorted-list:` cells in order."""
     if kind == "graph":
         return {"turtle": body.decode("utf-8")}
     names, rows = body
     views = []
     for row in rows:
         cells = []
-        for cell in row:
+        for name, cell in zip(names, row, strict=True):
+            if cell is not None and cell[0] == "literal" and name in sorted_lists:
+                cell = (cell[0], sorted_list_text(cell[1]), *cell[2:])
             if cell is None:
                 cells.append(None)
             elif cell[0] == "iri":
