@@ -617,9 +617,9 @@ def test_publish_killed_at_random_points_keeps_the_release_and_the_next_run_swee
     # --replace: every run gets to the swap, the riskiest step, with other bytes to write.
     command = [sys.executable, "-m", "esskg", "publish", "-o", str(tmp_path), "--replace"]
     rng = random.Random(14)
-    for trial in range(4):
+    for trial in range(20):
         run = subprocess.Popen(
-            [*command, "--date", f"2030-01-0{trial + 1}"],
+            [*command, "--date", f"2030-01-{trial + 1:02d}"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
