@@ -91,7 +91,19 @@ def test_export_then_import_gives_back_the_source_cases(packaged: Path, output: 
     }
     assert source <= written
     err = capsys.readouterr().err
-    assert "imported 98 rows" in err
+    assert "imported 101 rows" in err
+
+
+def test_the_exported_cases_import_into_a_workspace_without_the_source(packaged: Path, capsys):
+    # The newcomer's path: the packaged cases, exported, then imported into a fresh workspace
+    # that does not carry the source document: every node they refer to is in a sheet (the
+    # programme, the call and the event too), and a replaced territory keeps its end date.
+    ws = workspace(packaged / "ws")
+    assert main(["export", "-o", "cases.xlsx"]) == 0
+    assert main(["-C", str(ws), "import", "cases.xlsx"]) == 0
+    capsys.readouterr()
+    assert main(["-C", str(ws), "query", "partnerships-by-sdg", "--param", "goal=2"]) == 0
+    assert "id:cooperation-normandie-medenine" in capsys.readouterr().out
 
 
 def test_hand_typed_case_imports_to_the_packaged_graph(packaged: Path):
@@ -180,7 +192,7 @@ def test_template_workbook_has_help_dropdowns_and_an_example(packaged: Path, cap
     assert main(["-C", str(ws), "import", "modele.xlsx"]) == 1
     out, err = capsys.readouterr()
     assert "no rows to import" in out or "aucune ligne" in out
-    assert "left out 8 example row(s)" in err
+    assert "left out 11 example row(s)" in err
 
 
 def test_template_folder_has_csv_and_csvw_metadata(packaged: Path):

@@ -16,6 +16,7 @@ from esskg.errors import display_path
 from esskg.load import load_dataset
 from esskg.namespaces import CONVERTER, to_curie
 from esskg.resources import RESERVED_GRAPHS, VOCABULARY_GRAPHS, Project, project
+from esskg.tabular.mapping import period_end_day
 from esskg.tabular.spec import RDF_TYPE, Column, Sheet, Vocabulary, load_spec
 from esskg.tabular.template import Rows, write_tables
 
@@ -81,6 +82,8 @@ class Exporter:
         if isinstance(term, ox.Literal):
             if kind == "text":
                 return term.value if term.language == column.lang else None
+            if kind == "period-end":
+                return period_end_day(term.value)
             return (
                 term.value if kind in ("string", "isocode", "integer", "date", "duration") else None
             )

@@ -461,6 +461,14 @@ class Converter:
             return self._integer(table, spec, value, cell)
         if kind == "date":
             return self._date(table, spec, value, cell)
+        if kind == "period-end":
+            day = self._date(table, spec, value, cell)
+            if day is None:
+                return None
+            if not day.endswith(f"^^<{XSD}date>"):
+                self._type_error(table, spec, value, cell)
+                return None
+            return period_end_literal(day.split('"')[1])
         if kind == "duration":
             if not DURATION.match(value):
                 self._problem_at(
@@ -791,6 +799,17 @@ def _text(value: object) -> object:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def period_end_literal(day: str) -> str:
+    """dcterms:valid for something that ceased on `day` (a DCMI Period, W3C-DTF dates)."""
+    return f'"end={day}; scheme=W3C-DTF;"^^<{PREFIXES["dcterms"]}Period>'
+
+
+def period_end_day(value: str) -> str | None:
+    """The end day of a DCMI Period literal written by period_end_literal, else None."""
+    match = re.fullmatch(r"end=(\d{4}-\d{2}-\d{2}); scheme=W3C-DTF;", value)
+    return match.group(1) if match else None
 
 
 def _literal(value: str, *, lang: str = "", datatype: str = "") -> str:

@@ -35,6 +35,7 @@ KINDS = frozenset(
         "integer",  # xsd:integer, 0 or more
         "date",  # xsd:gYear, xsd:gYearMonth or xsd:date
         "duration",  # xsd:duration
+        "period-end",  # the day something ceased: dcterms:valid "end=YYYY-MM-DD; ..."
     }
 )
 SKOS = PREFIXES["skos"]
