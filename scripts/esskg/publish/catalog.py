@@ -13,15 +13,16 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from esskg.namespaces import PREFIXES, RDF_TYPE, prefix_header
 from esskg.publish.citation import SourceDocument
-
-if TYPE_CHECKING:
-    from esskg.publish.identity import DatasetIdentity
+from esskg.publish.identity import (
+    DATA_LICENCE,
+    URI_SPACE,
+    DatasetIdentity,
+)
 
 __all__ = [
     "LINK_TARGETS",
@@ -35,28 +36,8 @@ __all__ = [
     "void_statistics",
 ]
 
-URI_SPACE = "https://w3id.org/esskg/"
-DATASET_ROOT = "https://w3id.org/esskg/dataset"
 SHAPES_IRI = "https://w3id.org/esskg/shapes"
-DATA_LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 ONTOLOGY_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
-PUBLISHER = "https://w3id.org/esskg/id/esskg-contributors"
-TITLE = {
-    "fr": "esskg : l'ESS dans la coopération européenne et internationale",
-    "en": "esskg: the SSE in European and international cooperation",
-}
-DESCRIPTION = {
-    "fr": "Graphe de connaissances des acteurs de l'économie sociale et solidaire, des "
-    "territoires et des partenariats de coopération décentralisée, européenne et "
-    "internationale, avec leurs liens aux Objectifs de développement durable.",
-    "en": "A knowledge graph of social and solidarity economy actors, territories and "
-    "decentralised, European and international cooperation partnerships, linked to the "
-    "Sustainable Development Goals.",
-}
-KEYWORDS = (
-    ("économie sociale et solidaire", "fr"), ("coopération décentralisée", "fr"), ("ODD", "fr"),
-    ("social and solidarity economy", "en"), ("decentralised cooperation", "en"), ("SDG", "en"),
-)  # fmt: skip
 
 NS = {
     **PREFIXES,

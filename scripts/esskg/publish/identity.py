@@ -15,17 +15,30 @@ import yaml
 
 from esskg.errors import display_path
 from esskg.namespaces import PREFIXES
-from esskg.publish.catalog import (
-    DATA_LICENCE,
-    DATASET_ROOT,
-    DESCRIPTION,
-    KEYWORDS,
-    PUBLISHER,
-    TITLE,
-    URI_SPACE,
-)
 from esskg.publish.citation import CITATION_FILE, CitationError, Creator, mint_iri, read_creators
 from esskg.resources import Project
+
+# esskg's own dataset: what its releases say about themselves.
+URI_SPACE = "https://w3id.org/esskg/"
+DATASET_ROOT = "https://w3id.org/esskg/dataset"
+DATA_LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+PUBLISHER = "https://w3id.org/esskg/id/esskg-contributors"
+TITLE = {
+    "fr": "esskg : l'ESS dans la coopération européenne et internationale",
+    "en": "esskg: the SSE in European and international cooperation",
+}
+DESCRIPTION = {
+    "fr": "Graphe de connaissances des acteurs de l'économie sociale et solidaire, des "
+    "territoires et des partenariats de coopération décentralisée, européenne et "
+    "internationale, avec leurs liens aux Objectifs de développement durable.",
+    "en": "A knowledge graph of social and solidarity economy actors, territories and "
+    "decentralised, European and international cooperation partnerships, linked to the "
+    "Sustainable Development Goals.",
+}
+KEYWORDS = (
+    ("économie sociale et solidaire", "fr"), ("coopération décentralisée", "fr"), ("ODD", "fr"),
+    ("social and solidarity economy", "en"), ("decentralised cooperation", "en"), ("SDG", "en"),
+)  # fmt: skip
 
 __all__ = ["DatasetIdentity", "esskg_identity", "workspace_identity"]
 

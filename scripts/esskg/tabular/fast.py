@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import io
 import re
-from typing import TYPE_CHECKING
+from typing import Any
 
 import polars as pl
 
 from esskg.tabular.read import MAX_CELL_CHARS, Table
 from esskg.tabular.spec import RDF_TYPE, Sheet
 
-if TYPE_CHECKING:
-    from esskg.tabular.mapping import Converter
+# The converter is esskg.tabular.mapping.Converter, which calls this module: it is not imported
+# here, not even for its type, so that the two modules do not import each other.
+Converter = Any
 
 SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._~-]*$"
 SLUG = re.compile(SLUG_PATTERN)
