@@ -205,3 +205,20 @@ def test_help_shows_defaults(capsys):
     assert "(default: None)" not in out
     assert main(["validate", "--help"]) == 0
     assert "default: table" in capsys.readouterr().out  # an option declared without help text
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        # Regressions: both ended in "internal error" (curies' NoCURIEDelimiterError; bind()).
+        (["suggest", "sdg", "--for", "not an iri"], "neither an IRI nor a CURIE"),
+        (["serve", "--port", "99999"], "give a number from 0 to 65535"),
+    ],
+)
+def test_bad_option_values_are_a_message_not_an_internal_error(capsys, monkeypatch, argv, words):
+    from esskg.resources import ROOT_ENV, packaged_root
+
+    monkeypatch.setenv(ROOT_ENV, str(packaged_root()))  # the UN targets suggest needs
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and "internal error" not in err and "erreur interne" not in err

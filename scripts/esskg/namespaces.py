@@ -91,8 +91,12 @@ def to_curie(iri: str) -> str:
 
 
 def expand_curie(curie: str) -> str | None:
-    """The IRI of a CURIE with a project prefix, or None when the prefix is unknown."""
-    return CONVERTER.expand(curie)
+    """The IRI of a CURIE with a project prefix, or None when the prefix is unknown or the text is
+    no CURIE at all (no colon)."""
+    try:
+        return CONVERTER.expand(curie)
+    except ValueError:  # curies: "does not appear to be a CURIE - missing a delimiter"
+        return None
 
 
 def register_prefix(prefix: str | None, iri: str | None) -> None:

@@ -32,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--release", type=Path, metavar="DIR", help="serve a published release (its esskg.nq)"
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=_port, default=8000, help="default: 8000")
     parser.add_argument(
         "--timeout", type=float, default=10.0, metavar="S", help="time limit per query (10 s)"
     )
@@ -116,3 +116,14 @@ def _listen(host: str, port: int) -> socket.socket:
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
+
+
+def _port(text: str) -> int:
+    """A TCP port for --port: argparse says what is wrong, never a traceback from bind()."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: give a number from 0 to 65535")
+    return port
