@@ -300,3 +300,10 @@ def test_sorted_list_cells_are_in_order_whatever_the_aggregate_gives(tmp_path: P
     for fmt, expected in (("csv", "a; b; c"), ("json", '"a; b; c"'), ("tsv", '"a; b; c"')):
         text, _ = render_result(tidy(query, execute(store, query)), fmt)
         assert expected in text and "b; c; a" not in text, fmt
+
+
+def test_an_empty_query_file_is_said_to_be_empty_not_an_update(tmp_path: Path):
+    empty = tmp_path / "empty.rq"
+    empty.write_text("# title: nothing yet\n\n", encoding="utf-8")
+    with pytest.raises(QueryError, match="aucune requête|no query in it"):
+        select_rows(ox.Store(), read_query(empty))

@@ -227,3 +227,9 @@ def test_two_workspaces_in_one_process_may_share_a_base(packaged: Path, capsys):
     assert main(["-C", str(first), "query", "sdg-coverage"]) == 0
     assert main(["-C", str(second), "query", "sdg-coverage"]) == 0
     assert "internal error" not in capsys.readouterr().err
+
+
+def test_init_with_an_empty_folder_name_makes_nothing(packaged: Path, capsys):
+    assert main(["init", ""]) == 2
+    assert "name the folder" in capsys.readouterr().err
+    assert not (packaged / "esskg.toml").exists()

@@ -131,7 +131,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "data/ for your graphs, queries/ for your own queries. Every esskg command run inside it "
         "(or with -C DIR) then works on your graph with esskg's model.",
     )
-    parser.add_argument("folder", type=Path, metavar="DIR", help="the folder to make")
+    parser.add_argument("folder", type=_folder, metavar="DIR", help="the folder to make")
     parser.add_argument("--name", help="the graph's name (default: the folder's name)")
     parser.add_argument(
         "--base",
@@ -185,3 +185,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _folder(text: str) -> Path:
+    # An empty argument (`esskg init ""`) would make the working folder a workspace unasked.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("name the folder to make, e.g. esskg init ma-region")
+    return Path(text)

@@ -299,6 +299,14 @@ def refuse_unsafe(query: CannedQuery) -> None:
     """
     where = display_path(query.path)
     text = _strip_comments(query.text)
+    if not text.strip():
+        # An empty text parses as an empty SPARQL update: say what it is instead.
+        raise QueryError(
+            say(
+                f"{where} : aucune requête (le texte est vide, ou seulement des commentaires)",
+                f"{where}: no query in it (the text is empty, or comments only)",
+            )
+        )
     update = _UPDATE_START.match(text)
     try:
         parsed = parseQuery(query.text)
