@@ -270,18 +270,18 @@ def locate_results(report: ValidationReport, dataset: ox.Dataset, layout: Projec
         if not isinstance(focus, ox.NamedNode):
             continue
         if focus.value not in cache:
-            cache[focus.value] = ""
-            for quad in dataset.quads_for_subject(focus):
-                entry = folders.get(getattr(quad.graph_name, "value", ""))
-                if entry is None:
-                    continue
-                for path in entry.files():
-                    where = _where(path, focus)
-                    if ":" in where.removeprefix(display_path(path)):
-                        cache[focus.value] = where
-                        break
-                if cache[focus.value]:
-                    break
+            graphs = dict.fromkeys(
+                getattr(q.graph_name, "value", "") for q in dataset.quads_for_subject(focus)
+            )
+            paths = (path for g in graphs if g in folders for path in folders[g].files())
+            cache[focus.value] = next(
+                (
+                    f"{display_path(path)}:{line}"
+                    for path in paths
+                    if (line := _line_naming(path, focus)) is not None
+                ),
+                "",
+            )
         report.results[index] = replace(result, file=cache[focus.value])
 
 
@@ -319,19 +319,24 @@ def _dangling_result(path: Path, quad: ox.Quad) -> Result:
 
 def _where(path: Path, node: ox.NamedNode | ox.BlankNode) -> str:
     """ "path:line" of the first line that names `node` (full IRI or CURIE), else "path"."""
-    shown = display_path(path)
+    line = _line_naming(path, node)
+    return display_path(path) if line is None else f"{display_path(path)}:{line}"
+
+
+def _line_naming(path: Path, node: ox.NamedNode | ox.BlankNode) -> int | None:
+    """The number of the first line of `path` that names `node` (full IRI or CURIE), or None."""
     if not isinstance(node, ox.NamedNode):
-        return shown
+        return None
     curie = to_curie(node.value)
     needles = [f"<{node.value}>"] + ([curie] if not curie.startswith("<") else [])
     try:
         with Path(path).open(encoding="utf-8", errors="replace") as stream:
             for number, line in enumerate(stream, start=1):
                 if any(_names(line, needle) for needle in needles):
-                    return f"{shown}:{number}"
+                    return number
     except OSError:
         pass
-    return shown
+    return None
 
 
 def _names(line: str, needle: str) -> bool:

@@ -184,7 +184,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "template",
         help="write the spreadsheet to fill in (XLSX, or a folder of CSV + CSVW metadata)",
         description="Write the input template: one sheet per kind (territoires, acteurs, "
-        "partenariats, axes, actions, participations, publics, odd), help on each header, "
+        "partenariats, axes, actions, participations, publics, odd, programmes, appels, "
+        "evenements), help on each header, "
         "drop-down lists from esskg's controlled vocabularies, an example row (its identifiers "
         "start with 'exemple-': import leaves it out). -o DIR writes the same tables as CSV "
         "with a W3C CSVW csv-metadata.json.",
