@@ -305,5 +305,5 @@ def test_sorted_list_cells_are_in_order_whatever_the_aggregate_gives(tmp_path: P
 def test_an_empty_query_file_is_said_to_be_empty_not_an_update(tmp_path: Path):
     empty = tmp_path / "empty.rq"
     empty.write_text("# title: nothing yet\n\n", encoding="utf-8")
-    with pytest.raises(QueryError, match="aucune requête|no query in it"):
+    with pytest.raises(QueryError, match=r"aucune requête|no query in it"):
         select_rows(ox.Store(), read_query(empty))

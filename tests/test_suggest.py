@@ -229,6 +229,30 @@ def test_accept_refuses_a_bad_row_number_and_pasted_texts(workspace: Path, tmp_p
     assert not (workspace / "data" / "mappings" / "sdg-links.sssom.tsv").exists()
 
 
+def test_accept_leaves_out_a_link_the_graph_states_even_when_its_row_is_named(
+    workspace: Path, tmp_path: Path, capsys
+):
+    # Regression: a link stated in the workspace's Turtle (or an import), not in the table, was
+    # added to the table again when its row was named with --row.
+    own = workspace / "data" / "cooperations" / "sahel.ttl"
+    own.write_text(
+        own.read_text(encoding="utf-8").replace(
+            "occ:sahel a esskg:Partnership ;",
+            "occ:sahel a esskg:Partnership ;\n    esskg:contributesToSDG "
+            "<http://metadata.un.org/sdg/2.4> ;",
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "s.sssom.tsv"
+    assert main(["suggest", "sdg", "-C", str(workspace), "--for", "occ:sahel", "-o", str(out)]) == 0
+    rows = read_mapping_table(out)
+    number = next(i for i, r in enumerate(rows, 1) if r.object == UNSDG + "2.4")
+    assert main(["suggest", "accept", str(out), "--row", str(number), "-C", str(workspace)]) == 0
+    err = capsys.readouterr().err
+    assert "the graph states this link already" in err and "0 row(s) added" in err
+    assert not (workspace / "data" / "mappings" / "sdg-links.sssom.tsv").exists()
+
+
 def test_suggestions_are_never_written_into_data(workspace: Path, capsys):
     target = workspace / "data" / "mappings" / "s.sssom.tsv"
     assert main(["suggest", "sdg", "-C", str(workspace), "-o", str(target)]) == 2

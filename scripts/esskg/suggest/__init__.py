@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from esskg.atomic import write_atomically
 from esskg.errors import display_path
 from esskg.link import read_source
-from esskg.load import load_project
+from esskg.load import load_dataset, load_project
 from esskg.namespaces import ESSKG, expand_curie
 from esskg.resources import project
 from esskg.sssom import read_mapping_set
@@ -228,7 +228,15 @@ def run_accept(args: argparse.Namespace) -> int:
             "the graph installed with esskg cannot be changed"
             "\n  hint: make a workspace (`esskg init DIR`) and run accept in it, or pass -C DIR"
         )
-    table, added, skipped = accept(args.file, args.rows, layout.data_dir, author=args.author)
+    stated = frozenset(
+        (q.subject.value, q.predicate.value, q.object.value)
+        for q in load_dataset(root=layout.root).quads_for_predicate(
+            ox.NamedNode(ESSKG + "contributesToSDG")
+        )
+    )
+    table, added, skipped = accept(
+        args.file, args.rows, layout.data_dir, author=args.author, stated=stated
+    )
     for row, reason in skipped:
         print(
             f"esskg: {display_path(args.file)}:{row.line}: {row.subject_id} -> {row.object_id} "

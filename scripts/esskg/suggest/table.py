@@ -144,13 +144,20 @@ def _yaml_string(text: str) -> str:
 
 
 def accept(
-    suggestions: Path, numbers: list[int] | None, data_dir: Path, *, author: str | None
+    suggestions: Path,
+    numbers: list[int] | None,
+    data_dir: Path,
+    *,
+    author: str | None,
+    stated: frozenset[tuple[str, str, str]] = frozenset(),
 ) -> tuple[Path, list[MappingRow], list[tuple[MappingRow, str]]]:
     """Append the chosen rows of `suggestions` to data_dir/mappings/sdg-links.sssom.tsv.
 
     `numbers` are row numbers as `esskg suggest sdg` prints them (1 = the first row), or None
-    for all. Returns the table, the rows added and the rows left out with the reason. The table
-    is rewritten atomically and read back before it replaces the old one.
+    for all. `stated` holds the (subject, predicate, object) links the graph states already
+    (in any of its files): such a row is left out whatever its comment says. Returns the table,
+    the rows added and the rows left out with the reason. The table is rewritten atomically and
+    read back before it replaces the old one.
     """
     chosen = _chosen_rows(suggestions, numbers)
     table = data_dir / LINKS_TABLE
@@ -163,6 +170,8 @@ def accept(
             skipped.append((row, "a pasted text, not a node: run suggest sdg with --for IRI"))
         elif (row.subject, row.predicate, row.object) in present:
             skipped.append((row, "already in the table"))
+        elif (row.subject, row.predicate, row.object) in stated:
+            skipped.append((row, "the graph states this link already"))
         else:
             present.add((row.subject, row.predicate, row.object))
             added.append(row)
