@@ -59,3 +59,22 @@ def test_the_table_is_rewritten_between_its_markers(tmp_path: Path) -> None:
     assert "2.5 s" not in text
     # over 10,000 rows: the first 1,000 and the rate after
     assert "20,001 rows; first 1,000 in 100 ms, then 19,001 rows/s" in text
+
+
+def test_import_and_serve_rows_say_rows_and_throughput(tmp_path: Path) -> None:
+    results = _results(2.5)
+    commands = results["sizes"]["10k"]["commands"]
+    run = commands["build"]
+    commands["import"] = {**run, "s": 4.0, "rows": 2_676}
+    commands["serve"] = {**run, "s": 3.0, "cpu_s": None, "rps": 812.4, "p99_ms": 41.6}
+    doc = tmp_path / "benchmarks.md"
+    write_doc(results, doc)
+    text = doc.read_text(encoding="utf-8")
+    assert (
+        "| `esskg import` of those sheets into a new workspace | 4.0 s (1.0 s CPU), 100 MB, "
+        "2,676 rows |" in text
+    )
+    assert "| `esskg serve`, start-up until the home page answers | 3.0 s, 100 MB |" in text
+    assert "| 812 req/s, p99 42 ms | ≥ 300 req/s, p99 < 100 ms |" in text
+    # a size measured before the serve row existed shows a dash, not a crash
+    assert "| `esskg export` (the graph into the CSV sheets) | - |" in text

@@ -55,7 +55,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     commands = verbs.add_parser(
         "commands",
-        help="time the commands users type (build, validate, query, publish, push) on a "
+        help="time the commands users type (build, validate, query, publish, push, export, "
+        "import, serve) on a "
         "workspace holding generated data, and write docs/benchmarks.md",
     )
     commands.add_argument("--sizes", default="10k,100k,1M", help="default: 10k,100k,1M")
@@ -67,7 +68,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     commands.add_argument("--doc", type=Path, default=Path("docs/benchmarks.md"), metavar="FILE")
     commands.add_argument(
         "--only",
-        default="build,validate,queries,publish,push",
+        default="build,validate,queries,publish,push,import,serve",
         help="which commands to time; the others keep their figures from an earlier run",
     )
     commands.set_defaults(run=run_commands)

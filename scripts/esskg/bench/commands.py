@@ -3,10 +3,12 @@
 Per size: a workspace (`esskg init`) holding the generated N-Triples in data/bench/, then each
 command as a process of its own (start-up included), its peak resident memory from wait4():
 `build`, `validate`, the first `query` after a change (which indexes the graph into .esskg/),
-each canned `query` on the index, `publish`, and `push` to a local Oxigraph server. A query's
-rows are read as they arrive, so an answer over 10,000 rows gives its time to the first 1,000
-rows and its rows/s after. Figures accumulate in WORKDIR/commands.json and the table between
-the `bench:commands` markers of docs/benchmarks.md is rewritten from it.
+each canned `query` on the index, `publish`, `push` to a local Oxigraph server, `export` of the
+graph to the spreadsheet templates and `import` of those sheets into a fresh workspace, and
+`serve`: its start-up until the home page answers, then a resource page under load (Debian's
+wrk). A query's rows are read as they arrive, so an answer over 10,000 rows gives its time to
+the first 1,000 rows and its rows/s after. Figures accumulate in WORKDIR/commands.json and the
+table between the `bench:commands` markers of docs/benchmarks.md is rewritten from it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,16 @@ from esskg.resources import packaged_root
 
 START, END = "<!-- bench:commands -->", "<!-- /bench:commands -->"
 FIRST_ROWS = 1_000
-TIMEOUT_S = {"query": 120, "build": 600, "validate": 600, "publish": 300, "push": 600}
+TIMEOUT_S = {
+    "query": 120,
+    "build": 600,
+    "validate": 600,
+    "publish": 300,
+    "push": 600,
+    "export": 600,
+    "import": 1200,
+    "serve": 600,
+}
 TARGETS_1M = {
     "build": "< 30 s, < 1.5 GB",
     "validate": "< 20 s, < 1.5 GB",
@@ -74,6 +85,10 @@ def timed(argv: list[str], *, timeout: float, cwd: Path | None = None) -> dict:
         reader.join(timeout=10)
         proc.returncode = os.waitstatus_to_exitcode(status)
         lines, first = seen["lines"], seen["first"]
+        if first is not None:
+            # The reader may see the last rows only after the process has exited: they were
+            # written before, so the exit time bounds them.
+            first = min(first, seconds)
         err.seek(0)
         tail = err.read().decode("utf-8", "replace")[-600:]
     return {
@@ -155,7 +170,97 @@ def time_push(ws: Path, scratch: Path) -> dict:
         server.wait(timeout=30)
 
 
-COMMANDS = ("build", "validate", "queries", "publish", "push")
+def time_import(ws: Path, scratch: Path) -> tuple[dict, dict]:
+    """`esskg export` of the workspace to CSV sheets, then `esskg import` of them elsewhere.
+
+    The sheets are those a user fills in, holding the generated graph: the rows match the data.
+    They go into a fresh workspace (made by `esskg init`), as a CRESS would bring its register.
+    """
+    sheets = scratch / "sheets"
+    log(f"{ws.name}: export")
+    exported = timed(
+        ["esskg", "-C", str(ws), "export", "-o", str(sheets)], timeout=TIMEOUT_S["export"]
+    )
+    target = scratch / "ws-import"
+    subprocess.run(["esskg", "init", str(target)], check=True, capture_output=True)
+    files = sorted(str(p) for p in sheets.glob("*.csv"))
+    rows = 0
+    for name in files:
+        with open(name, "rb") as f:
+            rows += max(sum(1 for _ in f) - 1, 0)  # less the header; a quoted newline counts
+    log(f"{ws.name}: import of {rows:,} rows")
+    imported = timed(["esskg", "-C", str(target), "import", *files], timeout=TIMEOUT_S["import"])
+    imported["rows"] = rows
+    return exported, imported
+
+
+def time_serve(ws: Path, duration: int = 5, connections: int = 16) -> dict:
+    """`esskg serve`: seconds until its home page answers, then a resource page under wrk."""
+    import urllib.request
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        ["esskg", "-C", str(ws), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    out: dict = {"code": 0, "timeout": False, "lines": 0, "first_s": None}
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/", timeout=5) as reply:
+                    reply.read()
+                break
+            except OSError:
+                if server.poll() is not None or time.perf_counter() - start > TIMEOUT_S["serve"]:
+                    out.update(s=time.perf_counter() - start, code=server.poll() or 2)
+                    out["timeout"] = server.poll() is None
+                    return out
+                time.sleep(0.05)
+        out["s"] = time.perf_counter() - start
+        if shutil.which("wrk"):
+            # A partnership of the generated data: its page reads labels, links and SDG badges.
+            page = base + _first_partnership(ws)
+            with urllib.request.urlopen(page, timeout=30) as reply:  # a 404 would bench nothing
+                reply.read()
+            wrk = subprocess.run(
+                ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", page],
+                capture_output=True,
+                text=True,
+                timeout=duration + 60,
+            )
+            rate = re.search(r"Requests/sec:\s+([\d.]+)", wrk.stdout)
+            p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", wrk.stdout)
+            if rate and "Non-2xx" not in wrk.stdout:
+                out["rps"] = float(rate.group(1))
+            if p99:
+                unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+                out["p99_ms"] = float(p99.group(1)) * unit
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            usage = os.wait4(server.pid, 0)[2]
+            out["peak_mb"] = usage.ru_maxrss / 1024
+        except ChildProcessError:
+            out["peak_mb"] = 0.0
+    return out
+
+
+def _first_partnership(ws: Path) -> str:
+    """The local path of a partnership in the generated data (the first one in the file)."""
+    data = next((ws / "data" / "bench").glob("*.nt"))
+    kind = b"<https://w3id.org/esskg/ontology#Partnership>"
+    with data.open("rb") as f:
+        for line in f:
+            if kind in line and b"#type>" in line:
+                iri = line.split(b">", 1)[0].lstrip(b"<").decode()
+                return "/" + iri.removeprefix("https://w3id.org/esskg/")
+    raise RuntimeError(f"no partnership in {data}")
+
+
+COMMANDS = ("build", "validate", "queries", "publish", "push", "import", "serve")
 
 
 def bench_size(ws: Path, repeat: int, scratch: Path, only: tuple[str, ...] = COMMANDS) -> dict:
@@ -203,6 +308,11 @@ def bench_size(ws: Path, repeat: int, scratch: Path, only: tuple[str, ...] = COM
     if "push" in only:
         log(f"{ws.name}: push")
         out["push"] = time_push(ws, scratch)
+    if "import" in only:
+        out["export"], out["import"] = time_import(ws, scratch)
+    if "serve" in only:
+        log(f"{ws.name}: serve")
+        out["serve"] = time_serve(ws)
     return out
 
 
@@ -215,6 +325,8 @@ def _cell(r: dict | None, *, rows: bool = False) -> str:
         return f"failed ({r['code']})"
     cpu = f" ({_duration(r['cpu_s'])} CPU)" if r.get("cpu_s") is not None else ""
     text = f"{_duration(r['s'])}{cpu}, {r['peak_mb']:,.0f} MB"
+    if "rows" in r and not rows:  # import: rows read
+        text += f", {r['rows']:,} rows"
     if rows:
         count = r["rows"]
         text += f", {count:,} rows"
@@ -222,6 +334,12 @@ def _cell(r: dict | None, *, rows: bool = False) -> str:
             rate = (count - FIRST_ROWS) / max(r["s"] - r["first_s"], 1e-6)
             text += f"; first 1,000 in {r['first_s'] * 1000:,.0f} ms, then {rate:,.0f} rows/s"
     return text
+
+
+def _serve_cell(r: dict | None) -> str:
+    if not r or "rps" not in r:
+        return "-"
+    return f"{r['rps']:,.0f} req/s, p99 {r.get('p99_ms', 0):,.0f} ms"
 
 
 def _duration(seconds: float) -> str:
@@ -261,6 +379,15 @@ def render(results: dict) -> str:
         row(f"`esskg query {name}`", "", TARGETS_1M["query"], query=name)
     row("`esskg publish`", "publish", TARGETS_1M["publish"])
     row("`esskg push` (local Oxigraph)", "push")
+    row("`esskg export` (the graph into the CSV sheets)", "export")
+    row("`esskg import` of those sheets into a new workspace", "import")
+    row("`esskg serve`, start-up until the home page answers", "serve")
+    serve_cells = [_serve_cell(results["sizes"][s]["commands"].get("serve")) for s in sizes]
+    lines.append(
+        "| `esskg serve`, a partnership's page, 16 clients (wrk) | "
+        + " | ".join(serve_cells)
+        + " | ≥ 300 req/s, p99 < 100 ms |"
+    )
     lines += [
         "",
         "Each cell: wall-clock time (process start included), the CPU time the process used, "
