@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from esskg import __version__
-from esskg.errors import EsskgError, display_path
-from esskg.i18n import LANGUAGES, say, set_language
+from esskg.errors import EsskgError, display_path, os_message
+from esskg.i18n import LANGUAGES, install_argparse_words, say, set_language
 from esskg.namespaces import register_prefix
 from esskg.resources import project
 
@@ -47,39 +47,66 @@ _VALUED = frozenset({"-C", "--workspace", "--root", "--lang"})
 _NO_PROJECT = frozenset({"init", "bench"})
 
 
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Every option's default in --help, except where there is none or the help already says."""
+class HelpFormatter(argparse.HelpFormatter):
+    """Every option's default in --help, in the language of the messages, except where there is
+    none or the help already says (argparse's ArgumentDefaultsHelpFormatter says it in English)."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
         if (
-            "default" in text
+            "%(default)" in text
             or not action.option_strings
             or action.default in (None, False, [], argparse.SUPPRESS)
         ):
             return text
-        return super()._get_help_string(action)
+        return text + say(" (défaut : %(default)s)", " (default: %(default)s)")
 
 
 def make_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser for `argv`: with just the subcommand it names, else (help, a typo) all of them."""
+    """The parser for `argv`: with just the subcommand it names, else (help, a typo) all of them.
+
+    The language is chosen first, from --lang in `argv` or the locale: help texts are written
+    when the parser is made."""
+    argv = sys.argv[1:] if argv is None else argv
+    set_language(_lang_in(argv))
+    install_argparse_words()
     parser = argparse.ArgumentParser(
         prog="esskg",
         formatter_class=HelpFormatter,
-        description="Build, validate and query the esskg knowledge graph. "
-        "Exit codes: 0 ok, 1 data does not conform or a check failed, 2 usage or runtime error.",
+        description=say(
+            "Construire, valider et interroger le graphe de connaissances esskg. Codes de "
+            "sortie : 0 réussi, 1 données non conformes ou contrôle échoué, 2 erreur d'usage "
+            "ou d'exécution.",
+            "Build, validate and query the esskg knowledge graph. Exit codes: 0 ok, 1 data "
+            "does not conform or a check failed, 2 usage or runtime error.",
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"esskg {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"esskg {__version__}",
+        help=say("affiche la version d'esskg et s'arrête", "show esskg's version and exit"),
+    )
     add_project_argument(parser, default=None)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help=say("détaille l'avancement sur stderr", "log progress to stderr"),
+    )
     parser.add_argument(
         "--debug",
         action="store_true",
-        help="on an internal error, print the Python traceback (to attach to a bug report)",
+        help=say(
+            "sur une erreur interne, affiche la trace Python (à joindre au signalement)",
+            "on an internal error, print the Python traceback (to attach to a bug report)",
+        ),
     )
     add_language_argument(parser, default=None)
-    subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
-    verb = _verb_in(sys.argv[1:] if argv is None else argv)
+    subparsers = parser.add_subparsers(
+        dest="verb", metavar=say("COMMANDE", "COMMAND"), required=True
+    )
+    verb = _verb_in(argv)
     for name in [VERBS[verb]] if verb in VERBS else dict.fromkeys(VERBS.values()):
         importlib.import_module(name).add_parser(subparsers)
     _add_to_subcommands(subparsers)
@@ -96,6 +123,17 @@ def _verb_in(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _lang_in(argv: Sequence[str]) -> str | None:
+    """The value of the last --lang in `argv` (before or after the verb), if any."""
+    lang = None
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.removeprefix("--lang=")
+    return lang
+
+
 def add_project_argument(parser: argparse.ArgumentParser, default: object) -> None:
     """-C DIR: the workspace or checkout to read; accepted before or after the verb."""
     parser.add_argument(
@@ -105,9 +143,14 @@ def add_project_argument(parser: argparse.ArgumentParser, default: object) -> No
         dest="root",
         type=Path,
         default=default,
-        metavar="DIR",
-        help="the workspace (made by `esskg init`) or esskg checkout to work on (default: the "
-        "one the working folder is in, else $ESSKG_ROOT, else the graph installed with esskg)",
+        metavar=say("DOSSIER", "DIR"),
+        help=say(
+            "l'espace de travail (créé par `esskg init`) ou la copie d'esskg à utiliser (défaut : "
+            "celui qui contient le dossier courant, sinon $ESSKG_ROOT, sinon le graphe installé "
+            "avec esskg)",
+            "the workspace (made by `esskg init`) or esskg checkout to work on (default: the "
+            "one the working folder is in, else $ESSKG_ROOT, else the graph installed with esskg)",
+        ),
     )
 
 
@@ -117,7 +160,10 @@ def add_language_argument(parser: argparse.ArgumentParser, default: object) -> N
         "--lang",
         choices=LANGUAGES,
         default=default,
-        help="language of the messages (default: from the locale, LC_ALL or LANG; else fr)",
+        help=say(
+            "langue des messages (défaut : celle de la locale, LC_ALL ou LANG ; sinon fr)",
+            "language of the messages (default: from the locale, LC_ALL or LANG; else fr)",
+        ),
     )
 
 
@@ -138,7 +184,7 @@ def _add_to_subcommands(subparsers: argparse._SubParsersAction) -> None:
                     argparse.SUPPRESS,
                 )
             ):
-                action.help = "default: %(default)s"
+                action.help = say("défaut : %(default)s", "default: %(default)s")
         add_project_argument(sub, default=argparse.SUPPRESS)
         if "--lang" not in sub._option_string_actions:  # a verb may declare its own
             add_language_argument(sub, default=argparse.SUPPRESS)
@@ -157,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.lang = set_language(args.lang)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
-        format="esskg: %(message)s",
+        format=say("esskg : %(message)s", "esskg: %(message)s"),
         stream=sys.stderr,
     )
     try:
@@ -165,18 +211,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             layout = project(args.root)
             config = layout.config
             register_prefix(config and config.prefix, config and config.base)
-            print(f"esskg: reading {layout.describe()}", file=sys.stderr)
+            print(
+                say(f"esskg : lecture de {layout.describe()}", f"esskg: reading {layout.describe()}"),
+                file=sys.stderr,
+            )
         return args.run(args)
     except EsskgError as e:
-        print(f"esskg: error: {e}", file=sys.stderr)
+        print(say("esskg : erreur : ", "esskg: error: ") + str(e), file=sys.stderr)
     except BrokenPipeError:
         # The reader went away (`esskg publish | head -0`): the work is done, nothing to say.
         return _reader_gone()
     except OSError as e:
         where = f"{display_path(e.filename)}: " if e.filename else ""
-        print(f"esskg: error: {where}{e.strerror or e}", file=sys.stderr)
+        print(say("esskg : erreur : ", "esskg: error: ") + where + os_message(e), file=sys.stderr)
     except KeyboardInterrupt:
-        print("esskg: interrupted", file=sys.stderr)
+        print(say("esskg : interrompu", "esskg: interrupted"), file=sys.stderr)
         return 130
     except Exception as e:
         # The last line of defence: an error esskg did not expect is a bug, said in one line.
@@ -190,7 +239,7 @@ def internal_error(error: Exception, verb: str, *, debug: bool) -> str:
     """One line for a bug: what failed, the version, and how to report it."""
     what = f"{type(error).__name__}: {error}".strip().splitlines()[0][:200]
     return say(
-        f"esskg: erreur interne dans 'esskg {verb}' ({what}). C'est un défaut d'esskg "
+        f"esskg : erreur interne dans 'esskg {verb}' ({what}). C'est un défaut d'esskg "
         f"{__version__} : merci de le signaler avec la commande lancée"
         + ("" if debug else " ; la même commande avec --debug donne le détail")
         + " (README, 'Reporting a problem')",

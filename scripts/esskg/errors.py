@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from esskg.i18n import language, say
+
+# The system's own words for the failures a user meets, in French: strerror is the C library's
+# English whatever --lang says.
+_OS_FR = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOTDIR: "ce n'est pas un dossier",
+    errno.EEXIST: "existe déjà",
+    errno.ENOTEMPTY: "le dossier n'est pas vide",
+    errno.ENOSPC: "plus de place sur le disque",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EADDRINUSE: "adresse déjà utilisée",
+    errno.EADDRNOTAVAIL: "adresse indisponible",
+    errno.ECONNREFUSED: "connexion refusée",
+    errno.ETIMEDOUT: "délai dépassé",
+    errno.EHOSTUNREACH: "machine injoignable",
+    errno.ENETUNREACH: "réseau injoignable",
+}
+
+
+def os_message(error: OSError) -> str:
+    """What the system said about `error`, in the language of the messages."""
+    english = error.strerror or str(error)
+    return say(_OS_FR.get(error.errno or 0, english), english)
 
 
 def display_path(path: Path | str) -> str:
@@ -55,11 +84,11 @@ class LoadError(EsskgError):
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        text = f"{where}: {self.message}"
+        text = say(f"{where} : {self.message}", f"{where}: {self.message}")
         if self.field:
-            text += f" (column {self.field})"
+            text += say(f" (colonne {self.field})", f" (column {self.field})")
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += say(f"\n  conseil : {self.hint}", f"\n  hint: {self.hint}")
         return text
 
 
@@ -74,7 +103,7 @@ class LoadErrors(LoadError):
         )
 
     def __str__(self) -> str:
-        return "\nesskg: error: ".join(str(e) for e in self.errors)
+        return say("\nesskg : erreur : ", "\nesskg: error: ").join(str(e) for e in self.errors)
 
 
 class QueryError(EsskgError):
@@ -101,7 +130,8 @@ class Problem:
     value: str = ""
     warning: bool = False  # said, but does not stop the command
 
-    def message(self, lang: str = "fr") -> str:
+    def message(self, lang: str | None = None) -> str:
+        lang = lang or language()
         text = self.message_en if lang == "en" else self.message_fr
         if self.warning:
             text = ("(warning) " if lang == "en" else "(avertissement) ") + text
@@ -112,11 +142,11 @@ class Problem:
         if self.sheet:
             parts.append(self.sheet)
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(say(f"ligne {self.row}", f"row {self.row}"))
         if self.line is not None:
-            parts.append(f"line {self.line}")
+            parts.append(say(f"ligne de texte {self.line}", f"line {self.line}"))
         if self.column:
-            parts.append(f"column {self.column}")
+            parts.append(say(f"colonne {self.column}", f"column {self.column}"))
         return ", ".join(parts)
 
 
@@ -128,4 +158,6 @@ class ProblemsError(EsskgError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "\n".join(f"{p.where()}: {p.message('en')}" for p in self.problems)
+        return "\n".join(
+            say(f"{p.where()} : {p.message()}", f"{p.where()}: {p.message()}") for p in self.problems
+        )

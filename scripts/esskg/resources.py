@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from esskg.errors import EsskgError, display_path
+from esskg.i18n import say
 from esskg.namespaces import PREFIXES, graph_iri
 
 ROOT_ENV = "ESSKG_ROOT"
@@ -201,11 +202,18 @@ class Project:
     def describe(self) -> str:
         """One line for stderr saying which graph this command reads."""
         if self.kind == "workspace" and self.config:
-            source = " with the source document's cases" if self.config.include_source else ""
-            return f"workspace {display_path(self.root)} ({self.config.name}){source}"
+            where = f"{display_path(self.root)} ({self.config.name})"
+            if self.config.include_source:
+                return say(
+                    f"l'espace de travail {where} avec les cas du document source",
+                    f"workspace {where} with the source document's cases",
+                )
+            return say(f"l'espace de travail {where}", f"workspace {where}")
         if self.kind == "checkout":
-            return f"checkout {display_path(self.root)}"
-        return f"the packaged graph (esskg {self.version})"
+            return say(f"la copie {display_path(self.root)}", f"checkout {display_path(self.root)}")
+        return say(
+            f"le graphe installé (esskg {self.version})", f"the packaged graph (esskg {self.version})"
+        )
 
 
 def project(root: Path | str | None = None) -> Project:

@@ -1,0 +1,123 @@
+"""One language at a time: every --help and the common error paths, in French or in English as
+--lang says, never a line mixing the two (issue 12)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from esskg import resources
+from esskg.cli import main, make_parser
+
+# Words only English uses; option names, `commands`, metavars and {choices} are removed first.
+ENGLISH = re.compile(
+    r"\b(the|and|with|file|files|default|show|write|writes|read|reads|this|from|when|only|"
+    r"give|given|check|print|error|not|which|each|every|its|one|none|found|named|should|must|"
+    r"required|expected|invalid|unknown|hint|warning|reading|row|rows|line|column)\b"
+)
+# Marks only French has: accented letters and short words English never writes.
+FRENCH = re.compile(r"[àâçéèêëîïôûùœÉÀ]|\b(le|la|les|des|du|une|et|pour|avec|dans|sur|ou)\b")
+# What is code, not words: options, `commands`, {choices}, CURIEs, IRIs, paths, quoted values.
+CODE = re.compile(
+    r"--?[\w-]+|`[^`]*`|\{[^}]*\}|'[^']*'|\"[^\"]*\"|https?://\S+|\b\w+:\w[\w.-]*|\S+/\S*|"
+    r"\S+\.(?:ttl|trig|nq|nt|rq|csv|xlsx|json|toml|html)\b"
+)
+
+
+def words(line: str) -> str:
+    return CODE.sub(" ", line)
+
+
+def mixed(text: str, lang: str) -> list[str]:
+    """The lines of `text` holding a word of the other language."""
+    other = ENGLISH if lang == "fr" else FRENCH
+    return [line for line in text.splitlines() if other.search(words(line))]
+
+
+def verb_paths() -> list[tuple[str, ...]]:
+    """Every command path: each verb and each of its subcommands."""
+    paths: list[tuple[str, ...]] = []
+
+    def walk(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    paths.append((*path, name))
+                    walk(sub, (*path, name))
+
+    walk(make_parser(["--help"]), ())
+    return paths
+
+
+def test_the_checks_can_fail():
+    # The detectors themselves: a mixed line is caught, a clean one is not.
+    assert mixed("  --file F   le fichier à lire (default: x)", "fr")
+    assert mixed("  --file F   the file to read (défaut : x)", "en")
+    assert not mixed("  --file F   le fichier à lire (défaut : `esskg queries`)", "fr")
+    assert not mixed("  --file F   the file to read (default: 'Économie')", "en")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("path", verb_paths(), ids=" ".join)
+def test_help_is_in_one_language(path: tuple[str, ...], lang: str, capsys):
+    assert main(["--lang", lang, *path, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage : " if lang == "fr" else "usage: ")
+    assert not mixed(out, lang), "\n".join(mixed(out, lang))
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_top_help_shows_defaults_in_its_language(lang: str, capsys):
+    assert main(["query", "--help", "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    assert ("(défaut : table)" if lang == "fr" else "(default: table)") in out
+
+
+@pytest.fixture
+def packaged(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The real packaged graph (the error paths below need its queries), in an empty folder."""
+    monkeypatch.delenv(resources.ROOT_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def broken_csv(folder: Path) -> list[str]:
+    (folder / "csv").mkdir()
+    (folder / "csv" / "territoires.csv").write_text(
+        "id;nom_fr;nature\nt1;Nom;Village;de trop\n", encoding="utf-8"
+    )
+    assert main(["init", str(folder / "ws")]) == 0
+    return ["-C", str(folder / "ws"), "import", str(folder / "csv")]
+
+
+ERRORS = {
+    "unknown query": lambda tmp: ["query", "nope"],
+    "missing file": lambda tmp: ["validate", str(tmp / "absent.ttl")],
+    "bad option": lambda tmp: ["query", "actors-by-field", "--bogus"],
+    "bad choice": lambda tmp: ["query", "actors-by-field", "--format", "pdf"],
+    "bad param": lambda tmp: ["query", "actors-by-field", "--param", "field=field:Nowhere"],
+    "bad param key": lambda tmp: ["query", "actors-by-field", "--param", "nope=1"],
+    "bad endpoint": lambda tmp: ["query", "actors-by-field", "--endpoint", "foo"],
+    "broken csv": broken_csv,
+    "bad port": lambda tmp: ["serve", "--port", "99999"],
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("case", ERRORS)
+def test_error_paths_speak_one_language(case: str, lang: str, packaged: Path, capsys):
+    argv = ERRORS[case](packaged)
+    capsys.readouterr()  # what setting the case up printed
+    assert main(["--lang", lang, *argv]) in (1, 2)
+    captured = capsys.readouterr()
+    text = captured.err + captured.out
+    assert "Traceback" not in text and text.strip()
+    assert not mixed(text, lang), "\n".join(mixed(text, lang))
+    # Said in the chosen language, not just free of the other one.
+    if lang == "fr":
+        assert FRENCH.search(words(text)), text
+    else:
+        assert ENGLISH.search(words(text)), text
