@@ -48,14 +48,14 @@ def test_validate_json(capsys: pytest.CaptureFixture[str]):
 def test_expected_failures_exit_2_without_traceback(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ):
-    assert main(argv) == 2
+    assert main([*argv, "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
 
 
 def test_query_table_and_csv(capsys: pytest.CaptureFixture[str]):
-    assert main(["query", "actors-on-field"]) == 0
+    assert main(["query", "actors-on-field", "--lang", "en"]) == 0
     out, err = capsys.readouterr()
     assert out.splitlines()[0].split() == ["actor", "label", "field"]
     assert "id:1pacte" in out
@@ -176,7 +176,7 @@ def test_a_reader_closing_the_pipe_is_not_an_error(tmp_path: Path):
     err = child.stderr.read().decode()
     child.stderr.close()
     assert child.wait(timeout=60) == 141
-    assert err == "esskg: reading checkout tests/fixtures/project\n"
+    assert err == "esskg : lecture : la copie tests/fixtures/project\n"
 
 
 def test_one_language_at_a_time(monkeypatch, capsys):
@@ -199,11 +199,11 @@ def test_one_language_at_a_time(monkeypatch, capsys):
 
 
 def test_help_shows_defaults(capsys):
-    assert main(["query", "--help"]) == 0
+    assert main(["query", "--help", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "(default: table)" in out and "(default: 60.0)" in out
     assert "(default: None)" not in out
-    assert main(["validate", "--help"]) == 0
+    assert main(["validate", "--help", "--lang", "en"]) == 0
     assert "default: table" in capsys.readouterr().out  # an option declared without help text
 
 

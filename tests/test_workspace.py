@@ -135,14 +135,14 @@ def test_every_verb_says_which_graph_it_read(packaged: Path, capsys, monkeypatch
         argv = ["query", "sdg-coverage"]
     assert main(argv) == 0
     err = capsys.readouterr().err
-    assert err.splitlines()[0].startswith("esskg: reading workspace ")
+    assert err.splitlines()[0].startswith("esskg : lecture : l'espace de travail ")
     assert "(ws)" in err.splitlines()[0]
 
 
 def test_outside_any_project_the_packaged_graph_is_read(packaged: Path, capsys):
     assert main(["query", "food-self-sufficiency"]) == 0
     out, err = capsys.readouterr()
-    assert err.splitlines()[0].startswith("esskg: reading the packaged graph (esskg ")
+    assert err.splitlines()[0].startswith("esskg : lecture : le graphe installé (esskg ")
     assert "id:1pacte" in out
 
 

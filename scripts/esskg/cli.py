@@ -212,7 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = layout.config
             register_prefix(config and config.prefix, config and config.base)
             print(
-                say(f"esskg : lecture de {layout.describe()}", f"esskg: reading {layout.describe()}"),
+                say(
+                    f"esskg : lecture : {layout.describe()}", f"esskg: reading {layout.describe()}"
+                ),
                 file=sys.stderr,
             )
         return args.run(args)

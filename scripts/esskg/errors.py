@@ -159,5 +159,6 @@ class ProblemsError(EsskgError):
 
     def __str__(self) -> str:
         return "\n".join(
-            say(f"{p.where()} : {p.message()}", f"{p.where()}: {p.message()}") for p in self.problems
+            say(f"{p.where()} : {p.message()}", f"{p.where()}: {p.message()}")
+            for p in self.problems
         )

@@ -212,7 +212,8 @@ class Project:
         if self.kind == "checkout":
             return say(f"la copie {display_path(self.root)}", f"checkout {display_path(self.root)}")
         return say(
-            f"le graphe installé (esskg {self.version})", f"the packaged graph (esskg {self.version})"
+            f"le graphe installé (esskg {self.version})",
+            f"the packaged graph (esskg {self.version})",
         )
 
 
