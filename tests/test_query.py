@@ -26,6 +26,12 @@ from esskg.render import render_result
 ID = "https://w3id.org/esskg/id/"
 
 
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """The messages these tests read are the English ones (main() sets its own from --lang)."""
+    set_language("en")
+
+
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
     return load_project(root=Path(__file__).parent / "fixtures" / "project")

@@ -35,7 +35,8 @@ from SPARQLWrapper.SPARQLExceptions import (
     URITooLong,
 )
 
-from esskg.errors import EsskgError
+from esskg.errors import EsskgError, os_message
+from esskg.i18n import say
 
 DEFAULT_TIMEOUT = 60.0
 # A canned query's answer is a table for people; a server answering more is misconfigured.
@@ -51,7 +52,7 @@ class EndpointError(EsskgError):
 
     def __init__(self, url: str, what: str) -> None:
         self.url = url
-        super().__init__(f"{url}: {what}")
+        super().__init__(say(f"{url} : {what}", f"{url}: {what}"))
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,23 @@ class Connection:
             password = os.environ.get(password_env)
             if password is None:
                 raise EsskgError(
-                    f"--password-env {password_env}: that environment variable is not set"
+                    say(
+                        f"--password-env {password_env} : cette variable d'environnement "
+                        "n'est pas définie",
+                        f"--password-env {password_env}: that environment variable is not set",
+                    )
                 )
         if password is not None and not user:
-            raise EsskgError("--password-env needs --user")
+            raise EsskgError(say("--password-env demande --user", "--password-env needs --user"))
         if user and password is None:
             raise EsskgError(
-                f"--user {user} needs --password-env VAR, the environment variable holding "
-                "the password (esskg never takes a password on the command line)"
+                say(
+                    f"--user {user} demande --password-env VAR, la variable d'environnement qui "
+                    "contient le mot de passe (esskg ne prend jamais de mot de passe sur la "
+                    "ligne de commande)",
+                    f"--user {user} needs --password-env VAR, the environment variable holding "
+                    "the password (esskg never takes a password on the command line)",
+                )
             )
         return cls(url, user, password, timeout)
 
@@ -111,23 +121,41 @@ def check_endpoint_url(url: str, role: str, option: str) -> None:
         host = parts.hostname
         parts.port  # noqa: B018 -- reading it checks the port is a number
     except ValueError as e:
-        raise EndpointError(url, f"{option}: not a valid URL ({e})") from None
+        raise EndpointError(
+            url,
+            say(f"{option} : URL invalide ({e})", f"{option}: not a valid URL ({e})"),
+        ) from None
     if parts.scheme not in ("http", "https") or not host:
         raise EndpointError(
             url,
-            f"{option}: not an http(s) URL with a host"
-            "\n  hint: write the whole URL, e.g. http://localhost:7878/query",
+            say(
+                f"{option} : ce n'est pas une URL http(s) avec un hôte\n  conseil : écrivez "
+                "l'URL entière, par ex. http://localhost:7878/query",
+                f"{option}: not an http(s) URL with a host"
+                "\n  hint: write the whole URL, e.g. http://localhost:7878/query",
+            ),
         )
     last = parts.path.rstrip("/").rpartition("/")[2].lower()
     roles = _SEGMENT_ROLES.get(last)
     if roles is not None and role not in roles:
         raise EndpointError(
             url,
-            f"{option} wants the {role} endpoint, but this URL looks like the server's "
-            f"{' or '.join(roles)} endpoint (it ends in /{last})"
-            "\n  hint: docs/sparql-servers.md lists each server's query, update and "
-            "graph-store URLs (Oxigraph: /query, /update, /store)",
+            say(
+                f"{option} attend le point d'accès {_ROLE_FR[role]}, mais cette URL ressemble "
+                f"à celui {' ou '.join(_ROLE_FR[r] for r in roles)} du serveur (elle finit "
+                f"par /{last})\n  conseil : docs/sparql-servers.md donne, pour chaque serveur, "
+                "les URL de requête, de mise à jour et de graph store (Oxigraph : /query, "
+                "/update, /store)",
+                f"{option} wants the {role} endpoint, but this URL looks like the server's "
+                f"{' or '.join(roles)} endpoint (it ends in /{last})"
+                "\n  hint: docs/sparql-servers.md lists each server's query, update and "
+                "graph-store URLs (Oxigraph: /query, /update, /store)",
+            ),
         )
+
+
+# The roles above, as the French messages name them.
+_ROLE_FR = {"query": "de requête", "update": "de mise à jour", "graph store": "graph store"}
 
 
 def allowed_endpoints(extra: Iterable[str] = ()) -> list[str]:
@@ -145,9 +173,9 @@ def check_allowed(url: str, allowed: Iterable[str]) -> None:
         parts = urllib.parse.urlsplit(url)
         host = parts.hostname
     except ValueError as e:
-        raise EndpointError(url, f"not a valid URL ({e})") from None
+        raise EndpointError(url, say(f"URL invalide ({e})", f"not a valid URL ({e})")) from None
     if parts.scheme not in ("http", "https") or not host:
-        raise EndpointError(url, "not an http(s) URL")
+        raise EndpointError(url, say("ce n'est pas une URL http(s)", "not an http(s) URL"))
     if host in LOOPBACK_HOSTS:
         return
     bare = parts._replace(query="", fragment="").geturl()
@@ -156,8 +184,12 @@ def check_allowed(url: str, allowed: Iterable[str]) -> None:
             return
     raise EndpointError(
         url,
-        f"endpoint not in the allow-list\n  hint: pass --allow {bare} or add it to "
-        f"${ALLOW_ENV} if you trust it",
+        say(
+            f"point d'accès absent de la liste autorisée\n  conseil : passez --allow {bare} "
+            f"ou ajoutez-le à ${ALLOW_ENV} si vous lui faites confiance",
+            f"endpoint not in the allow-list\n  hint: pass --allow {bare} or add it to "
+            f"${ALLOW_ENV} if you trust it",
+        ),
     )
 
 
@@ -201,14 +233,36 @@ def remote_query(
         raise EndpointError(conn.url, _refused(conn)) from None
     except QueryBadFormed as e:
         raise EndpointError(
-            conn.url, f"the server rejected the query (HTTP 400): {_excerpt(e)}"
+            conn.url,
+            say(
+                f"le serveur a rejeté la requête (HTTP 400) : {_excerpt(e)}",
+                f"the server rejected the query (HTTP 400): {_excerpt(e)}",
+            ),
         ) from None
     except EndPointNotFound:
-        raise EndpointError(conn.url, "no SPARQL endpoint here (HTTP 404): check the URL") from None
+        raise EndpointError(
+            conn.url,
+            say(
+                "pas de point d'accès SPARQL ici (HTTP 404) : vérifiez l'URL",
+                "no SPARQL endpoint here (HTTP 404): check the URL",
+            ),
+        ) from None
     except URITooLong:
-        raise EndpointError(conn.url, "the server refused a long query (HTTP 414)") from None
+        raise EndpointError(
+            conn.url,
+            say(
+                "le serveur a refusé une requête trop longue (HTTP 414)",
+                "the server refused a long query (HTTP 414)",
+            ),
+        ) from None
     except EndPointInternalError as e:
-        raise EndpointError(conn.url, f"the server failed (HTTP 500): {_excerpt(e)}") from None
+        raise EndpointError(
+            conn.url,
+            say(
+                f"le serveur a échoué (HTTP 500) : {_excerpt(e)}",
+                f"the server failed (HTTP 500): {_excerpt(e)}",
+            ),
+        ) from None
     except SPARQLWrapperException as e:
         raise EndpointError(conn.url, _excerpt(e)) from None
     except (urllib.error.URLError, OSError) as e:
@@ -226,7 +280,11 @@ def remote_query(
         return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
     except (SyntaxError, ValueError) as e:
         raise EndpointError(
-            conn.url, f"unreadable answer ({content_type or 'no content type'}): {e}"
+            conn.url,
+            say(
+                f"réponse illisible ({content_type or 'sans type de contenu'}) : {e}",
+                f"unreadable answer ({content_type or 'no content type'}): {e}",
+            ),
         ) from None
 
 
@@ -242,8 +300,12 @@ def _read_capped(conn: Connection, response: Any, max_bytes: int, deadline: floa
             if size > max_bytes:
                 raise EndpointError(
                     conn.url,
-                    f"answer larger than {max_bytes} bytes; refused\n"
-                    "  hint: narrow the query or raise the size cap",
+                    say(
+                        f"réponse de plus de {max_bytes} octets ; refusée\n  conseil : "
+                        "restreignez la requête ou relevez la limite de taille",
+                        f"answer larger than {max_bytes} bytes; refused\n"
+                        "  hint: narrow the query or raise the size cap",
+                    ),
                 )
             if time.monotonic() > deadline:
                 raise EndpointError(conn.url, _network_problem(TimeoutError(), conn))
@@ -297,27 +359,45 @@ class HttpStatusError(EndpointError):
 
     def __init__(self, url: str, status: int, body: str) -> None:
         self.status = status
-        super().__init__(url, f"HTTP {status}: {' '.join(body.split())[:300] or '(no message)'}")
+        said = " ".join(body.split())[:300] or say("(pas de message)", "(no message)")
+        super().__init__(url, say(f"HTTP {status} : {said}", f"HTTP {status}: {said}"))
 
 
 def _refused(conn: Connection, status: int = 401) -> str:
     if conn.user:
-        return (
+        return say(
+            f"identifiants refusés (HTTP {status}) pour l'utilisateur {conn.user!r} : "
+            "vérifiez --user et --password-env",
             f"credentials refused (HTTP {status}) for user {conn.user!r}: "
-            "check --user and --password-env"
+            "check --user and --password-env",
         )
-    return f"the server wants credentials (HTTP {status}): give --user and --password-env VAR"
+    return say(
+        f"le serveur demande des identifiants (HTTP {status}) : donnez --user et "
+        "--password-env VAR",
+        f"the server wants credentials (HTTP {status}): give --user and --password-env VAR",
+    )
 
 
 def _network_problem(error: OSError, conn: Connection) -> str:
     reason = error.reason if isinstance(error, urllib.error.URLError) else error
     if isinstance(reason, TimeoutError | socket.timeout):
-        return f"no answer within {conn.timeout:g} s (timed out): server hangs or query too slow"
+        return say(
+            f"pas de réponse en {conn.timeout:g} s (délai dépassé) : le serveur est bloqué ou "
+            "la requête trop lente",
+            f"no answer within {conn.timeout:g} s (timed out): server hangs or query too slow",
+        )
     if isinstance(reason, ConnectionRefusedError):
-        return "connection refused: is the server running on that host and port?"
+        return say(
+            "connexion refusée : le serveur tourne-t-il sur cet hôte et ce port ?",
+            "connection refused: is the server running on that host and port?",
+        )
     if isinstance(reason, socket.gaierror):
-        return f"unknown host: {reason.strerror or reason}"
-    return f"cannot reach the server: {getattr(reason, 'strerror', None) or reason}"
+        return say(
+            f"hôte inconnu : {reason.strerror or reason}",
+            f"unknown host: {reason.strerror or reason}",
+        )
+    why = os_message(reason) if isinstance(reason, OSError) else reason
+    return say(f"serveur injoignable : {why}", f"cannot reach the server: {why}")
 
 
 def _excerpt(error: Exception) -> str:

@@ -15,4 +15,4 @@ from esskg.i18n import say
 def note(fr: str, en: str) -> None:
     """Say what the command starts doing now, if someone is watching stderr."""
     if sys.stderr.isatty():
-        print(f"esskg: {say(fr, en)}", file=sys.stderr, flush=True)
+        print(say(f"esskg : {fr}", f"esskg: {en}"), file=sys.stderr, flush=True)

@@ -97,7 +97,9 @@ class QueryParam:
         return self.default is None
 
     def summary(self) -> str:
-        default = f" = {self.default}" if self.default is not None else ", required"
+        default = (
+            f" = {self.default}" if self.default is not None else say(", obligatoire", ", required")
+        )
         return f"{self.name} ({self.type}{default})"
 
 
@@ -126,9 +128,18 @@ def read_query(path: Path) -> CannedQuery:
     try:
         text = sys.stdin.read() if Path(path) == STDIN else Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise QueryError(f"{display_path(path)}: no such query file") from None
+        where = display_path(path)
+        raise QueryError(
+            say(f"{where} : fichier de requête introuvable", f"{where}: no such query file")
+        ) from None
     except UnicodeDecodeError as e:
-        raise QueryError(f"{display_path(path)}: not UTF-8 text ({e.reason})") from None
+        where = display_path(path)
+        raise QueryError(
+            say(
+                f"{where} : ce n'est pas du texte UTF-8 ({e.reason})",
+                f"{where}: not UTF-8 text ({e.reason})",
+            )
+        ) from None
     match = _CANNED_NAME.match(path.name)
     name = match.group("name") if match else path.stem
     fields: list[tuple[str, str, int]] = []
@@ -153,7 +164,11 @@ def read_query(path: Path) -> CannedQuery:
     duplicates = {p.name for p in params if sum(q.name == p.name for q in params) > 1}
     if duplicates:
         raise QueryError(
-            f"{display_path(path)}: parameter {', '.join(sorted(duplicates))} declared twice"
+            say(
+                f"{display_path(path)} : paramètre {', '.join(sorted(duplicates))} déclaré "
+                "deux fois",
+                f"{display_path(path)}: parameter {', '.join(sorted(duplicates))} declared twice",
+            )
         )
     _check_projection(path, text, params)
     sorted_list_columns = tuple(
@@ -188,14 +203,29 @@ def _alias_query(
         if (m := _CANNED_NAME.match(p.name)) and m.group("name") == target_name
     ]
     if not candidates:
-        raise QueryError(f"{where}: alias of {target_name!r}, which is not a canned query here")
+        raise QueryError(
+            say(
+                f"{where} : alias de {target_name!r}, qui n'est pas une requête fournie ici",
+                f"{where}: alias of {target_name!r}, which is not a canned query here",
+            )
+        )
     target = read_query(candidates[0])
     if target.path != candidates[0]:
-        raise QueryError(f"{where}: {target_name} is itself an alias; name the query it stands for")
+        raise QueryError(
+            say(
+                f"{where} : {target_name} est lui-même un alias ; nommez la requête qu'il désigne",
+                f"{where}: {target_name} is itself an alias; name the query it stands for",
+            )
+        )
     defaults = dict(pair.partition("=")[::2] for pair in pairs)
     unknown = sorted(set(defaults) - {p.name for p in target.params})
     if unknown:
-        raise QueryError(f"{where}: {target_name} has no parameter {', '.join(unknown)}")
+        raise QueryError(
+            say(
+                f"{where} : {target_name} n'a pas de paramètre {', '.join(unknown)}",
+                f"{where}: {target_name} has no parameter {', '.join(unknown)}",
+            )
+        )
     params = []
     for param in target.params:
         if param.name in defaults:
@@ -203,7 +233,9 @@ def _alias_query(
             try:
                 convert_value(param, defaults[param.name])
             except ParameterError as e:
-                raise QueryError(f"{where}: default of {e}") from None
+                raise QueryError(
+                    say(f"{where} : valeur par défaut du {e}", f"{where}: default of {e}")
+                ) from None
         params.append(param)
     return replace(
         target,
@@ -222,7 +254,13 @@ def list_queries(root: Path | str | None = None) -> list[CannedQuery]:
         if _CANNED_NAME.match(path.name):
             queries.append(read_query(path))
         else:
-            log.warning("skipping %s: canned queries are named NN_name.rq", display_path(path))
+            log.warning(
+                say(
+                    "%s ignoré : les requêtes fournies se nomment NN_nom.rq",
+                    "skipping %s: canned queries are named NN_name.rq",
+                ),
+                display_path(path),
+            )
     return queries
 
 
@@ -238,9 +276,13 @@ def find_query(name_or_path: str | Path, root: Path | str | None = None) -> Cann
     for query in catalogue:
         if name_or_path in (query.name, query.path.stem):
             return query
-    known = ", ".join(q.name for q in catalogue) or "none"
+    known = ", ".join(q.name for q in catalogue) or say("aucune", "none")
     raise QueryError(
-        f"no query named {name_or_path!r}; known queries: {known} (see `esskg queries`)"
+        say(
+            f"aucune requête nommée {name_or_path!r} ; requêtes connues : {known} "
+            "(voir `esskg queries`)",
+            f"no query named {name_or_path!r}; known queries: {known} (see `esskg queries`)",
+        )
     )
 
 
@@ -251,7 +293,12 @@ def convert_value(param: QueryParam, value: str) -> ox.NamedNode | ox.Literal:
         return ox.Literal(value)
     if param.type == "integer":
         if not re.fullmatch(r"[+-]?\d+", value):
-            raise ParameterError(f"parameter {param.name}: {value!r} is not an integer (e.g. 10)")
+            raise ParameterError(
+                say(
+                    f"paramètre {param.name} : {value!r} n'est pas un entier (par ex. 10)",
+                    f"parameter {param.name}: {value!r} is not an integer (e.g. 10)",
+                )
+            )
         return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
     if param.type == "sdg":
         if re.fullmatch(r"\d{1,2}", value) and 1 <= int(value) <= 17:
@@ -261,10 +308,18 @@ def convert_value(param: QueryParam, value: str) -> ox.NamedNode | ox.Literal:
             and 1 <= int(value.split(".")[0]) <= 17
         ):
             return ox.NamedNode(UNSDG + value)
-        expected = "a goal 1-17 (e.g. 2), a target (e.g. 2.4 or 2.a), or an IRI"
+        expected = say(
+            "un objectif de 1 à 17 (par ex. 2), une cible (par ex. 2.4 ou 2.a), ou une IRI",
+            "a goal 1-17 (e.g. 2), a target (e.g. 2.4 or 2.a), or an IRI",
+        )
         return _iri(param, value, expected)
     return _iri(
-        param, value, "a CURIE with a project prefix (e.g. field:x), <IRI> or http(s)://..."
+        param,
+        value,
+        say(
+            "un CURIE d'un préfixe du projet (par ex. field:x), <IRI> ou http(s)://...",
+            "a CURIE with a project prefix (e.g. field:x), <IRI> or http(s)://...",
+        ),
     )
 
 
@@ -274,17 +329,26 @@ def bind_params(
     """Substitutions for pyoxigraph: given values, then defaults; unknown or missing ones fail."""
     unknown = sorted(set(given) - {p.name for p in query.params})
     if unknown:
-        known = ", ".join(p.summary() for p in query.params) or "none"
+        known = ", ".join(p.summary() for p in query.params) or say("aucun", "none")
         raise ParameterError(
-            f"query {query.name} has no parameter {', '.join(unknown)}; its parameters: {known}"
+            say(
+                f"la requête {query.name} n'a pas de paramètre {', '.join(unknown)} ; "
+                f"ses paramètres : {known}",
+                f"query {query.name} has no parameter {', '.join(unknown)}; "
+                f"its parameters: {known}",
+            )
         )
     bindings: dict[ox.Variable, ox.NamedNode | ox.Literal] = {}
     for param in query.params:
         value = given.get(param.name, param.default)
         if value is None:
             raise ParameterError(
-                f"query {query.name} needs --param {param.name}=VALUE "
-                f"({param.type}: {param.description})"
+                say(
+                    f"la requête {query.name} demande --param {param.name}=VALEUR "
+                    f"({param.type} : {param.description})",
+                    f"query {query.name} needs --param {param.name}=VALUE "
+                    f"({param.type}: {param.description})",
+                )
             )
         bindings[ox.Variable(param.name)] = convert_value(param, value)
     return bindings
@@ -367,10 +431,23 @@ def execute(
         position = _SYNTAX_POSITION.search(message)
         if position:
             where = f"{display_path(query.path)}:{position['line']}:{position['column']}"
-            raise QueryError(f"{where}: SPARQL syntax error: {position['msg']}") from None
-        raise QueryError(f"{display_path(query.path)}: SPARQL syntax error: {message}") from None
+            raise QueryError(
+                say(
+                    f"{where} : erreur de syntaxe SPARQL : {position['msg']}",
+                    f"{where}: SPARQL syntax error: {position['msg']}",
+                )
+            ) from None
+        where = display_path(query.path)
+        raise QueryError(
+            say(
+                f"{where} : erreur de syntaxe SPARQL : {message}",
+                f"{where}: SPARQL syntax error: {message}",
+            )
+        ) from None
     except (OSError, RuntimeError) as e:
-        raise QueryError(f"{display_path(query.path)}: {e}") from None
+        raise QueryError(
+            say(f"{display_path(query.path)} : {e}", f"{display_path(query.path)}: {e}")
+        ) from None
 
 
 def run_query(
@@ -390,7 +467,10 @@ def select_rows(
     """The rows of `query`, which must be a SELECT."""
     result = tidy(query, execute(store, query, params))
     if not isinstance(result, ox.QuerySolutions | Solutions):
-        raise QueryError(f"{display_path(query.path)}: not a SELECT query")
+        where = display_path(query.path)
+        raise QueryError(
+            say(f"{where} : ce n'est pas une requête SELECT", f"{where}: not a SELECT query")
+        )
     return solution_rows(result)
 
 
@@ -412,7 +492,13 @@ def construct_query(
     query = find_query(name_or_path, root)
     result = execute(store, query, params)
     if not isinstance(result, ox.QueryTriples):
-        raise QueryError(f"{display_path(query.path)}: not a CONSTRUCT or DESCRIBE query")
+        where = display_path(query.path)
+        raise QueryError(
+            say(
+                f"{where} : ce n'est pas une requête CONSTRUCT ou DESCRIBE",
+                f"{where}: not a CONSTRUCT or DESCRIBE query",
+            )
+        )
     return merged_triples(result)
 
 
@@ -422,7 +508,9 @@ def parse_param_args(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ParameterError(f"--param {pair!r}: write KEY=VALUE")
+            raise ParameterError(
+                say(f"--param {pair!r} : écrivez CLÉ=VALEUR", f"--param {pair!r}: write KEY=VALUE")
+            )
         params[key.strip()] = value
     return params
 
@@ -520,7 +608,11 @@ def param_values(
     namespaces = param_namespaces(param)
     if not namespaces:
         raise ParameterError(
-            f"parameter {param.name} ({param.type}) takes any value; there is no list of them"
+            say(
+                f"le paramètre {param.name} ({param.type}) accepte toute valeur ; il n'y en a pas "
+                "de liste",
+                f"parameter {param.name} ({param.type}) takes any value; there is no list of them",
+            )
         )
     return [(node, _label(store, node)) for node in namespace_values(store, namespaces)]
 
@@ -571,7 +663,12 @@ def run_with_time_limit(work: Callable[[], Any], timeout: float) -> Any:
             )
         kind, value = receive.recv()
     except EOFError:
-        raise QueryError("the query stopped without an answer (out of memory?)") from None
+        raise QueryError(
+            say(
+                "la requête s'est arrêtée sans réponse (mémoire épuisée ?)",
+                "the query stopped without an answer (out of memory?)",
+            )
+        ) from None
     finally:
         receive.close()
         if process.is_alive():
@@ -612,7 +709,12 @@ def with_values(text: str, bindings: Mapping[ox.Variable, ox.NamedNode | ox.Lite
         return text
     position = _where_brace(text)
     if position is None:
-        raise QueryError("cannot bind parameters: no WHERE { ... } group found in the query")
+        raise QueryError(
+            say(
+                "impossible de lier les paramètres : la requête n'a pas de groupe WHERE { ... }",
+                "cannot bind parameters: no WHERE { ... } group found in the query",
+            )
+        )
     return f"{text[: position + 1]} {values_block(bindings)}\n{text[position + 1 :]}"
 
 
@@ -683,10 +785,18 @@ def run_remote(args: argparse.Namespace, query: CannedQuery, params: dict[str, s
             )
         ):
             param = query.param(variable.value)
+            how = (
+                values_command(query, param)
+                if param
+                else say("vérifiez la valeur", "check the value")
+            )
             raise ParameterError(
-                f"parameter {variable.value}: {to_curie(term.value)} names nothing in the "
-                f"graph of {conn.url}\n  hint: "
-                + (values_command(query, param) if param else "check the value")
+                say(
+                    f"paramètre {variable.value} : {to_curie(term.value)} ne désigne rien dans "
+                    f"le graphe de {conn.url}\n  conseil : {how}",
+                    f"parameter {variable.value}: {to_curie(term.value)} names nothing in the "
+                    f"graph of {conn.url}\n  hint: {how}",
+                )
             )
     text = with_values(with_prefixes(query.text), bindings)
     result = remote_query(conn, text, default_graphs=graphs, auth=auth)
@@ -695,7 +805,7 @@ def run_remote(args: argparse.Namespace, query: CannedQuery, params: dict[str, s
         explain_empty_default_graph(conn, auth)
     sys.stdout.write(output)
     if note:
-        print(f"{note} from {conn.url}", file=sys.stderr)
+        print(say(f"{note} de {conn.url}", f"{note} from {conn.url}"), file=sys.stderr)
     return 0
 
 
@@ -731,73 +841,136 @@ def explain_empty_default_graph(conn: Connection, auth: str) -> None:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     listing = subparsers.add_parser(
         "queries",
-        help="list the canned queries",
-        description="List the canned queries (name, title, parameters, where each parameter's "
-        "values come from); with NAME --values PARAM, list the values "
-        "a parameter can take.",
+        help=say("liste les requêtes fournies", "list the canned queries"),
+        description=say(
+            "Liste les requêtes fournies (nom, titre, paramètres, provenance des valeurs de "
+            "chaque paramètre) ; avec NAME --values PARAM, liste les valeurs que peut prendre "
+            "un paramètre.",
+            "List the canned queries (name, title, parameters, where each parameter's values "
+            "come from); with NAME --values PARAM, list the values a parameter can take.",
+        ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    listing.add_argument("name", nargs="?", metavar="NAME", help="a canned query")
     listing.add_argument(
-        "--values", metavar="PARAM", help="list the existing values of NAME's parameter PARAM"
+        "name", nargs="?", metavar="NAME", help=say("une requête fournie", "a canned query")
+    )
+    listing.add_argument(
+        "--values",
+        metavar="PARAM",
+        help=say(
+            "liste les valeurs existantes du paramètre PARAM de NAME",
+            "list the existing values of NAME's parameter PARAM",
+        ),
     )
     listing.set_defaults(run=run_listing)
 
     parser = subparsers.add_parser(
         "query",
-        help="run a canned query by name, or a .rq file",
-        description="Run a canned query (see `esskg queries`) or a SPARQL file on the union of "
-        "the project graphs, offline. The project's prefixes are declared for you; "
-        "updates and SERVICE are refused.",
+        help=say(
+            "exécute une requête fournie, par son nom, ou un fichier .rq",
+            "run a canned query by name, or a .rq file",
+        ),
+        description=say(
+            "Exécute une requête fournie (voir `esskg queries`) ou un fichier SPARQL sur "
+            "l'union des graphes du projet, hors ligne. Les préfixes du projet sont déjà "
+            "déclarés ; les mises à jour et SERVICE sont refusés.",
+            "Run a canned query (see `esskg queries`) or a SPARQL file on the union of the "
+            "project graphs, offline. The project's prefixes are declared for you; updates "
+            "and SERVICE are refused.",
+        ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument(
-        "name", nargs="?", metavar="NAME", help="canned query name, e.g. food-self-sufficiency"
+        "name",
+        nargs="?",
+        metavar="NAME",
+        help=say(
+            "nom d'une requête fournie, par ex. food-self-sufficiency",
+            "canned query name, e.g. food-self-sufficiency",
+        ),
     )
     which.add_argument(
         "--file",
         type=Path,
         metavar="Q.rq",
-        help="a SPARQL query file of your own; - reads standard input",
+        help=say(
+            "un fichier de requête SPARQL à vous ; - lit l'entrée standard",
+            "a SPARQL query file of your own; - reads standard input",
+        ),
     )
     parser.add_argument(
-        "--param", action="append", default=[], metavar="KEY=VALUE", help="bind ?KEY (repeatable)"
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=say("donne sa valeur à ?KEY (répétable)", "bind ?KEY (repeatable)"),
     )
     parser.add_argument(
         "--format",
         choices=FORMATS,
         default="table",
-        help="table, csv, tsv, json for SELECT and ASK; turtle, ntriples, jsonld for CONSTRUCT "
-        "and DESCRIBE (table gives Turtle there)",
+        help=say(
+            "table, csv, tsv, json pour SELECT et ASK ; turtle, ntriples, jsonld pour CONSTRUCT "
+            "et DESCRIBE (table y donne du Turtle)",
+            "table, csv, tsv, json for SELECT and ASK; turtle, ntriples, jsonld for CONSTRUCT "
+            "and DESCRIBE (table gives Turtle there)",
+        ),
     )
     parser.add_argument(
         "--timeout",
         type=float,
         default=DEFAULT_TIMEOUT,
         metavar="S",
-        help="stop the query after S seconds",
+        help=say("arrête la requête après S secondes", "stop the query after S seconds"),
     )
-    group = parser.add_argument_group("on a SPARQL server (docs/sparql-servers.md)")
+    group = parser.add_argument_group(
+        say(
+            "sur un serveur SPARQL (docs/sparql-servers.md)",
+            "on a SPARQL server (docs/sparql-servers.md)",
+        )
+    )
     group.add_argument(
-        "--endpoint", metavar="URL", help="run on this SPARQL query endpoint instead of locally"
+        "--endpoint",
+        metavar="URL",
+        help=say(
+            "exécute sur ce point d'accès SPARQL plutôt qu'en local",
+            "run on this SPARQL query endpoint instead of locally",
+        ),
     )
     group.add_argument(
         "--graph",
         action="append",
         default=[],
         metavar="IRI",
-        help="read this graph as the default graph (repeatable; default: the server's own)",
+        help=say(
+            "lit ce graphe comme graphe par défaut (répétable ; défaut : celui du serveur)",
+            "read this graph as the default graph (repeatable; default: the server's own)",
+        ),
     )
-    group.add_argument("--user", metavar="U", help="user name, if the endpoint wants one")
     group.add_argument(
-        "--password-env", metavar="VAR", help="environment variable holding the password"
+        "--user",
+        metavar="U",
+        help=say(
+            "nom d'utilisateur, si le serveur en demande un", "user name, if the endpoint wants one"
+        ),
+    )
+    group.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help=say(
+            "variable d'environnement qui contient le mot de passe",
+            "environment variable holding the password",
+        ),
     )
     group.add_argument(
         "--auth",
         choices=("basic", "digest"),
         default=None,
-        help="HTTP authentication scheme (basic when not given)",
+        help=say(
+            "méthode d'authentification HTTP (basic si absente)",
+            "HTTP authentication scheme (basic when not given)",
+        ),
     )
     parser.set_defaults(run=run)
 
@@ -827,7 +1000,12 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
     if args.timeout <= 0:
-        raise QueryError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+        raise QueryError(
+            say(
+                f"--timeout {args.timeout:g} : donnez un nombre de secondes supérieur à 0",
+                f"--timeout {args.timeout:g}: give a number of seconds above 0",
+            )
+        )
     query = read_query(args.file) if args.file else find_query(args.name, args.root)
     params = parse_param_args(args.param)
     # Check before loading: a bad parameter or a refused query should not wait for the project.
@@ -851,13 +1029,28 @@ def run(args: argparse.Namespace) -> int:
 def run_listing(args: argparse.Namespace) -> int:
     if args.values:
         if not args.name:
-            raise QueryError("--values PARAM needs the query's NAME: esskg queries NAME --values P")
+            raise QueryError(
+                say(
+                    "--values PARAM demande le NOM de la requête : esskg queries NOM --values P",
+                    "--values PARAM needs the query's NAME: esskg queries NAME --values P",
+                )
+            )
         return _list_values(args)
     if args.name:
-        raise QueryError(f"to see the values of a parameter: esskg queries {args.name} --values P")
+        raise QueryError(
+            say(
+                f"pour voir les valeurs d'un paramètre : esskg queries {args.name} --values P",
+                f"to see the values of a parameter: esskg queries {args.name} --values P",
+            )
+        )
     queries = list_queries(args.root)
     rows = [(q.name, q.title, ", ".join(p.summary() for p in q.params) or "-") for q in queries]
-    sys.stdout.write(format_table(("query", "title", "parameters"), rows) or "no canned queries\n")
+    sys.stdout.write(
+        format_table(
+            say(("requête", "titre", "paramètres"), ("query", "title", "parameters")), rows
+        )
+        or say("aucune requête fournie\n", "no canned queries\n")
+    )
     sources = [
         (q.name, p.name, _source_text(p), values_command(q, p) if param_namespaces(p) else "-")
         for q in queries
@@ -865,7 +1058,14 @@ def run_listing(args: argparse.Namespace) -> int:
     ]
     if sources:
         sys.stdout.write(
-            "\n" + format_table(("query", "parameter", "values from", "list them"), sources)
+            "\n"
+            + format_table(
+                say(
+                    ("requête", "paramètre", "valeurs", "pour les lister"),
+                    ("query", "parameter", "values from", "list them"),
+                ),
+                sources,
+            )
         )
     return 0
 
@@ -894,13 +1094,24 @@ def _list_values(args: argparse.Namespace) -> int:
     query = find_query(args.name, args.root)
     param = query.param(args.values)
     if param is None:
-        known = ", ".join(p.name for p in query.params) or "none"
-        raise ParameterError(f"query {query.name} has no parameter {args.values}; its: {known}")
+        known = ", ".join(p.name for p in query.params) or say("aucun", "none")
+        raise ParameterError(
+            say(
+                f"la requête {query.name} n'a pas de paramètre {args.values} ; les siens : {known}",
+                f"query {query.name} has no parameter {args.values}; its: {known}",
+            )
+        )
     values = param_values(open_store(project(args.root)), param)
     sys.stdout.write(
-        format_table(("value", "label"), [(term_text(v), term_text(lb)) for v, lb in values])
+        format_table(
+            say(("valeur", "libellé"), ("value", "label")),
+            [(term_text(v), term_text(lb)) for v, lb in values],
+        )
     )
-    print(f"{len(values)} values of {param.name}", file=sys.stderr)
+    print(
+        say(f"{len(values)} valeurs de {param.name}", f"{len(values)} values of {param.name}"),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -909,17 +1120,37 @@ def _read_param(path: Path, value: str, line: int, text: str) -> QueryParam:
     head, sep, description = value.partition(" -- ")
     parts = head.split(None, 2)
     if len(parts) < 2:
-        raise QueryError(f"{where}: write '# param: NAME TYPE [DEFAULT] -- description'")
+        raise QueryError(
+            say(
+                f"{where} : écrivez '# param: NOM TYPE [DÉFAUT] -- description'",
+                f"{where}: write '# param: NAME TYPE [DEFAULT] -- description'",
+            )
+        )
     name, type_ = parts[0], parts[1].lower()
     default = _unquote(parts[2].strip()) if len(parts) == 3 else None
     if not _PARAM_NAME.match(name):
-        raise QueryError(f"{where}: {name!r} is not a SPARQL variable name")
+        raise QueryError(
+            say(
+                f"{where} : {name!r} n'est pas un nom de variable SPARQL",
+                f"{where}: {name!r} is not a SPARQL variable name",
+            )
+        )
     if type_ not in PARAM_TYPES:
         raise QueryError(
-            f"{where}: parameter {name} has type {type_!r}; use one of {', '.join(PARAM_TYPES)}"
+            say(
+                f"{where} : le paramètre {name} a le type {type_!r} ; prenez l'un de "
+                f"{', '.join(PARAM_TYPES)}",
+                f"{where}: parameter {name} has type {type_!r}; use one of "
+                f"{', '.join(PARAM_TYPES)}",
+            )
         )
     if not re.search(rf"[?$]{name}\b", _strip_comments(text)):
-        raise QueryError(f"{where}: parameter {name} is not used as ?{name} in the query")
+        raise QueryError(
+            say(
+                f"{where} : le paramètre {name} n'apparaît pas comme ?{name} dans la requête",
+                f"{where}: parameter {name} is not used as ?{name} in the query",
+            )
+        )
     param = QueryParam(
         name=name,
         type=type_,
@@ -931,7 +1162,9 @@ def _read_param(path: Path, value: str, line: int, text: str) -> QueryParam:
         try:
             convert_value(param, default)
         except ParameterError as e:
-            raise QueryError(f"{where}: default of {e}") from None
+            raise QueryError(
+                say(f"{where} : valeur par défaut du {e}", f"{where}: default of {e}")
+            ) from None
     return param
 
 
@@ -950,9 +1183,14 @@ def _check_projection(path: Path, text: str, params: tuple[QueryParam, ...]) -> 
     projected = {str(v["var"] if "var" in v else v["evar"]) for v in select["projection"]}
     for param in params:
         if param.name not in projected:
+            where = f"{display_path(path)}:{param.line}"
             raise QueryError(
-                f"{display_path(path)}:{param.line}: parameter {param.name} must be in the SELECT "
-                f"clause (SELECT ... ?{param.name} or SELECT *): esskg binds parameters through it"
+                say(
+                    f"{where} : le paramètre {param.name} doit figurer dans la clause SELECT "
+                    f"(SELECT ... ?{param.name} ou SELECT *) : esskg lie les paramètres par elle",
+                    f"{where}: parameter {param.name} must be in the SELECT clause "
+                    f"(SELECT ... ?{param.name} or SELECT *): esskg binds parameters through it",
+                )
             )
 
 
@@ -968,7 +1206,12 @@ def _iri(param: QueryParam, value: str, expected: str) -> ox.NamedNode:
             return ox.NamedNode(iri)
         except ValueError:
             pass
-    raise ParameterError(f"parameter {param.name}: {value!r} is not {expected}")
+    raise ParameterError(
+        say(
+            f"paramètre {param.name} : {value!r} n'est pas {expected}",
+            f"parameter {param.name}: {value!r} is not {expected}",
+        )
+    )
 
 
 def _unquote(value: str) -> str:

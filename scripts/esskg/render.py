@@ -96,9 +96,11 @@ def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
     return term.value
 
 
-def plural(count: int, word: str) -> str:
-    """ "1 row", "2 rows"."""
-    return f"{count} {word}{'s' if count != 1 else ''}"
+def plural(count: int, fr: str, en: str) -> str:
+    """ "1 row", "2 rows"; in French "0 ligne", "1 ligne", "2 lignes" (singular below 2)."""
+    return say(
+        f"{count} {fr}{'s' if count > 1 else ''}", f"{count} {en}{'s' if count != 1 else ''}"
+    )
 
 
 def solution_rows(solutions: ox.QuerySolutions | Solutions) -> list[dict[str, Term]]:
@@ -181,7 +183,7 @@ def render_result(result: Result, fmt: str) -> tuple[str, str]:
             data = ox.serialize(triples, format=ox.RdfFormat.JSON_LD) + b"\n"
         else:
             data = turtle_bytes(triples)
-        return data.decode("utf-8"), plural(len(triples), "triple")
+        return data.decode("utf-8"), plural(len(triples), "triplet", "triple")
     if fmt in _RESULT_FORMATS:
         # Counting would consume the iterator; the standard formats speak for themselves.
         if isinstance(result, Solutions):
@@ -196,4 +198,4 @@ def render_result(result: Result, fmt: str) -> tuple[str, str]:
     table = format_table(
         tuple(names), [tuple(term_text(row.get(n)) for n in names) for row in rows]
     )
-    return table, plural(len(rows), "row")
+    return table, plural(len(rows), "ligne", "row")
