@@ -30,9 +30,7 @@ ID = "https://w3id.org/esskg/id/"
 
 @pytest.fixture(scope="module")
 def data() -> Iterator[ServedData]:
-    served = open_data(project(PROJECT))
-    yield served
-    served.close()
+    yield open_data(project(PROJECT))
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +55,9 @@ def test_curl_gets_turtle_with_the_iris_and_literals_as_written(client: TestClie
     subject = ox.NamedNode(ID + "1pacte")
     count = ox.NamedNode("https://w3id.org/esskg/ontology#memberCount")
     xsd_integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-    # "01" stays "01": pages and representations are read from the terms as loaded
-    assert ox.Triple(subject, count, ox.Literal("01", datatype=xsd_integer)) in triples
+    # The file says "01"; the store (read by pages, Turtle and /sparql alike) keeps the
+    # canonical form of the same value, as the Oxigraph server does.
+    assert ox.Triple(subject, count, ox.Literal("1", datatype=xsd_integer)) in triples
     assert {t.subject for t in triples} == {subject}
     assert response.headers["vary"] == "Accept"
     assert 'rel="alternate"' in response.headers["link"]
@@ -149,7 +148,7 @@ def test_strong_etag_and_304(client: TestClient) -> None:
 def test_every_subject_of_the_fixture_dereferences(client: TestClient, data: ServedData) -> None:
     subjects = {
         q.subject.value
-        for q in data.dataset
+        for q in data.store
         if isinstance(q.subject, ox.NamedNode)
         and q.subject.value.startswith("https://w3id.org/esskg/")
         and "#" not in q.subject.value
@@ -428,30 +427,58 @@ def test_workspace_iris_answer_under_their_own_paths(tmp_path: Path) -> None:
         ' "Ferme"@fr .\n'
     )
     served = open_data(project(workspace))
-    try:
-        with TestClient(create_app(served, Limits(workers=1), root=workspace)) as client:
-            turtle = client.get("/coop/id/ferme", headers={"Accept": "text/turtle"})
-            assert turtle.status_code == 200
-            subjects = {t.subject.value for t in parse(turtle.content, ox.RdfFormat.TURTLE)}
-            assert subjects == {"https://data.example.org/coop/id/ferme"}
-            page = client.get("/coop/id/ferme", headers={"Accept": BROWSER}).text
-            assert 'href="/coop/graph/cases"' in page  # the workspace's own graph, linked locally
-            # esskg's own vocabularies still answer beside the workspace's identifiers
-            assert client.get("/sdg/2", headers={"Accept": "text/turtle"}).status_code == 200
-    finally:
-        served.close()
+    with TestClient(create_app(served, Limits(workers=1), root=workspace)) as client:
+        turtle = client.get("/coop/id/ferme", headers={"Accept": "text/turtle"})
+        assert turtle.status_code == 200
+        subjects = {t.subject.value for t in parse(turtle.content, ox.RdfFormat.TURTLE)}
+        assert subjects == {"https://data.example.org/coop/id/ferme"}
+        page = client.get("/coop/id/ferme", headers={"Accept": BROWSER}).text
+        assert 'href="/coop/graph/cases"' in page  # the workspace's own graph, linked locally
+        # esskg's own vocabularies still answer beside the workspace's identifiers
+        assert client.get("/sdg/2", headers={"Accept": "text/turtle"}).status_code == 200
 
 
-def test_a_release_is_served_from_its_dump(tmp_path: Path, data: ServedData) -> None:
-    (tmp_path / "esskg.nq").write_bytes(ox.serialize(data.dataset, format=ox.RdfFormat.N_QUADS))
-    served = open_data(project(PROJECT), release=tmp_path)
-    try:
-        with TestClient(create_app(served, Limits(workers=1), root=PROJECT)) as client:
-            response = client.get("/id/1pacte", headers={"Accept": "application/n-triples"})
-    finally:
-        served.close()
-    assert response.status_code == 200
-    assert '"01"^^<http://www.w3.org/2001/XMLSchema#integer>' in response.text
+def test_a_release_is_served_from_a_store_built_once_per_dump(
+    tmp_path: Path, data: ServedData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    release = tmp_path / "release"
+    release.mkdir()
+    dump = ox.serialize(data.store, format=ox.RdfFormat.N_QUADS)
+    title = b'<https://w3id.org/esskg/id/1pacte> <http://purl.org/dc/terms/title> "T1"@fr .\n'
+    (release / "esskg.nq").write_bytes(dump + title)
+    served = open_data(project(PROJECT), release=release)
+    with TestClient(create_app(served, Limits(workers=1), root=PROJECT)) as client:
+        response = client.get("/id/1pacte", headers={"Accept": "application/n-triples"})
+        assert response.status_code == 200
+        assert '"T1"@fr' in response.text  # the dump's statements, not the project's
+        answer = client.get(
+            "/sparql",
+            params={"query": "ASK { ?s <http://purl.org/dc/terms/title> 'T1'@fr }"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        assert answer.json()["boolean"] is True  # the workers read the same store
+    # The next start opens the same store instead of building it again.
+    built = served.store_path.stat().st_mtime_ns
+    assert open_data(project(PROJECT), release=release).store_path == served.store_path
+    assert served.store_path.stat().st_mtime_ns == built
+    assert served.store_path.parent == tmp_path / "cache" / "esskg" / "releases"
+    # Another dump gets its own store; the first, still held by this process, stays.
+    (release / "esskg.nq").write_bytes(dump)
+    other = open_data(project(PROJECT), release=release)
+    assert other.store_path != served.store_path and served.store_path.is_dir()
+
+
+def test_a_release_whose_dump_is_broken_says_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "esskg.nq").write_text("<https://w3id.org/esskg/id/x> <p> .\n<a> <b> <c> .\n")
+    assert main(["serve", "--release", str(tmp_path), "--port", "0"]) == 2
+    error = capsys.readouterr().err
+    assert "esskg.nq:1:" in error and "Traceback" not in error
+    leftovers = list((tmp_path / "cache" / "esskg" / "releases").iterdir())
+    assert leftovers == []  # no half-built store
 
 
 def test_a_release_folder_without_a_dump_says_what_to_give(tmp_path: Path) -> None:
@@ -495,21 +522,17 @@ def test_every_canned_query_of_the_packaged_graph_runs_from_its_form() -> None:
     from esskg.resources import packaged_root
 
     root = packaged_root()
-    served = open_data(project(root))
-    try:
-        app = create_app(served, Limits(timeout=60, workers=1), root=root)
-        with TestClient(app) as client:
-            server = app.state.server
-            for query in list_queries(root):
-                params = {"run": "1"}
-                for param in query.params:
-                    choices = server.choices(query, param)
-                    if param.default is None:
-                        assert choices, f"{query.name}: no drop-down for {param.name}"
-                        params[param.name] = choices[0][0]
-                response = client.get(f"/queries/{query.name}", params=params)
-                assert response.status_code == 200, (query.name, response.text[-500:])
-                assert 'class="error"' not in response.text, query.name
-                assert 'id="results"' in response.text or "turtle" in response.text, query.name
-    finally:
-        served.close()
+    app = create_app(open_data(project(root)), Limits(timeout=60, workers=1), root=root)
+    with TestClient(app) as client:
+        server = app.state.server
+        for query in list_queries(root):
+            params = {"run": "1"}
+            for param in query.params:
+                choices = server.choices(query, param)
+                if param.default is None:
+                    assert choices, f"{query.name}: no drop-down for {param.name}"
+                    params[param.name] = choices[0][0]
+            response = client.get(f"/queries/{query.name}", params=params)
+            assert response.status_code == 200, (query.name, response.text[-500:])
+            assert 'class="error"' not in response.text, query.name
+            assert 'id="results"' in response.text or "turtle" in response.text, query.name

@@ -45,7 +45,16 @@ from esskg.progress import note
 from esskg.resources import Project, packaged_root
 from esskg.sssom import SSSOM_SUFFIX
 
-__all__ = ["input_digest", "open_store", "store_home", "store_path"]
+__all__ = [
+    "input_digest",
+    "open_held",
+    "open_store",
+    "open_store_at",
+    "remove_unused_stores",
+    "store_home",
+    "store_path",
+    "user_cache",
+]
 
 STORE_PREFIX = "store-"
 HOME_NAME = ".esskg"
@@ -91,14 +100,18 @@ def store_home(layout: Project) -> Path:
                 return home
     # The packaged graph (or a project folder that is not ours): the user's cache, one folder
     # per project so that two installs of esskg never remove each other's stores.
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "esskg"
     root = layout.root if layout.kind != "packaged" else packaged_root()
-    home = cache / hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    home = user_cache() / hashlib.sha256(str(root).encode()).hexdigest()[:16]
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise output_error(home, e) from None
     return home
+
+
+def user_cache() -> Path:
+    """esskg's folder in the user's cache ($XDG_CACHE_HOME/esskg, else ~/.cache/esskg)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "esskg"
 
 
 def store_path(layout: Project) -> Path:
@@ -114,23 +127,22 @@ def store_path(layout: Project) -> Path:
     with output_folder(home, wait=True):
         if not target.is_dir():  # another command may have built it while this one waited
             _build(layout, home, target)
-        _remove_old_stores(home, keep=target)
+        remove_unused_stores(home, keep=target)
     return target
 
 
 def open_store(layout: Project) -> ox.Store:
     """An up-to-date store for `layout`, opened read-only (see store_path())."""
+    return open_store_at(layout)[0]
+
+
+def open_store_at(layout: Project) -> tuple[ox.Store, Path]:
+    """open_store() and the store's folder (the server's query workers open it too)."""
     for _ in range(3):
         target = store_path(layout)
-        if _hold(target):
-            try:
-                return ox.Store.read_only(str(target))
-            except OSError as e:
-                raise LoadError(
-                    target,
-                    f"the graph's on-disk index cannot be opened: {e}",
-                    hint=f"delete the folder {display_path(target)}; the next command rebuilds it",
-                ) from None
+        store = open_held(target)
+        if store is not None:
+            return store, target
     # Only if a build removed the store three times between its creation and this process
     # opening it, which takes several edits within a second.
     raise LoadError(
@@ -138,6 +150,21 @@ def open_store(layout: Project) -> ox.Store:
         "the graph's on-disk index keeps changing",
         hint="run the command again once the other esskg commands have finished",
     )
+
+
+def open_held(target: Path) -> ox.Store | None:
+    """The store at `target` opened read-only and held by this process (no build removes it
+    meanwhile); None if it was removed before it could be held."""
+    if not _hold(target):
+        return None
+    try:
+        return ox.Store.read_only(str(target))
+    except OSError as e:
+        raise LoadError(
+            target,
+            f"the graph's on-disk index cannot be opened: {e}",
+            hint=f"delete the folder {display_path(target)}; the next command rebuilds it",
+        ) from None
 
 
 def _hold(target: Path) -> bool:
@@ -202,7 +229,7 @@ def _bulk_load(store: ox.Store, path: Path, graph: str) -> None:
         raise LoadError(path, e.strerror or str(e), hint="check the file is readable") from None
 
 
-def _remove_old_stores(home: Path, *, keep: Path) -> None:
+def remove_unused_stores(home: Path, *, keep: Path) -> None:
     """Remove the stores no process holds any more (their readers hold a shared lock)."""
     for entry in home.iterdir():
         if entry == keep or not entry.name.startswith(STORE_PREFIX) or not entry.is_dir():

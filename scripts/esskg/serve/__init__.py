@@ -66,23 +66,20 @@ def run(args: argparse.Namespace) -> int:
         )
     listener = _listen(args.host, args.port)
     # uvicorn stops gracefully on SIGTERM, then raises the signal again; with this handler (also
-    # while loading) SIGTERM ends in the finally clauses below, which remove the on-disk copy.
+    # while the store is being built, whose temp folder is then removed) SIGTERM ends here.
     previous = signal.signal(signal.SIGTERM, _stopped)
     try:
         data = open_data(project(args.root), args.release)
-        try:
-            limits = Limits(args.timeout, args.workers, args.max_rows, args.budget, args.queue)
-            app = create_app(data, limits, root=args.root)
-            host = f"[{args.host}]" if ":" in args.host else args.host
-            print(
-                f"esskg: serving {len(data.dataset)} statements at http://{host}:{args.port}/ "
-                "(Ctrl-C stops)",
-                file=sys.stderr,
-            )
-            config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-            uvicorn.Server(config).run(sockets=[listener])
-        finally:
-            data.close()
+        limits = Limits(args.timeout, args.workers, args.max_rows, args.budget, args.queue)
+        app = create_app(data, limits, root=args.root)
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(
+            f"esskg: serving {data.statements} statements at http://{host}:{args.port}/ "
+            "(Ctrl-C stops)",
+            file=sys.stderr,
+        )
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+        uvicorn.Server(config).run(sockets=[listener])
     except _Stopped:
         pass
     finally:

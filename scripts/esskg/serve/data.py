@@ -1,17 +1,20 @@
-"""What `esskg serve` serves: the project loaded once, indexed for pages, and on disk for SPARQL.
+"""What `esskg serve` serves: the project's on-disk store, opened read-only, and the indexes
+its pages need.
 
-Pages and RDF representations are read from the in-memory dataset (terms exactly as written: a
-typed literal such as "01"^^xsd:integer stays "01"); free and canned SPARQL runs in worker
-processes over the project's on-disk store (esskg.store), which they open read-only. A published
-release gets a temporary on-disk copy instead, removed when the server stops.
+Pages, RDF representations and SPARQL all read the store that `query` and `check` use
+(esskg.store: built once per change of the inputs), so start-up costs an open and a few index
+scans, not a parse of every file, and memory stays that of RocksDB's caches. The store keeps
+typed literals in their canonical form ("01"^^xsd:integer is read back as "1"), as the
+Oxigraph server does: a page, a Turtle answer and a SPARQL answer all show the same value.
+A published release (its esskg.nq) gets a store of its own in the user's cache, built once per
+dump; query workers open the same folder read-only.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import tempfile
+import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +22,19 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from esskg import __version__, sssom
-from esskg.errors import EsskgError, display_path
-from esskg.load import load_dataset, load_file
+from esskg.atomic import output_folder, replace_folder, temp_folder
+from esskg.errors import EsskgError, LoadError, display_path
+from esskg.load import syntax_error
 from esskg.namespaces import GRAPH, PREFIXES
 from esskg.resources import Project
-from esskg.store import input_digest, open_store, store_path
+from esskg.store import (
+    STORE_PREFIX,
+    input_digest,
+    open_held,
+    open_store_at,
+    remove_unused_stores,
+    user_cache,
+)
 
 # The home of esskg's IRIs: https://w3id.org/esskg/id/x is served at /id/x.
 ESSKG_ORIGIN = "https://w3id.org/esskg"
@@ -34,10 +45,6 @@ LABEL_PREDICATES = (
     PREFIXES["schema"] + "name",
     PREFIXES["foaf"] + "name",
 )
-
-
-_STORE_PREFIX = "esskg-serve-"
-_OWNER = "owner.pid"
 _OUT_CACHE = 50_000
 
 
@@ -59,9 +66,8 @@ class MappingNote:
 class ServedData:
     """The graph as the server sees it, and the indexes its pages need."""
 
-    dataset: ox.Dataset
+    store: ox.Store
     store_path: Path
-    temporary: bool
     digest: str
     version: str
     description: str
@@ -73,19 +79,19 @@ class ServedData:
     graph_counts: dict[str, int] = field(default_factory=dict)
     _out: dict[object, tuple[ox.Quad, ...]] = field(default_factory=dict, repr=False)
 
+    @property
+    def statements(self) -> int:
+        return sum(self.graph_counts.values())
+
     def out(self, subject: ox.NamedNode | ox.BlankNode) -> tuple[ox.Quad, ...]:
-        """The subject's quads, kept for the next pages (a lookup costs up to a few hundred
-        microseconds on a big dataset, and a page asks for the same subject several times)."""
+        """The subject's quads, kept for the next pages (a page asks for the same subject
+        several times, and each lookup in the store decodes its terms again)."""
         found = self._out.get(subject)
         if found is None:
-            found = self._out[subject] = tuple(self.dataset.quads_for_subject(subject))
+            found = self._out[subject] = tuple(self.store.quads_for_pattern(subject, None, None))
             if len(self._out) > _OUT_CACHE:
                 del self._out[next(iter(self._out))]
         return found
-
-    def close(self) -> None:
-        if self.temporary:
-            shutil.rmtree(self.store_path, ignore_errors=True)
 
     def label(self, iri: str) -> tuple[str, str] | None:
         """(fr-first label, en label or '') in the fixed order fr, en, untagged, smallest tag."""
@@ -106,7 +112,7 @@ def pick_label(by_language: dict[str, str]) -> str:
 
 
 def open_data(layout: Project, release: Path | None = None) -> ServedData:
-    """Load the project (or a published release's esskg.nq) and copy it into an on-disk store."""
+    """Open the project's store (or a published release's), read-only, and index it."""
     if release is not None:
         dump = release / "esskg.nq"
         if not dump.is_file():
@@ -114,18 +120,14 @@ def open_data(layout: Project, release: Path | None = None) -> ServedData:
                 f"--release {display_path(release)}: no esskg.nq in it; give the folder "
                 "`esskg publish` wrote"
             )
-        dataset = load_file(dump, user=True)
         digest = _digest(dump)
+        store, path = _release_store(dump, digest)
         description = f"release {display_path(release)}"
-        version = _release_version(dataset) or __version__
-        # A release is read once: its store is a temporary copy, removed when the server stops.
-        path, temporary = _disk_store(dataset), True
+        version = _release_version(store) or __version__
     else:
         # The project's persistent store (esskg.store: rebuilt only when an input changed),
         # held for as long as this process lives so that no build removes it meanwhile.
-        open_store(layout)
-        path, temporary = store_path(layout), False
-        dataset = load_dataset(root=layout.root)
+        store, path = open_store_at(layout)
         digest = input_digest(layout)
         description = layout.describe()
         version = layout.version
@@ -133,9 +135,8 @@ def open_data(layout: Project, release: Path | None = None) -> ServedData:
     if layout.config is not None:
         origins.append(_origin(layout.config.base))
     data = ServedData(
-        dataset=dataset,
+        store=store,
         store_path=path,
-        temporary=temporary,
         digest=digest,
         version=version,
         description=description,
@@ -152,70 +153,97 @@ def _origin(base: str) -> str:
 
 
 def _digest(dump: Path) -> str:
-    """A release's version for ETags: esskg's version and the bytes of its dump."""
-    hasher = hashlib.sha256(f"{__version__}\0".encode())
+    """A release's version for ETags and its store's name: the versions of esskg and of
+    pyoxigraph (which fixes the store's format), and the bytes of its dump."""
+    hasher = hashlib.sha256(f"{__version__}\0{ox.__version__}\0".encode())
     with dump.open("rb") as stream:
         while chunk := stream.read(1 << 20):
             hasher.update(chunk)
     return hasher.hexdigest()[:32]
 
 
-def _release_version(dataset: ox.Dataset) -> str | None:
+def _release_version(store: ox.Store) -> str | None:
     owl_version = ox.NamedNode(PREFIXES["owl"] + "versionInfo")
-    for quad in dataset.quads_for_predicate(owl_version):
+    for quad in store.quads_for_pattern(None, owl_version, None):
         return quad.object.value
     return None
 
 
-def _disk_store(dataset: ox.Dataset) -> Path:
-    """The quads in an on-disk store, which the query workers open read-only."""
-    _sweep_leftovers()
-    path = Path(tempfile.mkdtemp(prefix=_STORE_PREFIX))
-    (path / _OWNER).write_text(str(os.getpid()))
+def _release_store(dump: Path, digest: str) -> tuple[ox.Store, Path]:
+    """The release's store, built once per dump in the user's cache (as esskg.store builds a
+    project's: in a temp folder renamed into place, under a lock), opened read-only and held.
+    Stores of other releases that no server holds are removed then."""
+    home = user_cache() / "releases"
+    target = home / (STORE_PREFIX + digest)
+    for _ in range(3):
+        if not target.is_dir():
+            with output_folder(home, wait=True):
+                if not target.is_dir():
+                    _build_release_store(dump, home, target)
+                remove_unused_stores(home, keep=target)
+        store = open_held(target)
+        if store is not None:
+            return store, target
+    raise ServeError(
+        f"{display_path(target)}: the release's on-disk index keeps changing; start the server "
+        "again once the other esskg servers have started"
+    )
+
+
+def _build_release_store(dump: Path, home: Path, target: Path) -> None:
+    build = temp_folder(home, target.name)
     try:
-        store = ox.Store(str(path))
-        store.bulk_extend(dataset)
-        store.flush()
-        del store  # closes RocksDB: the workers are the only readers from now on
-    except BaseException:
-        shutil.rmtree(path, ignore_errors=True)
-        raise
-    return path
-
-
-def _sweep_leftovers() -> None:
-    """Remove the on-disk copies of servers that were killed outright (SIGKILL, power loss)."""
-    for folder in Path(tempfile.gettempdir()).glob(_STORE_PREFIX + "*"):
+        store = ox.Store(str(build))
         try:
-            owner = int((folder / _OWNER).read_text())
-            os.kill(owner, 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except (OSError, ValueError):
-            continue  # another user's, or being created right now: not ours to judge
+            store.bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
+        except SyntaxError as e:
+            raise syntax_error(dump, e) from None
+        except OSError as e:
+            raise LoadError(dump, e.strerror or str(e), hint="check the file is readable") from None
+        store.optimize()
+        del store  # closes RocksDB before the folder is renamed
+    except BaseException as e:
+        # The traceback's frames hold the store open; RocksDB must close before its folder goes.
+        traceback.clear_frames(e.__traceback__)
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    replace_folder(build, target)
 
 
 def _index(data: ServedData, layout: Project, release: Path | None) -> None:
+    store = data.store
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     # The first predicate of LABEL_PREDICATES wins for a language, so skos:prefLabel beats label.
     for predicate in reversed(LABEL_PREDICATES):
-        for quad in data.dataset.quads_for_predicate(ox.NamedNode(predicate)):
+        for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None):
             if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
                 labels[quad.subject.value][quad.object.language or ""] = quad.object.value
     data.labels = dict(labels)
-    hash_terms: dict[str, set[str]] = defaultdict(set)
-    counts: dict[str, int] = defaultdict(int)
-    for quad in data.dataset:
-        counts[getattr(quad.graph_name, "value", "")] += 1
-        subject = quad.subject
-        if isinstance(subject, ox.NamedNode) and "#" in subject.value:
-            document = subject.value.split("#", 1)[0]
-            if document.startswith(data.origins):
-                hash_terms[document].add(subject.value)
-    data.hash_terms = {doc: sorted(terms) for doc, terms in hash_terms.items()}
-    data.graph_counts = dict(counts)
+    # Counted and filtered inside the store: a scan in Python would cost seconds at 1M statements.
+    counts = store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    )
+    data.graph_counts = {row["g"].value: int(row["n"].value) for row in counts}
+    default = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))
+    if int(default["n"].value):
+        data.graph_counts[""] = int(default["n"].value)
+    starts = " || ".join(f"STRSTARTS(STR(?s), {_string(o + '/')})" for o in data.origins)
+    terms = store.query(
+        "SELECT DISTINCT ?s WHERE { ?s ?p ?o "
+        f'FILTER(isIRI(?s) && CONTAINS(STR(?s), "#") && ({starts})) }}',
+        use_default_graph_as_union=True,
+    )
+    hash_terms: dict[str, list[str]] = defaultdict(list)
+    for row in terms:
+        iri = row["s"].value
+        hash_terms[iri.split("#", 1)[0]].append(iri)
+    data.hash_terms = {doc: sorted(found) for doc, found in hash_terms.items()}
     if release is None:
         data.mapping_notes = _mapping_notes(layout)
+
+
+def _string(text: str) -> str:
+    return str(ox.Literal(text))
 
 
 def _mapping_notes(layout: Project) -> dict[tuple[str, str, str], MappingNote]:
@@ -241,19 +269,12 @@ def quads(
     predicate: ox.NamedNode | None,
     obj: ox.NamedNode | ox.BlankNode | ox.Literal | None,
 ) -> list[ox.Quad]:
-    """The quads matching a pattern (None: any), from the dataset's most selective index."""
-    dataset = data.dataset
-    if subject is not None:
-        found = iter(data.out(subject))
-    elif obj is not None:
-        found = dataset.quads_for_object(obj)
-    elif predicate is not None:
-        found = dataset.quads_for_predicate(predicate)
-    else:
-        found = iter(dataset)
+    """The quads matching a pattern (None: any); a subject's from the page cache."""
+    if subject is None:
+        return list(data.store.quads_for_pattern(None, predicate, obj))
     return [
         q
-        for q in found
+        for q in data.out(subject)
         if (predicate is None or q.predicate == predicate) and (obj is None or q.object == obj)
     ]
 

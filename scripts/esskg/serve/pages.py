@@ -128,12 +128,11 @@ class Site:
 
     def known(self, iri: str) -> bool:
         node = ox.NamedNode(iri)
-        dataset = self.data.dataset
         return (
             bool(self.data.out(node))
             or iri in self.data.hash_terms
             or iri in self.data.graph_counts
-            or next(iter(dataset.quads_for_object(node)), None) is not None
+            or next(self.data.store.quads_for_pattern(None, None, node), None) is not None
         )
 
     def href(self, iri: str) -> tuple[str, bool]:
@@ -403,7 +402,6 @@ def incoming(
 def home_page(site: Site, coverage: list[tuple[int, str, int]]) -> dict[str, object]:
     """Counts and entry points: regions, partnerships, actors, SDGs; and the SDG chart."""
     data = site.data
-    dataset = data.dataset
 
     def members(class_iri: str) -> tuple[int, list[TermView]]:
         nodes = {
@@ -430,7 +428,7 @@ def home_page(site: Site, coverage: list[tuple[int, str, int]]) -> dict[str, obj
         for q in quads(site.data, None, ox.NamedNode(ESSKG + "territoryKind"), kind)
     }
     return {
-        "triples": len(dataset),
+        "triples": data.statements,
         "graphs": sorted(
             ((site.graph_view(ox.NamedNode(g)), n) for g, n in data.graph_counts.items() if g),
             key=lambda item: item[0].text,
