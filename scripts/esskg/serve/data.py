@@ -220,9 +220,7 @@ def _index(data: ServedData, layout: Project, release: Path | None) -> None:
                 labels[quad.subject.value][quad.object.language or ""] = quad.object.value
     data.labels = dict(labels)
     # Counted and filtered inside the store: a scan in Python would cost seconds at 1M statements.
-    counts = store.query(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    )
+    counts = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     data.graph_counts = {row["g"].value: int(row["n"].value) for row in counts}
     default = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))
     if int(default["n"].value):
