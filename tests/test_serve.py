@@ -202,7 +202,7 @@ def test_canned_query_form_runs_and_offers_downloads(client: TestClient) -> None
 def test_canned_query_bad_parameter_is_said_on_the_page(client: TestClient) -> None:
     response = client.get("/queries/actors-with-members", params={"run": "1", "min": "many"})
     assert response.status_code == 400
-    assert "not an integer" in response.text
+    assert "pas un entier" in response.text  # the page is French, as the message
 
 
 # --- /sparql ----------------------------------------------------------------------------------
