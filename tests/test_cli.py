@@ -15,7 +15,7 @@ from esskg.cli import main
 
 
 def test_validate_project_conforms(capsys: pytest.CaptureFixture[str]):
-    assert main(["validate"]) == 0
+    assert main(["validate", "--lang", "en"]) == 0
     assert "conforms" in capsys.readouterr().err
 
 
@@ -88,15 +88,15 @@ def test_queries_lists_the_canned_queries(capsys: pytest.CaptureFixture[str]):
 
 
 def test_check_passes_then_fails(project_copy: Path, capsys: pytest.CaptureFixture[str]):
-    assert main(["check"]) == 0
+    assert main(["check", "--lang", "en"]) == 0
     shutil.copy(FILES / "actor-without-label.ttl", project_copy / "data" / "source")
-    assert main(["check"]) == 1
+    assert main(["check", "--lang", "en"]) == 1
     out, err = capsys.readouterr()
     assert "id:nameless" in out and "esskg check runs the shapes' quality gate" in err
 
 
 def test_build_writes_dumps(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    assert main(["build", "-o", str(tmp_path)]) == 0
+    assert main(["build", "-o", str(tmp_path), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     # 35 stated in the fixture project, 1 inferred (skos:broaderTransitive)
     assert "esskg.ttl\t36 triples" in out and "esskg.nt\t36 triples" in out
@@ -107,7 +107,7 @@ def test_build_writes_nothing_when_data_does_not_conform(
 ):
     shutil.copy(FILES / "actor-without-label.ttl", project_copy / "data" / "source")
     out_dir = tmp_path / "dist"
-    assert main(["build", "-o", str(out_dir)]) == 1
+    assert main(["build", "-o", str(out_dir), "--lang", "en"]) == 1
     assert not out_dir.exists()
     out, err = capsys.readouterr()
     assert out == "" and "id:nameless" in err

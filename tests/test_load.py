@@ -7,8 +7,16 @@ import pytest
 
 from conftest import FILES, PROJECT
 from esskg.errors import EsskgError, LoadError
+from esskg.i18n import set_language
 from esskg.load import add_file, load_dataset, load_file, load_project
 from esskg.namespaces import graph_iri
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """The messages these tests read are the English ones."""
+    set_language("en")
+
 
 ACTOR = ox.NamedNode("https://w3id.org/esskg/ontology#Actor")
 

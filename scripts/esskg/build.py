@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from esskg.atomic import output_folder
 from esskg.dump import write_dumps
 from esskg.errors import display_path
+from esskg.i18n import say
 from esskg.load import load_dataset
 from esskg.progress import note
 from esskg.resources import project
@@ -84,12 +85,24 @@ def build(
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "build",
-        help="validate the project and write the merged dumps",
-        description="Load the ontology and data, validate them against the shapes (the quality "
-        "gate) and, if they conform, write esskg.ttl and esskg.nt. Nothing is written otherwise.",
+        help=say(
+            "valide le projet et écrit les exports fusionnés",
+            "validate the project and write the merged dumps",
+        ),
+        description=say(
+            "Charge l'ontologie et les données, les valide par les formes (le contrôle qualité) "
+            "et, si elles sont conformes, écrit esskg.ttl et esskg.nt. Rien n'est écrit sinon.",
+            "Load the ontology and data, validate them against the shapes (the quality gate) "
+            "and, if they conform, write esskg.ttl and esskg.nt. Nothing is written otherwise.",
+        ),
     )
     parser.add_argument(
-        "-o", "--output", type=Path, default=Path("dist"), metavar="DIR", help="default: dist/"
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("dist"),
+        metavar=say("DOSSIER", "DIR"),
+        help=say("dossier des exports", "folder for the dumps"),
     )
     add_engine_argument(parser)
     parser.set_defaults(run=run)
@@ -98,8 +111,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     conforms, written = build(args.output, args.root, engine=args.engine)
     if not conforms:
-        print("build stopped: the data does not pass the gate; nothing written", file=sys.stderr)
+        print(
+            say(
+                "build arrêté : les données ne passent pas le contrôle qualité ; rien n'est écrit",
+                "build stopped: the data does not pass the gate; nothing written",
+            ),
+            file=sys.stderr,
+        )
         return 1
     for path, triples in written:
-        print(f"{display_path(path)}\t{triples} triples")
+        print(f"{display_path(path)}\t{triples} " + say("triplets", "triples"))
     return 0

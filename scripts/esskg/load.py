@@ -20,7 +20,7 @@ import pyoxigraph as ox
 import rdflib
 
 from esskg import sssom
-from esskg.errors import LoadError, LoadErrors, display_path
+from esskg.errors import LoadError, LoadErrors, display_path, os_message
 from esskg.i18n import say
 from esskg.infer import closure_input, inferred_quads
 from esskg.namespaces import graph_iri
@@ -55,20 +55,28 @@ _SSSOM_SUFFIX = sssom.SSSOM_SUFFIX
 _POSITION = re.compile(
     r"^Parser error at line \d+ (?:between columns \d+ and \d+|column \d+): (?P<msg>.*)$", re.S
 )
-# Parser message -> what the author should do; the first match wins.
-_HINTS: list[tuple[re.Pattern[str], str]] = [
+# Parser message -> what the author should do (French, English); the first match wins.
+_HINTS: list[tuple[re.Pattern[str], str, str]] = [
     (
         re.compile(r"prefix (?P<p>[^ :]*):? has not been declared"),
+        "déclarez le préfixe par @prefix {p}: <...> . en tête du fichier",
         "declare the prefix with @prefix {p}: <...> . at the top of the file",
     ),
-    (re.compile(r"dot is expected|followed by a dot", re.I), "end the statement with ' .'"),
+    (
+        re.compile(r"dot is expected|followed by a dot", re.I),
+        "terminez l'énoncé par ' .'",
+        "end the statement with ' .'",
+    ),
     (
         re.compile(r"No scheme found|relative IRI", re.I),
+        "écrivez une IRI complète comme <https://w3id.org/esskg/id/...> ou un nom préfixé ;"
+        " esskg ne résout pas les IRI relatives",
         "write a full IRI such as <https://w3id.org/esskg/id/...> or a prefixed name;"
         " esskg does not resolve relative IRIs",
     ),
     (
         re.compile(r"end of file|unexpected end", re.I),
+        "fermez la chaîne, le crochet ou l'énoncé resté ouvert",
         "close the open string, bracket or statement",
     ),
     (
@@ -76,9 +84,10 @@ _HINTS: list[tuple[re.Pattern[str], str]] = [
         re.compile(
             r"invalid IRI|IRI code point|escapes in IRIs|IRI .*(?:invalid|not allowed)", re.I
         ),
+        "vérifiez l'IRI : ni espace ni <>\"{}|^` à l'intérieur",
         'check the IRI: no spaces or <>"{}|^` inside',
     ),
-    (re.compile(r"UTF-8", re.I), "save the file as UTF-8"),
+    (re.compile(r"UTF-8", re.I), "enregistrez le fichier en UTF-8", "save the file as UTF-8"),
 ]
 
 
@@ -165,7 +174,11 @@ def folder_files(folder: Path, *, only: tuple[str, ...] | None = None) -> list[P
         if path.name.endswith(_SSSOM_SUFFIX) or path.suffix in DATA_FORMATS:
             files.append(path)
         else:
-            log.info("skipping %s: not .ttl, .nt or %s", path, _SSSOM_SUFFIX)
+            log.info(
+                say("%s ignoré : ni .ttl, ni .nt, ni %s", "skipping %s: not .ttl, .nt or %s"),
+                path,
+                _SSSOM_SUFFIX,
+            )
     return files
 
 
@@ -187,8 +200,11 @@ def load_file(path: Path, *, graph: str | None = None, user: bool = False) -> ox
         accepted = ", ".join(sorted(formats)) + ("" if user else f", {_SSSOM_SUFFIX}")
         raise LoadError(
             path,
-            f"unknown file type {path.suffix or '(no extension)'!r}",
-            hint=f"esskg reads {accepted}",
+            say(
+                f"type de fichier inconnu {path.suffix or '(sans extension)'!r}",
+                f"unknown file type {path.suffix or '(no extension)'!r}",
+            ),
+            hint=say(f"esskg lit {accepted}", f"esskg reads {accepted}"),
         )
     _check_readable(path)
     dataset = ox.Dataset()
@@ -201,7 +217,12 @@ def load_file(path: Path, *, graph: str | None = None, user: bool = False) -> ox
         raise syntax_error(path, e) from None
     except OSError as e:
         raise LoadError(
-            path, e.strerror or str(e), hint="check the file exists and is readable"
+            path,
+            os_message(e),
+            hint=say(
+                "vérifiez que le fichier existe et qu'il est lisible",
+                "check the file exists and is readable",
+            ),
         ) from None
     _check_typed_literals(path, dataset)
     return dataset
@@ -219,9 +240,11 @@ def syntax_error(path: Path, error: SyntaxError) -> LoadError:
     if match:
         message = match.group("msg")
     hint = next(
-        (_fill(template, m) for pattern, template in _HINTS if (m := pattern.search(message))),
-        "fix the syntax at this position",
+        (_fill(say(fr, en), m) for pattern, fr, en in _HINTS if (m := pattern.search(message))),
+        say("corrigez la syntaxe à cet endroit", "fix the syntax at this position"),
     )
+    # The parser speaks English only: in French its words are quoted, as its own.
+    message = say(f"erreur de syntaxe (selon l'analyseur : « {message} »)", message)
     return LoadError(path, message, line=error.lineno, column=error.offset, hint=hint)
 
 
@@ -307,9 +330,17 @@ def _fill(template: str, match: re.Match[str]) -> str:
 
 def _check_readable(path: Path) -> None:
     if not path.exists():
-        raise LoadError(path, "no such file", hint="check the file exists")
+        raise LoadError(
+            path,
+            say("fichier introuvable", "no such file"),
+            hint=say("vérifiez que le fichier existe", "check the file exists"),
+        )
     if path.is_dir():
-        raise LoadError(path, "is a folder, not a file", hint="name a file inside it")
+        raise LoadError(
+            path,
+            say("c'est un dossier, pas un fichier", "is a folder, not a file"),
+            hint=say("nommez un fichier qu'il contient", "name a file inside it"),
+        )
 
 
 def _merge(into: ox.Dataset, part: ox.Dataset) -> None:

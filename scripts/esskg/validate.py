@@ -19,6 +19,7 @@ from esskg import fastvalidate
 from esskg.convert import from_rdflib_term, to_rdflib, to_rdflib_term
 from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import display_path
+from esskg.i18n import language, say
 from esskg.load import load_dataset, load_file
 from esskg.namespaces import CONVERTER, PREFIXES, PROJECT_PREFIXES, RDF_TYPE, to_curie
 from esskg.progress import note
@@ -122,15 +123,16 @@ def report_from_graph(report_graph: rdflib.Graph) -> ValidationReport:
     return ValidationReport(conforms=conforms, results=results, graph=report_graph)
 
 
-def render_table(report: ValidationReport, lang: str = "fr") -> str:
+def render_table(report: ValidationReport, lang: str | None = None) -> str:
     """Aligned columns severity, file, focus, path, value, message; CURIEs where a prefix fits.
 
     The file column appears when some result knows where its node is written.
     """
+    lang = lang or language()
     with_file = any(r.file for r in report.results)
     rows = [
         (
-            r.severity_name,
+            _SEVERITY_FR.get(r.severity_name, r.severity_name) if lang == "fr" else r.severity_name,
             *((r.file or "-",) if with_file else ()),
             _display(r.focus),
             r.path_text or "-",
@@ -139,8 +141,29 @@ def render_table(report: ValidationReport, lang: str = "fr") -> str:
         )
         for r in report.results
     ]
-    header = ("severity", *(("file",) if with_file else ()), "focus", "path", "value", "message")
+    if lang == "fr":
+        header = (
+            "gravité",
+            *(("fichier",) if with_file else ()),
+            "nœud",
+            "chemin",
+            "valeur",
+            "message",
+        )
+    else:
+        header = (
+            "severity",
+            *(("file",) if with_file else ()),
+            "focus",
+            "path",
+            "value",
+            "message",
+        )
     return format_table(header, rows)
+
+
+# The severities as French tables and summaries name them.
+_SEVERITY_FR = {"Violation": "Violation", "Warning": "Avertissement", "Info": "Info"}
 
 
 def render_json(report: ValidationReport) -> str:
@@ -174,14 +197,28 @@ def render_turtle(report: ValidationReport) -> str:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "validate",
-        help="check the graph (or given files) against the SHACL shapes",
-        description="Validate the graph (the workspace's, the checkout's or the packaged one) "
-        "against esskg's shapes; with FILEs, check them together with that graph and report only "
-        "what concerns the files' own nodes, and every node they refer to that nobody describes. "
-        "Exit 0 if it conforms, 1 if not, 2 on error.",
+        help=say(
+            "contrôle le graphe (ou les fichiers donnés) par les formes SHACL",
+            "check the graph (or given files) against the SHACL shapes",
+        ),
+        description=say(
+            "Valide le graphe (celui de l'espace de travail, de la copie ou celui installé) "
+            "par les formes d'esskg ; avec des FICHIERs, les contrôle avec ce graphe et ne "
+            "signale que ce qui touche à leurs propres nœuds, et à tout nœud qu'ils citent "
+            "sans que personne ne le décrive. Sortie 0 s'il est conforme, 1 sinon, 2 sur "
+            "erreur.",
+            "Validate the graph (the workspace's, the checkout's or the packaged one) against "
+            "esskg's shapes; with FILEs, check them together with that graph and report only "
+            "what concerns the files' own nodes, and every node they refer to that nobody "
+            "describes. Exit 0 if it conforms, 1 if not, 2 on error.",
+        ),
     )
     parser.add_argument(
-        "files", nargs="*", type=Path, metavar="FILE", help=".ttl, .nt, .nq or .trig"
+        "files",
+        nargs="*",
+        type=Path,
+        metavar=say("FICHIER", "FILE"),
+        help=".ttl, .nt, .nq " + say("ou", "or") + " .trig",
     )
     parser.add_argument("--format", choices=FORMATS, default="table")
     add_engine_argument(parser)
@@ -194,9 +231,14 @@ def add_engine_argument(parser: argparse.ArgumentParser) -> None:
         "--engine",
         choices=fastvalidate.ENGINES,
         default="auto",
-        help="SHACL engine: turbo (pyshacl-turbo, the same report many times faster) or "
-        "pyshacl (the reference); auto takes turbo when installed, which it is with esskg "
-        "(default)",
+        help=say(
+            "moteur SHACL : turbo (pyshacl-turbo, le même rapport bien plus vite) ou pyshacl "
+            "(la référence) ; auto prend turbo s'il est installé, ce qu'il est avec esskg "
+            "(défaut)",
+            "SHACL engine: turbo (pyshacl-turbo, the same report many times faster) or "
+            "pyshacl (the reference); auto takes turbo when installed, which it is with esskg "
+            "(default)",
+        ),
     )
 
 
@@ -218,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "turtle":
         sys.stdout.write(render_turtle(report))
     else:
-        sys.stdout.write(render_table(report, args.lang))
+        sys.stdout.write(render_table(report))
     print(summary(report, len(dataset)), file=sys.stderr)
     return 0 if report.conforms else 1
 
@@ -365,6 +407,12 @@ def summary(report: ValidationReport, statements: int) -> str:
     counts = {name: 0 for name in ("Violation", "Warning", "Info")}
     for r in report.results:
         counts[r.severity_name] = counts.get(r.severity_name, 0) + 1
+    if language() == "fr":
+        verdict = "conforme" if report.conforms else "non conforme"
+        figures = ", ".join(
+            f"{n} {_SEVERITY_FR[name].lower()}{'s' if n > 1 else ''}" for name, n in counts.items()
+        )
+        return f"{verdict} : {statements} énoncés, {figures} ({report.engine})"
     verdict = "conforms" if report.conforms else "does not conform"
     figures = ", ".join(f"{n} {name.lower()}{'s' if n != 1 else ''}" for name, n in counts.items())
     return f"{verdict}: {statements} statements, {figures} ({report.engine})"
