@@ -235,7 +235,7 @@ def test_push_replaces_previous_version(
     assert bool(remote_query(conn, ask_old)) is False, (
         "triples of the previous version survived the push"
     )
-    assert "dropped https://w3id.org/esskg/graph/obsolete" in capsys.readouterr().err
+    assert "supprimé https://w3id.org/esskg/graph/obsolete" in capsys.readouterr().err
 
 
 def test_push_as_one_graph(oxigraph: Server, local: ox.Store, capsys) -> None:

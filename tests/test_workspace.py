@@ -64,7 +64,7 @@ def test_init_writes_settings_and_refuses_to_overwrite(packaged: Path, capsys):
     assert (folder / "data").is_dir() and (folder / "README.md").is_file()
     before = (folder / "esskg.toml").read_bytes()
     assert main(["init", str(folder)]) == 2
-    assert "is a workspace already" in capsys.readouterr().err
+    assert "est déjà un espace de travail" in capsys.readouterr().err
     assert (folder / "esskg.toml").read_bytes() == before
 
 
@@ -72,7 +72,7 @@ def test_init_without_base_warns_about_the_placeholder(packaged: Path, capsys):
     assert main(["init", str(packaged / "Mon Espace")]) == 0
     config = resources.read_config(packaged / "Mon Espace" / "esskg.toml")
     assert config.base == "https://example.org/mon-espace/id/"
-    assert "set base in" in capsys.readouterr().err
+    assert "mettez dans base de" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,7 @@ def test_validate_files_in_context_reports_their_nodes_and_dangling_names(packag
 def test_validate_table_shows_the_value_and_the_file(packaged: Path, capsys):
     path = packaged / "p.ttl"
     path.write_text(PARTNERSHIP, encoding="utf-8")
-    assert main(["validate", str(path)]) == 1
+    assert main(["validate", str(path), "--lang", "en"]) == 1
     table = capsys.readouterr().out
     header = table.splitlines()[0].split()
     assert header == ["severity", "file", "focus", "path", "value", "message"]
@@ -231,5 +231,5 @@ def test_two_workspaces_in_one_process_may_share_a_base(packaged: Path, capsys):
 
 def test_init_with_an_empty_folder_name_makes_nothing(packaged: Path, capsys):
     assert main(["init", ""]) == 2
-    assert "name the folder" in capsys.readouterr().err
+    assert "nommez le dossier" in capsys.readouterr().err
     assert not (packaged / "esskg.toml").exists()

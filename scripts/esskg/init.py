@@ -18,6 +18,7 @@ from pathlib import Path
 
 from esskg.atomic import write_atomically
 from esskg.errors import EsskgError, display_path
+from esskg.i18n import say
 from esskg.resources import CONFIG_NAME, read_config
 
 DEFAULT_LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
@@ -84,10 +85,21 @@ def init_workspace(
     config_path = folder / CONFIG_NAME
     if config_path.exists():
         raise EsskgError(
-            f"{display_path(config_path)} exists: {display_path(folder)} is a workspace already"
+            say(
+                f"{display_path(config_path)} existe : {display_path(folder)} est déjà un espace "
+                "de travail",
+                f"{display_path(config_path)} exists: {display_path(folder)} is a workspace "
+                "already",
+            )
         )
     if folder.exists() and not folder.is_dir():
-        raise EsskgError(f"{display_path(folder)} is a file; name a folder for the workspace")
+        raise EsskgError(
+            say(
+                f"{display_path(folder)} est un fichier ; nommez un dossier pour l'espace de "
+                "travail",
+                f"{display_path(folder)} is a file; name a folder for the workspace",
+            )
+        )
     slug = slugify(folder.resolve().name) or "workspace"
     name = name or folder.resolve().name or "workspace"
     base = base or f"{PLACEHOLDER_HOST}{slug}/id/"
@@ -126,33 +138,75 @@ def slugify(text: str) -> str:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "init",
-        help="make a workspace: a folder for a graph of your own",
-        description="Make a workspace in DIR: esskg.toml (name, base IRI, licence, version), "
-        "data/ for your graphs, queries/ for your own queries. Every esskg command run inside it "
-        "(or with -C DIR) then works on your graph with esskg's model.",
+        help=say(
+            "crée un espace de travail : un dossier pour un graphe à vous",
+            "make a workspace: a folder for a graph of your own",
+        ),
+        description=say(
+            "Crée un espace de travail dans DOSSIER : esskg.toml (nom, IRI de base, licence, "
+            "version), data/ pour vos graphes, queries/ pour vos propres requêtes. Toute "
+            "commande esskg lancée dedans (ou avec -C DOSSIER) travaille alors sur votre graphe "
+            "avec le modèle d'esskg.",
+            "Make a workspace in DIR: esskg.toml (name, base IRI, licence, version), data/ for "
+            "your graphs, queries/ for your own queries. Every esskg command run inside it (or "
+            "with -C DIR) then works on your graph with esskg's model.",
+        ),
     )
-    parser.add_argument("folder", type=_folder, metavar="DIR", help="the folder to make")
-    parser.add_argument("--name", help="the graph's name (default: the folder's name)")
+    parser.add_argument(
+        "folder",
+        type=_folder,
+        metavar=say("DOSSIER", "DIR"),
+        help=say("le dossier à créer", "the folder to make"),
+    )
+    parser.add_argument(
+        "--name",
+        metavar=say("NOM", "NAME"),
+        help=say(
+            "le nom du graphe (défaut : celui du dossier)",
+            "the graph's name (default: the folder's name)",
+        ),
+    )
     parser.add_argument(
         "--base",
         metavar="IRI",
-        help="base IRI of the identifiers you mint, ending in / "
-        f"(default: {PLACEHOLDER_HOST}<folder>/id/, to change before you publish)",
+        help=say(
+            "IRI de base des identifiants que vous créez, finie par / (défaut : "
+            f"{PLACEHOLDER_HOST}<dossier>/id/, à changer avant de publier)",
+            "base IRI of the identifiers you mint, ending in / "
+            f"(default: {PLACEHOLDER_HOST}<folder>/id/, to change before you publish)",
+        ),
     )
-    parser.add_argument("--prefix", help="short prefix for your identifiers (default: my)")
+    parser.add_argument(
+        "--prefix",
+        metavar=say("PRÉFIXE", "PREFIX"),
+        help=say(
+            "préfixe court de vos identifiants (défaut : my)",
+            "short prefix for your identifiers (default: my)",
+        ),
+    )
     parser.add_argument(
         "--creator",
-        metavar="NAME",
-        help="who makes the graph (your organisation), named in its releases; "
-        "esskg publish asks for it",
+        metavar=say("NOM", "NAME"),
+        help=say(
+            "qui fait le graphe (votre organisation), cité dans ses versions publiées ; "
+            "esskg publish le demande",
+            "who makes the graph (your organisation), named in its releases; "
+            "esskg publish asks for it",
+        ),
     )
     parser.add_argument(
-        "--licence", default=DEFAULT_LICENCE, metavar="IRI", help="default: %(default)s"
+        "--licence",
+        default=DEFAULT_LICENCE,
+        metavar="IRI",
+        help=say("licence des données", "licence of the data"),
     )
     parser.add_argument(
         "--include-source",
         action="store_true",
-        help="also carry the four cooperation cases of esskg's source document",
+        help=say(
+            "reprend aussi les quatre cas de coopération du document source d'esskg",
+            "also carry the four cooperation cases of esskg's source document",
+        ),
     )
     parser.set_defaults(run=run)
 
@@ -171,13 +225,22 @@ def run(args: argparse.Namespace) -> int:
         print(display_path(path))
     if not args.base:
         print(
-            f"esskg: the identifiers you mint will start with {PLACEHOLDER_HOST}...: set base in "
-            f"{display_path(written[0])} to an IRI your organisation controls before you publish",
+            say(
+                f"esskg : vos identifiants commenceront par {PLACEHOLDER_HOST}... : avant de "
+                f"publier, mettez dans base de {display_path(written[0])} une IRI que votre "
+                "organisation contrôle",
+                f"esskg: the identifiers you mint will start with {PLACEHOLDER_HOST}...: set "
+                f"base in {display_path(written[0])} to an IRI your organisation controls "
+                "before you publish",
+            ),
             file=sys.stderr,
         )
+    next_step = f"cd {display_path(args.folder)} && esskg template -o modele.xlsx"
     print(
-        f"esskg: workspace ready; next: cd {display_path(args.folder)} && esskg template -o "
-        "modele.xlsx",
+        say(
+            f"esskg : espace de travail prêt ; ensuite : {next_step}",
+            f"esskg: workspace ready; next: {next_step}",
+        ),
         file=sys.stderr,
     )
     return 0
@@ -190,5 +253,10 @@ def _toml_string(value: str) -> str:
 def _folder(text: str) -> Path:
     # An empty argument (`esskg init ""`) would make the working folder a workspace unasked.
     if not text.strip():
-        raise argparse.ArgumentTypeError("name the folder to make, e.g. esskg init ma-region")
+        raise argparse.ArgumentTypeError(
+            say(
+                "nommez le dossier à créer, par ex. esskg init ma-region",
+                "name the folder to make, e.g. esskg init ma-region",
+            )
+        )
     return Path(text)

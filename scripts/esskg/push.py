@@ -27,6 +27,7 @@ from esskg.endpoint import (
     send,
 )
 from esskg.errors import EsskgError
+from esskg.i18n import say
 from esskg.load import load_dataset
 from esskg.namespaces import GRAPH
 from esskg.resources import project
@@ -93,43 +94,80 @@ def server_counts(query: Connection, graphs: list[str], *, others: bool) -> dict
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "push",
-        help="upload the graphs to a SPARQL server, replacing the previous version",
-        description="Validate the project and upload each named graph to a SPARQL 1.1 server, "
-        "replacing it in one request (Graph Store Protocol PUT with --gsp, else SPARQL Update). "
-        "Prints the triples sent and those the server then holds. See docs/sparql-servers.md.",
+        help=say(
+            "envoie les graphes à un serveur SPARQL, en remplaçant la version précédente",
+            "upload the graphs to a SPARQL server, replacing the previous version",
+        ),
+        description=say(
+            "Valide le projet et envoie chaque graphe nommé à un serveur SPARQL 1.1, en le "
+            "remplaçant en une requête (PUT du Graph Store Protocol avec --gsp, sinon SPARQL "
+            "Update). Affiche les triplets envoyés et ceux que le serveur détient ensuite. "
+            "Voir docs/sparql-servers.md.",
+            "Validate the project and upload each named graph to a SPARQL 1.1 server, "
+            "replacing it in one request (Graph Store Protocol PUT with --gsp, else SPARQL "
+            "Update). Prints the triples sent and those the server then holds. See "
+            "docs/sparql-servers.md.",
+        ),
     )
     parser.add_argument(
-        "--endpoint", required=True, metavar="URL", help="the SPARQL query endpoint"
+        "--endpoint",
+        required=True,
+        metavar="URL",
+        help=say("le point d'accès SPARQL de requête", "the SPARQL query endpoint"),
     )
     parser.add_argument(
-        "--gsp", metavar="URL", help="the graph store endpoint, e.g. http://localhost:7878/store"
+        "--gsp",
+        metavar="URL",
+        help=say(
+            "le point d'accès graph store, par ex. http://localhost:7878/store",
+            "the graph store endpoint, e.g. http://localhost:7878/store",
+        ),
     )
     parser.add_argument(
         "--update",
         metavar="URL",
-        help="the SPARQL Update endpoint (default: the query endpoint, with a final /query "
-        "replaced by /update as Oxigraph and Fuseki name it)",
+        help=say(
+            "le point d'accès SPARQL Update (défaut : celui de requête, son /query final "
+            "remplacé par /update comme le nomment Oxigraph et Fuseki)",
+            "the SPARQL Update endpoint (default: the query endpoint, with a final /query "
+            "replaced by /update as Oxigraph and Fuseki name it)",
+        ),
     )
     parser.add_argument(
         "--graph",
         metavar="IRI",
-        help="send the union as this one graph instead of one graph per folder",
+        help=say(
+            "envoie l'union comme ce seul graphe au lieu d'un graphe par dossier",
+            "send the union as this one graph instead of one graph per folder",
+        ),
     )
-    parser.add_argument("--user", metavar="U", help="user name for writing")
+    parser.add_argument(
+        "--user",
+        metavar="U",
+        help=say("nom d'utilisateur pour écrire", "user name for writing"),
+    )
     parser.add_argument(
         "--password-env",
         metavar="VAR",
-        help="environment variable holding the password (never the password itself)",
+        help=say(
+            "variable d'environnement qui contient le mot de passe (jamais le mot de passe "
+            "lui-même)",
+            "environment variable holding the password (never the password itself)",
+        ),
     )
     parser.add_argument(
         "--timeout",
         type=float,
         default=DEFAULT_TIMEOUT,
         metavar="S",
-        help="per request (default 60)",
+        help=say("délai par requête, en secondes", "per request, in seconds"),
     )
     parser.add_argument(
-        "--no-validate", action="store_true", help="push without validating against the shapes"
+        "--no-validate",
+        action="store_true",
+        help=say(
+            "envoie sans valider par les formes", "push without validating against the shapes"
+        ),
     )
     parser.set_defaults(run=run)
 
@@ -148,7 +186,12 @@ def run(args: argparse.Namespace) -> int:
         try:
             ox.NamedNode(args.graph)
         except ValueError:
-            raise EsskgError(f"--graph {args.graph!r} is not an absolute IRI") from None
+            raise EsskgError(
+                say(
+                    f"--graph {args.graph!r} n'est pas une IRI absolue",
+                    f"--graph {args.graph!r} is not an absolute IRI",
+                )
+            ) from None
     layout = project(args.root)
     # The exact terms, as build writes them: a Store would send "2"^^xsd:nonNegativeInteger
     # as "2"^^xsd:integer (it keeps typed literals by value).
@@ -158,30 +201,60 @@ def run(args: argparse.Namespace) -> int:
         if not report.conforms:
             sys.stderr.write(render_table(report))
             print(summary(report, len(dataset)), file=sys.stderr)
-            print("push stopped: the data does not conform; nothing sent", file=sys.stderr)
+            print(
+                say(
+                    "push arrêté : les données ne sont pas conformes ; rien n'est envoyé",
+                    "push stopped: the data does not conform; nothing sent",
+                ),
+                file=sys.stderr,
+            )
             return 1
     graphs = project_graphs(dataset, args.graph)
     gsp = conn.at(args.gsp) if args.gsp else None
     started = time.monotonic()
     for graph, triples in graphs.items():
         method = put_graph(gsp or update, graph, triples, gsp=gsp is not None, update=update)
-        print(f"sent {graph}: {len(triples)} triples ({method})", file=sys.stderr)
+        print(
+            say(
+                f"envoyé {graph} : {len(triples)} triplets ({method})",
+                f"sent {graph}: {len(triples)} triples ({method})",
+            ),
+            file=sys.stderr,
+        )
     held = server_counts(conn, list(graphs), others=not args.graph)
     for stale in sorted(set(held) - set(graphs)):
         # A graph:* graph the previous version had and this one has not (a removed data folder).
         drop_graph(update, stale)
-        print(f"dropped {stale}: no longer in the project", file=sys.stderr)
+        print(
+            say(
+                f"supprimé {stale} : il n'est plus dans le projet",
+                f"dropped {stale}: no longer in the project",
+            ),
+            file=sys.stderr,
+        )
         held.pop(stale)
     elapsed = time.monotonic() - started
     rows = [(g, len(t), held.get(g, 0)) for g, t in graphs.items()]
-    print("graph\tsent\tserver")
+    print(say("graphe\tenvoyés\tserveur", "graph\tsent\tserver"))
     for graph, sent, count in rows:
         print(f"{graph}\t{sent}\t{count}")
     total_sent, total_held = sum(r[1] for r in rows), sum(r[2] for r in rows)
     print(f"total\t{total_sent}\t{total_held}")
-    print(f"pushed {total_sent} triples to {args.endpoint} in {elapsed:.2f} s", file=sys.stderr)
+    print(
+        say(
+            f"{total_sent} triplets envoyés à {args.endpoint} en {elapsed:.2f} s",
+            f"pushed {total_sent} triples to {args.endpoint} in {elapsed:.2f} s",
+        ),
+        file=sys.stderr,
+    )
     if total_sent != total_held or any(sent != count for _, sent, count in rows):
-        print("the server holds a different number of triples than were sent", file=sys.stderr)
+        print(
+            say(
+                "le serveur détient un autre nombre de triplets que celui envoyé",
+                "the server holds a different number of triples than were sent",
+            ),
+            file=sys.stderr,
+        )
         return 1
     return 0
 
