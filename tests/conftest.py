@@ -32,6 +32,14 @@ def default_language(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages in English, from the locale as a user would set it (child processes too), for
+    tests that read English words: `pytestmark = pytest.mark.usefixtures("english")`."""
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    set_language(None)
+
+
+@pytest.fixture
 def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A writable copy of the fixture project, set as ESSKG_ROOT."""
     root = tmp_path / "project"

@@ -114,7 +114,7 @@ def test_build_writes_nothing_when_data_does_not_conform(
 
 
 def test_root_option_overrides_the_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    assert main(["--root", str(tmp_path), "validate"]) == 2
+    assert main(["--root", str(tmp_path), "validate", "--lang", "en"]) == 2
     assert "neither a workspace (no esskg.toml) nor a checkout" in capsys.readouterr().err
 
 

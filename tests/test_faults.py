@@ -29,6 +29,9 @@ from esskg.atomic import (
 )
 from esskg.cli import main
 
+# The messages read below are the English ones.
+pytestmark = pytest.mark.usefixtures("english")
+
 OUTPUTS = ("esskg.ttl", "esskg.nt")
 NEW_TRIPLE = (
     "\n<https://w3id.org/esskg/id/added> <http://www.w3.org/2000/01/rdf-schema#label>"

@@ -48,7 +48,7 @@ needs_essglobal = pytest.mark.skipif(
 
 
 def link(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str, str]:
-    code = main(["--root", str(root), "link", "sdg", *args])
+    code = main(["--lang", "en", "--root", str(root), "link", "sdg", *args])
     out, err = capsys.readouterr()
     return code, out, err
 

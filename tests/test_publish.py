@@ -584,7 +584,7 @@ def test_a_second_publish_into_a_locked_folder_is_refused(
         assert main(["--root", str(ROOT), "publish", "-o", str(tmp_path), "--replace"]) == 2
     finally:
         os.close(fd)
-    assert "another esskg run is writing into this folder" in capsys.readouterr().err
+    assert "une autre commande esskg écrit dans ce dossier" in capsys.readouterr().err
     assert _tree(tmp_path / __version__) == before
 
 
@@ -598,7 +598,7 @@ def test_two_publish_runs_at_once_leave_one_whole_release(release: Path, tmp_pat
     outcomes = [(run.wait(timeout=120), run.stderr.read().decode()) for run in runs]
     for code, err in outcomes:
         # Serialised by the lock: each either published or was refused with a clear message.
-        assert code == 0 or (code == 2 and "another esskg run" in err), err
+        assert code == 0 or (code == 2 and "une autre commande esskg" in err), err
     assert any(code == 0 for code, _ in outcomes)
     assert _tree(tmp_path / __version__) == _tree(release)
     assert [p.name for p in tmp_path.iterdir()] == [__version__]

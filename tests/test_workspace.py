@@ -85,7 +85,9 @@ def test_init_without_base_warns_about_the_placeholder(packaged: Path, capsys):
         ("base = ", "not valid TOML"),
     ],
 )
-def test_bad_settings_name_the_file_and_the_setting(packaged: Path, capsys, line, expected):
+def test_bad_settings_name_the_file_and_the_setting(
+    packaged: Path, capsys, line, expected, english
+):
     folder = packaged / "bad"
     folder.mkdir()
     (folder / "esskg.toml").write_text(f'[workspace]\nname = "x"\n{line}\n', encoding="utf-8")
@@ -199,7 +201,7 @@ def test_project_validation_names_the_file_of_each_result(project_copy: Path, ca
     assert "data/source/bad.ttl:3" in out
 
 
-def test_init_with_a_bad_setting_writes_nothing(packaged: Path, capsys):
+def test_init_with_a_bad_setting_writes_nothing(packaged: Path, capsys, english):
     assert main(["init", str(packaged / "ws"), "--prefix", "coop"]) == 2
     err = capsys.readouterr().err
     assert "ws/esskg.toml: prefix = 'coop'" in err and "tmp" not in err

@@ -39,7 +39,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from esskg.errors import EsskgError, display_path
+from esskg.errors import EsskgError, display_path, os_message
+from esskg.i18n import say
 
 # Every temp name esskg makes ends so; the sweep removes nothing else but publish's older names.
 TEMP_SUFFIX = ".esskg-tmp"
@@ -71,9 +72,14 @@ def output_folder(folder: Path, *, wait: bool = False) -> Iterator[Path]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
+            where = display_path(folder)
             raise OutputBusyError(
-                f"{display_path(folder)}: another esskg run is writing into this folder"
-                "\n  hint: wait for it to finish, or choose another output folder"
+                say(
+                    f"{where} : une autre commande esskg écrit dans ce dossier\n  conseil : "
+                    "attendez qu'elle finisse, ou choisissez un autre dossier de sortie",
+                    f"{where}: another esskg run is writing into this folder"
+                    "\n  hint: wait for it to finish, or choose another output folder",
+                )
             ) from None
         try:
             sweep_leftovers(folder)
@@ -89,19 +95,38 @@ def output_error(folder: Path, error: OSError) -> OutputError:
     where = display_path(folder)
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return OutputError(
-            f"{where}: esskg may not write into this folder (read-only or not yours); "
-            "previous outputs there are untouched"
-            "\n  hint: choose another folder with -o, or make this one writable"
+            say(
+                f"{where} : esskg ne peut pas écrire dans ce dossier (lecture seule, ou pas à "
+                "vous) ; les sorties précédentes y sont intactes\n  conseil : choisissez un "
+                "autre dossier avec -o, ou rendez celui-ci accessible en écriture",
+                f"{where}: esskg may not write into this folder (read-only or not yours); "
+                "previous outputs there are untouched"
+                "\n  hint: choose another folder with -o, or make this one writable",
+            )
         )
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return OutputError(
-            f"{where}: no space left on the disk holding this folder; "
-            "previous outputs there are untouched"
-            "\n  hint: free some space, or choose another folder"
+            say(
+                f"{where} : plus de place sur le disque de ce dossier ; les sorties précédentes "
+                "y sont intactes\n  conseil : libérez de la place, ou choisissez un autre dossier",
+                f"{where}: no space left on the disk holding this folder; "
+                "previous outputs there are untouched"
+                "\n  hint: free some space, or choose another folder",
+            )
         )
     if error.errno in (errno.ENOTDIR, errno.EEXIST):
-        return OutputError(f"{where}: not a folder\n  hint: choose a folder with -o")
-    return OutputError(f"{where}: cannot write here: {error.strerror or error}")
+        return OutputError(
+            say(
+                f"{where} : ce n'est pas un dossier\n  conseil : choisissez un dossier avec -o",
+                f"{where}: not a folder\n  hint: choose a folder with -o",
+            )
+        )
+    return OutputError(
+        say(
+            f"{where} : écriture impossible ici : {os_message(error)}",
+            f"{where}: cannot write here: {os_message(error)}",
+        )
+    )
 
 
 def sweep_leftovers(folder: Path) -> list[Path]:

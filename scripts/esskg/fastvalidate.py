@@ -23,6 +23,7 @@ import pyoxigraph as ox
 import rdflib
 
 from esskg.errors import EsskgError
+from esskg.i18n import say
 
 ENGINES = ("auto", "pyshacl", "turbo")
 # pyshacl's options in validate.validate_store; the turbo engine gets exactly the same.
@@ -43,14 +44,21 @@ def resolve_engine(engine: str) -> str:
     """'auto' -> 'turbo' when installed, else 'pyshacl'; asking for a missing turbo is an error."""
     if engine not in ENGINES:
         raise EsskgError(
-            f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}"
+            say(
+                f"moteur de validation inconnu {engine!r} ; choisissez parmi {', '.join(ENGINES)}",
+                f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}",
+            )
         )
     if engine == "auto":
         return "turbo" if turbo_available() else "pyshacl"
     if engine == "turbo" and not turbo_available():
         raise EsskgError(
-            "the turbo engine needs pyshacl-turbo, missing from this installation"
-            "\n  hint: pip install pyshacl-turbo, or choose --engine pyshacl"
+            say(
+                "le moteur turbo demande pyshacl-turbo, absent de cette installation\n  "
+                "conseil : pip install pyshacl-turbo, ou choisissez --engine pyshacl",
+                "the turbo engine needs pyshacl-turbo, missing from this installation"
+                "\n  hint: pip install pyshacl-turbo, or choose --engine pyshacl",
+            )
         )
     return engine
 

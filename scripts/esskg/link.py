@@ -33,6 +33,7 @@ from esskg.endpoint import (
     remote_query,
 )
 from esskg.errors import EsskgError, LoadError, display_path
+from esskg.i18n import say
 from esskg.load import load_project, syntax_error
 from esskg.namespaces import PREFIXES, RDF_TYPE, UNSDG, graph_iri, to_curie
 
@@ -149,13 +150,24 @@ def read_source(path: Path) -> ox.Store:
     """The UN vocabulary file parsed strictly (no base IRI, no remote JSON-LD contexts)."""
     rdf_format = SOURCE_FORMATS.get(path.suffix.lower())
     if rdf_format is None:
+        accepted = ", ".join(sorted(SOURCE_FORMATS))
         raise LoadError(
             path,
-            f"unknown file type {path.suffix or '(no extension)'!r}",
-            hint="esskg reads " + ", ".join(sorted(SOURCE_FORMATS)),
+            say(
+                f"type de fichier inconnu {path.suffix or '(sans extension)'!r}",
+                f"unknown file type {path.suffix or '(no extension)'!r}",
+            ),
+            hint=say(f"esskg lit {accepted}", f"esskg reads {accepted}"),
         )
     if not path.is_file():
-        raise LoadError(path, "no such file", hint="check the path to the UN SDG KOS copy")
+        raise LoadError(
+            path,
+            say("fichier introuvable", "no such file"),
+            hint=say(
+                "vérifiez le chemin de la copie du KOS ODD des Nations unies",
+                "check the path to the UN SDG KOS copy",
+            ),
+        )
     store = ox.Store()
     try:
         store.load(path=path, format=rdf_format, base_iri=None)
@@ -182,7 +194,13 @@ def fetch_rows_from_endpoint(
         allowed=allowed,
     )
     if not isinstance(result, ox.QuerySolutions):
-        raise EndpointError(endpoint, "the answer to a SELECT query is not a table of results")
+        raise EndpointError(
+            endpoint,
+            say(
+                "la réponse à une requête SELECT n'est pas un tableau de résultats",
+                "the answer to a SELECT query is not a table of results",
+            ),
+        )
     return [(s["c"], s["p"], s["o"]) for s in result]
 
 
@@ -280,7 +298,12 @@ def link_sdg(
 ) -> tuple[SdgLinks, Path | None]:
     """Check and pull the project's UN SDG links; (result, file written or None when unresolved)."""
     if (source is None) == (endpoint is None):
-        raise EsskgError("give exactly one of --source FILE and --endpoint URL")
+        raise EsskgError(
+            say(
+                "donnez soit --source FICHIER, soit --endpoint URL (un seul des deux)",
+                "give exactly one of --source FILE and --endpoint URL",
+            )
+        )
     if endpoint is not None:
         check_endpoint_url(endpoint, "query", "--endpoint")
     used = used_sdg_iris(load_project(root=root))
@@ -291,8 +314,12 @@ def link_sdg(
     else:
         if date is None:
             raise EsskgError(
-                "--endpoint needs --date YYYY-MM-DD: esskg does not read the clock, so that the "
-                "same data gives the same file"
+                say(
+                    "--endpoint demande --date AAAA-MM-JJ : esskg ne lit pas l'horloge, pour que "
+                    "les mêmes données donnent le même fichier",
+                    "--endpoint needs --date YYYY-MM-DD: esskg does not read the clock, so that "
+                    "the same data gives the same file",
+                )
             )
         rows = fetch_rows_from_endpoint(
             endpoint,
@@ -317,56 +344,99 @@ def link_sdg(
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "link",
-        help="check esskg's links to outside vocabularies and pull in their labels",
-        description="Check esskg's links to outside vocabularies.",
+        help=say(
+            "contrôle les liens d'esskg vers des vocabulaires extérieurs et en reprend les "
+            "libellés",
+            "check esskg's links to outside vocabularies and pull in their labels",
+        ),
+        description=say(
+            "Contrôle les liens d'esskg vers des vocabulaires extérieurs.",
+            "Check esskg's links to outside vocabularies.",
+        ),
     )
-    targets = parser.add_subparsers(dest="vocabulary", metavar="VOCABULARY", required=True)
+    targets = parser.add_subparsers(
+        dest="vocabulary", metavar=say("VOCABULAIRE", "VOCABULARY"), required=True
+    )
     sdg = targets.add_parser(
         "sdg",
-        help="check the UN SDG KOS IRIs esskg uses and write dist/sdg-links.ttl",
-        description="Check that every UN SDG KOS IRI esskg uses exists in the UN vocabulary and is "
-        "not deprecated, then write their French and English labels, notations and goal/target "
-        f"hierarchy, with provenance, to DIR/{OUTPUT_NAME}. Exit 1 with the list when an IRI is "
-        "unknown or deprecated; nothing is written then.",
+        help=say(
+            "contrôle les IRI du KOS ODD des Nations unies qu'utilise esskg et écrit "
+            "dist/sdg-links.ttl",
+            "check the UN SDG KOS IRIs esskg uses and write dist/sdg-links.ttl",
+        ),
+        description=say(
+            "Vérifie que chaque IRI du KOS ODD des Nations unies qu'utilise esskg existe dans "
+            "ce vocabulaire et n'est pas dépréciée, puis écrit leurs libellés français et "
+            "anglais, leurs notations et la hiérarchie objectifs/cibles, avec leur provenance, "
+            f"dans DOSSIER/{OUTPUT_NAME}. Sortie 1 avec la liste quand une IRI est inconnue ou "
+            "dépréciée ; rien n'est écrit alors.",
+            "Check that every UN SDG KOS IRI esskg uses exists in the UN vocabulary and is not "
+            "deprecated, then write their French and English labels, notations and goal/target "
+            f"hierarchy, with provenance, to DIR/{OUTPUT_NAME}. Exit 1 with the list when an "
+            "IRI is unknown or deprecated; nothing is written then.",
+        ),
     )
     where = sdg.add_mutually_exclusive_group(required=True)
     where.add_argument(
         "--source",
         type=Path,
-        metavar="FILE",
-        help="the UN SDG KOS as Turtle, N-Triples, JSON-LD, RDF/XML",
+        metavar=say("FICHIER", "FILE"),
+        help=say(
+            "le KOS ODD des Nations unies en Turtle, N-Triples, JSON-LD ou RDF/XML",
+            "the UN SDG KOS as Turtle, N-Triples, JSON-LD, RDF/XML",
+        ),
     )
-    where.add_argument("--endpoint", metavar="URL", help="a SPARQL endpoint holding the UN SDG KOS")
+    where.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help=say(
+            "un point d'accès SPARQL qui contient le KOS ODD des Nations unies",
+            "a SPARQL endpoint holding the UN SDG KOS",
+        ),
+    )
     sdg.add_argument(
-        "-o", "--output", type=Path, default=Path("dist"), metavar="DIR", help="default: dist/"
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("dist"),
+        metavar=say("DOSSIER", "DIR"),
+        help=say("dossier de sortie", "output folder"),
     )
     sdg.add_argument(
         "--date",
         type=_date,
-        metavar="YYYY-MM-DD",
-        help="retrieval date to record (default for --source: the file's modification date; "
-        "required with --endpoint)",
+        metavar=say("AAAA-MM-JJ", "YYYY-MM-DD"),
+        help=say(
+            "date de récupération à noter (défaut pour --source : la date de modification du "
+            "fichier ; obligatoire avec --endpoint)",
+            "retrieval date to record (default for --source: the file's modification date; "
+            "required with --endpoint)",
+        ),
     )
     sdg.add_argument(
         "--allow",
         action="append",
         default=[],
         metavar="URL",
-        help=f"allow this endpoint (repeatable; also ${ALLOW_ENV}); loopback always is",
+        help=say(
+            f"autorise ce point d'accès (répétable ; aussi ${ALLOW_ENV}) ; la boucle locale "
+            "l'est toujours",
+            f"allow this endpoint (repeatable; also ${ALLOW_ENV}); loopback always is",
+        ),
     )
     sdg.add_argument(
         "--timeout",
         type=int,
         default=DEFAULT_TIMEOUT,
-        metavar="SECONDS",
-        help="default: %(default)s",
+        metavar=say("SECONDES", "SECONDS"),
+        help=say("délai d'attente de la réponse", "time to wait for the answer"),
     )
     sdg.add_argument(
         "--max-bytes",
         type=int,
         default=DEFAULT_MAX_BYTES,
         metavar="N",
-        help="answer size cap; default: %(default)s",
+        help=say("taille maximale de la réponse, en octets", "answer size cap, in bytes"),
     )
     sdg.set_defaults(run=run_sdg)
 
@@ -375,7 +445,9 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(
+            say(f"{text!r} n'est pas une date AAAA-MM-JJ", f"{text!r} is not a date YYYY-MM-DD")
+        ) from None
 
 
 def run_sdg(args: argparse.Namespace) -> int:
@@ -391,12 +463,16 @@ def run_sdg(args: argparse.Namespace) -> int:
     )
     if not links.resolved:
         for iri in links.unknown:
-            print(f"unknown\t{to_curie(iri)}\t{iri}", file=sys.stderr)
+            print(say("inconnue", "unknown") + f"\t{to_curie(iri)}\t{iri}", file=sys.stderr)
         for iri in links.deprecated:
-            print(f"deprecated\t{to_curie(iri)}\t{iri}", file=sys.stderr)
+            print(say("dépréciée", "deprecated") + f"\t{to_curie(iri)}\t{iri}", file=sys.stderr)
         print(
-            f"link sdg: {len(links.unknown)} unknown and {len(links.deprecated)} deprecated of "
-            f"{len(links.used)} UN SDG IRIs; nothing written",
+            say(
+                f"link sdg : {len(links.unknown)} inconnues et {len(links.deprecated)} "
+                f"dépréciées sur {len(links.used)} IRI ODD des Nations unies ; rien n'est écrit",
+                f"link sdg: {len(links.unknown)} unknown and {len(links.deprecated)} deprecated "
+                f"of {len(links.used)} UN SDG IRIs; nothing written",
+            ),
             file=sys.stderr,
         )
         return 1
@@ -406,10 +482,20 @@ def run_sdg(args: argparse.Namespace) -> int:
             f"{to_curie(iri)}\t{links.kinds.get(iri, '')}\t{links.notations.get(iri, '')}\t{title}"
         )
         if not title:
-            print(f"link sdg: warning: no French title for {iri}", file=sys.stderr)
+            print(
+                say(
+                    f"link sdg : avertissement : pas de titre français pour {iri}",
+                    f"link sdg: warning: no French title for {iri}",
+                ),
+                file=sys.stderr,
+            )
     print(
-        f"link sdg: all {len(links.used)} UN SDG IRIs resolved; wrote {display_path(written)} "
-        f"({len(links.triples)} statements + provenance)",
+        say(
+            f"link sdg : les {len(links.used)} IRI ODD des Nations unies sont résolues ; "
+            f"{display_path(written)} écrit ({len(links.triples)} énoncés + provenance)",
+            f"link sdg: all {len(links.used)} UN SDG IRIs resolved; wrote "
+            f"{display_path(written)} ({len(links.triples)} statements + provenance)",
+        ),
         file=sys.stderr,
     )
     return 0

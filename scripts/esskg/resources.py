@@ -21,7 +21,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from esskg.errors import EsskgError, display_path
+from esskg.errors import EsskgError, display_path, os_message
 from esskg.i18n import say
 from esskg.namespaces import PREFIXES, graph_iri
 
@@ -194,8 +194,12 @@ class Project:
         for entry in folders:
             if entry.own and entry.name in RESERVED_GRAPHS:
                 raise WorkspaceError(
-                    f"{display_path(entry.folder)}: data/{entry.name}/ is reserved "
-                    f"(esskg writes graph {entry.name} itself); rename the folder"
+                    say(
+                        f"{display_path(entry.folder)} : data/{entry.name}/ est réservé (esskg "
+                        f"écrit lui-même le graphe {entry.name}) ; renommez le dossier",
+                        f"{display_path(entry.folder)}: data/{entry.name}/ is reserved "
+                        f"(esskg writes graph {entry.name} itself); rename the folder",
+                    )
                 )
         return folders
 
@@ -246,47 +250,80 @@ def find_project(start: Path) -> Project | None:
 def read_config(path: Path, content: str | None = None) -> WorkspaceConfig:
     """A workspace's esskg.toml (or `content`, to be written there); WorkspaceError names the
     file and the setting that is wrong."""
+    where = display_path(path)
     try:
         if content is None:
             content = path.read_bytes().decode("utf-8")
         data = tomllib.loads(content)
     except tomllib.TOMLDecodeError as e:
-        raise WorkspaceError(f"{display_path(path)}: not valid TOML ({e})") from None
+        raise WorkspaceError(
+            say(f"{where} : TOML invalide ({e})", f"{where}: not valid TOML ({e})")
+        ) from None
     except UnicodeDecodeError:
-        raise WorkspaceError(f"{display_path(path)}: save the file as UTF-8") from None
+        raise WorkspaceError(
+            say(
+                f"{where} : enregistrez le fichier en UTF-8",
+                f"{where}: save the file as UTF-8",
+            )
+        ) from None
     except OSError as e:
-        raise WorkspaceError(f"{display_path(path)}: {e.strerror or e}") from None
+        raise WorkspaceError(say(f"{where} : ", f"{where}: ") + os_message(e)) from None
     settings = data.get("workspace", data)
     if not isinstance(settings, dict):
-        raise WorkspaceError(f"{display_path(path)}: [workspace] must be a table of settings")
+        raise WorkspaceError(
+            say(
+                f"{where} : [workspace] doit être une table de réglages",
+                f"{where}: [workspace] must be a table of settings",
+            )
+        )
 
     def text(key: str, default: str | None = None) -> str:
         value = settings.get(key, default)
         if not isinstance(value, str) or not value.strip():
             raise WorkspaceError(
-                f'{display_path(path)}: set {key} = "..." under [workspace] (see esskg init)'
+                say(
+                    f'{where} : écrivez {key} = "..." sous [workspace] (voir esskg init)',
+                    f'{where}: set {key} = "..." under [workspace] (see esskg init)',
+                )
             )
         return value.strip()
 
     base = text("base")
     if not base.startswith(("http://", "https://")) or not base.endswith(("/", "#")):
         raise WorkspaceError(
-            f"{display_path(path)}: base = {base!r} must be an http(s) IRI ending in / or #, "
-            'e.g. "https://data.example.org/cooperation/id/"'
+            say(
+                f"{where} : base = {base!r} doit être une IRI http(s) finie par / ou #, par ex. "
+                '"https://data.example.org/cooperation/id/"',
+                f"{where}: base = {base!r} must be an http(s) IRI ending in / or #, "
+                'e.g. "https://data.example.org/cooperation/id/"',
+            )
         )
     if base.startswith("https://w3id.org/esskg/"):
         raise WorkspaceError(
-            f"{display_path(path)}: base = {base!r} is esskg's own namespace; "
-            "choose an IRI your organisation controls"
+            say(
+                f"{where} : base = {base!r} est l'espace de noms d'esskg lui-même ; choisissez "
+                "une IRI que votre organisation contrôle",
+                f"{where}: base = {base!r} is esskg's own namespace; "
+                "choose an IRI your organisation controls",
+            )
         )
     include = settings.get("include_source", False)
     if not isinstance(include, bool):
-        raise WorkspaceError(f"{display_path(path)}: include_source must be true or false")
+        raise WorkspaceError(
+            say(
+                f"{where} : include_source vaut true ou false",
+                f"{where}: include_source must be true or false",
+            )
+        )
     prefix = text("prefix", "my")
     if not prefix.isidentifier() or prefix in PREFIXES:
         raise WorkspaceError(
-            f"{display_path(path)}: prefix = {prefix!r} must be a short name (letters, digits, _) "
-            f"that esskg does not use already ({', '.join(PREFIXES)})"
+            say(
+                f"{where} : prefix = {prefix!r} doit être un nom court (lettres, chiffres, _) "
+                f"qu'esskg n'utilise pas déjà ({', '.join(PREFIXES)})",
+                f"{where}: prefix = {prefix!r} must be a short name (letters, digits, _) "
+                f"that esskg does not use already ({', '.join(PREFIXES)})",
+            )
         )
     creators = settings.get("creator", [])
     if isinstance(creators, str):
@@ -295,16 +332,24 @@ def read_config(path: Path, content: str | None = None) -> WorkspaceConfig:
         isinstance(c, str) and c.strip() for c in creators
     ):
         raise WorkspaceError(
-            f'{display_path(path)}: creator must be a name ("Région Occitanie") or a list of '
-            'names (["Région Occitanie", "CRESS Occitanie"])'
+            say(
+                f'{where} : creator est un nom ("Région Occitanie") ou une liste de noms '
+                '(["Région Occitanie", "CRESS Occitanie"])',
+                f'{where}: creator must be a name ("Région Occitanie") or a list of '
+                'names (["Région Occitanie", "CRESS Occitanie"])',
+            )
         )
     date = settings.get("date")
     if isinstance(date, datetime.date):  # TOML's own date: date = 2026-12-01
         date = date.isoformat()
     if date is not None and not _is_date(date):
+        example = datetime.date(2026, 12, 1).isoformat()
         raise WorkspaceError(
-            f'{display_path(path)}: date = {date!r} must be a day written YYYY-MM-DD, e.g. "'
-            f'{datetime.date(2026, 12, 1).isoformat()}"'
+            say(
+                f"{where} : date = {date!r} doit être un jour écrit AAAA-MM-JJ, "
+                f'par ex. "{example}"',
+                f'{where}: date = {date!r} must be a day written YYYY-MM-DD, e.g. "{example}"',
+            )
         )
     return WorkspaceConfig(
         name=text("name"),
@@ -332,14 +377,23 @@ def _is_date(value: object) -> bool:
 def _project_at(root: Path, *, named: str) -> Project:
     root = root.expanduser().resolve()
     if not root.is_dir():
-        raise WorkspaceError(f"{named} {display_path(root)}: no such folder")
+        raise WorkspaceError(
+            say(
+                f"{named} {display_path(root)} : dossier introuvable",
+                f"{named} {display_path(root)}: no such folder",
+            )
+        )
     if (root / CONFIG_NAME).is_file():
         return Project(root, kind="workspace", config=read_config(root / CONFIG_NAME))
     if _is_project_tree(root):
         return Project(root, kind=_tree_kind(root))
     raise WorkspaceError(
-        f"{named} {display_path(root)}: neither a workspace (no {CONFIG_NAME}) nor a checkout "
-        "of esskg (no ontology/esskg.ttl); make one with `esskg init DIR`"
+        say(
+            f"{named} {display_path(root)} : ni un espace de travail (pas de {CONFIG_NAME}), ni "
+            "une copie d'esskg (pas d'ontology/esskg.ttl) ; créez-en un avec `esskg init DOSSIER`",
+            f"{named} {display_path(root)}: neither a workspace (no {CONFIG_NAME}) nor a "
+            "checkout of esskg (no ontology/esskg.ttl); make one with `esskg init DIR`",
+        )
     )
 
 

@@ -37,7 +37,8 @@ import pyoxigraph as ox
 
 from esskg import __version__
 from esskg.atomic import output_error, output_folder, replace_folder, temp_folder
-from esskg.errors import LoadError, display_path
+from esskg.errors import LoadError, display_path, os_message
+from esskg.i18n import say
 from esskg.infer import closure_input, inferred_quads
 from esskg.load import DATA_FORMATS, folder_files, load_file, syntax_error
 from esskg.namespaces import graph_iri
@@ -85,7 +86,11 @@ def input_digest(layout: Project) -> str:
         try:
             size, sha = path.stat().st_size, _file_sha256(path)
         except OSError as e:
-            raise LoadError(path, e.strerror or str(e), hint="check the file is readable") from None
+            raise LoadError(
+                path,
+                os_message(e),
+                hint=say("vérifiez que le fichier est lisible", "check the file is readable"),
+            ) from None
         digest.update(f"{graph}\0{path}\0{size}\0{sha}\n".encode())
     return digest.hexdigest()[:32]
 
@@ -147,8 +152,14 @@ def open_store_at(layout: Project) -> tuple[ox.Store, Path]:
     # opening it, which takes several edits within a second.
     raise LoadError(
         target,
-        "the graph's on-disk index keeps changing",
-        hint="run the command again once the other esskg commands have finished",
+        say(
+            "l'index du graphe sur le disque ne cesse de changer",
+            "the graph's on-disk index keeps changing",
+        ),
+        hint=say(
+            "relancez la commande quand les autres commandes esskg auront fini",
+            "run the command again once the other esskg commands have finished",
+        ),
     )
 
 
@@ -162,8 +173,14 @@ def open_held(target: Path) -> ox.Store | None:
     except OSError as e:
         raise LoadError(
             target,
-            f"the graph's on-disk index cannot be opened: {e}",
-            hint=f"delete the folder {display_path(target)}; the next command rebuilds it",
+            say(
+                f"l'index du graphe sur le disque ne s'ouvre pas : {e}",
+                f"the graph's on-disk index cannot be opened: {e}",
+            ),
+            hint=say(
+                f"supprimez le dossier {display_path(target)} ; la commande suivante le refait",
+                f"delete the folder {display_path(target)}; the next command rebuilds it",
+            ),
         ) from None
 
 
@@ -226,7 +243,11 @@ def _bulk_load(store: ox.Store, path: Path, graph: str) -> None:
     except SyntaxError as e:
         raise syntax_error(path, e) from None
     except OSError as e:
-        raise LoadError(path, e.strerror or str(e), hint="check the file is readable") from None
+        raise LoadError(
+            path,
+            os_message(e),
+            hint=say("vérifiez que le fichier est lisible", "check the file is readable"),
+        ) from None
 
 
 def remove_unused_stores(home: Path, *, keep: Path) -> None:
