@@ -119,3 +119,17 @@ def test_queries_beyond_workers_and_queue_get_503(tmp_path: Path) -> None:
         assert elapsed < 1.0
         assert headers.get("Retry-After")
         assert runaway[0][0] == 504
+
+
+def test_an_answer_larger_than_the_pipe_buffer_arrives_whole(tmp_path: Path) -> None:
+    # Regression: under uvloop (which uvicorn takes when installed) the pipe from a worker was
+    # left non-blocking, and any answer over 64 KiB failed half-read as "the worker stopped".
+    with serve(tmp_path, "--workers", "1", "--max-rows", "5000") as (base, _):
+        query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
+        url = f"{base}/sparql?" + urllib.parse.urlencode({"query": query})
+        request = urllib.request.Request(url, headers={"Accept": "text/tab-separated-values"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+            assert response.headers["X-SPARQL-MaxRows"] == "5000"
+    assert len(body) > 256 * 1024
+    assert body.count(b"\n") == 5001  # the header line and every row up to the cap

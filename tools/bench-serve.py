@@ -1,19 +1,26 @@
 #!/usr/bin/env python3
 """Load benchmark of `esskg serve` (not a test): prints a Markdown table for docs/benchmarks.md.
 
-    python tools/bench-serve.py --triples 1M [--duration 10] [--connections 16]
+    python tools/bench-serve.py --nt FILE.nt [--workdir DIR] [--duration 10] [--repeat 3]
 
-On a throwaway checkout made of esskg's own data plus a synthetic graph (`esskg bench generate`),
-it starts `esskg serve` on 127.0.0.1 and drives it with wrk (Debian's `wrk`): resource pages
-(HTML), Turtle of a resource, 304 revalidations, each rotating over a few hundred partnerships and
-actors. Then it runs every canned query (parameters at their defaults, as a trailing VALUES) through
-/sparql and through the Oxigraph server (`oxigraph serve-read-only`, pip `oxigraph`) on a store of
-the same quads, side by side in the same run, and reports the median of a few runs of each.
+On a checkout made of esskg's own data plus a synthetic graph (`esskg bench generate`, or --nt),
+it starts `esskg serve` on 127.0.0.1 (start-up time; memory of the server and its query workers)
+and drives it with wrk (Debian's `wrk`): resource pages (HTML), Turtle of a resource, 304
+revalidations, each rotating over a few hundred partnerships and actors. Then it starts the
+Oxigraph server (`oxigraph serve-read-only`, pip `oxigraph`) on the very store `esskg serve`
+opened, and runs all the canned queries through both, side by side in the same run: parameters
+without a default take a value found in the data (the first partnership, the first goal a
+partnership contributes to...), bound by a VALUES block in the text both servers get. It reports
+each query's median time on each server and the ratio.
+
+--workdir keeps the checkout and its on-disk store between runs: the store is built once
+(minutes at 1M), and the next runs measure a start-up that opens it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -24,17 +31,29 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pyoxigraph as ox
 
-from esskg.load import load_dataset
-from esskg.query import convert_value, list_queries
-from esskg.resources import packaged_root
+from esskg.query import (
+    CannedQuery,
+    QueryParam,
+    convert_value,
+    list_queries,
+    param_values,
+    with_prefixes,
+)
+from esskg.resources import packaged_root, project
+from esskg.store import open_store_at
 
 ESSKG = "https://w3id.org/esskg/ontology#"
+# Long enough for the heaviest canned query at 1M on a shared machine, on both servers.
+QUERY_TIMEOUT = 900
 
 
 def main() -> int:
@@ -50,11 +69,14 @@ def main() -> int:
     parser.add_argument(
         "--resources", type=int, default=300, help="how many resources wrk rotates over"
     )
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the checkout (and its store) here for the next runs"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench-serve: install Debian's wrk (apt-get install wrk)")
-    with tempfile.TemporaryDirectory(prefix="esskg-bench-serve-") as tmp:
-        tree = checkout(Path(tmp), args.triples, args.nt)
+    with workdir(args.workdir) as tmp:
+        tree = checkout(tmp, args.triples, args.nt)
         port, oxi_port = free_port(), free_port()
         started = time.monotonic()
         server = subprocess.Popen(
@@ -69,7 +91,7 @@ def main() -> int:
                 "--port",
                 str(port),
                 "--timeout",
-                "300",
+                str(QUERY_TIMEOUT),
                 "--budget",
                 "1e9",
                 # every row, as the Oxigraph server gives them: the same answers compared
@@ -81,14 +103,16 @@ def main() -> int:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            wait(base + "/sparql", 900, server)
+            wait(base + "/sparql", 1800, server)
             startup = time.monotonic() - started
             statements = read_statements(server)
-            rows = [("start-up (load, index, on-disk copy)", f"{startup:.1f} s", "")]
+            rows = [("start-up (to the first answer)", f"{startup:.1f} s", "")]
+            say(rows[-1])
+            rows.append(("memory after start-up", rss(server.pid), ""))
             say(rows[-1])
             paths = resource_paths(tree / "data" / "bench" / "synthetic.nt", args.resources)
             etags = [etag(base + p, "text/turtle") for p in paths]
-            lua = Path(tmp) / "rotate.lua"
+            lua = tmp / "rotate.lua"
             for label, accept, tags in (
                 ("resource page, HTML", "text/html", None),
                 ("resource, Turtle", "text/turtle", None),
@@ -98,8 +122,12 @@ def main() -> int:
                 rate, p99, errors = run_wrk(base, lua, args.duration, args.connections)
                 rows.append((label, f"{rate:,.0f} req/s", f"p99 {p99}" + errors))
                 say(rows[-1])
+            rows.append(("memory after the pages", rss(server.pid), ""))
+            say(rows[-1])
             if not args.pages_only:
-                rows += compare_queries(tree, Path(tmp), base, oxi_port, args.repeat)
+                rows += compare_queries(tree, base, oxi_port, args.repeat)
+                rows.append(("memory after the queries", rss(server.pid), ""))
+                say(rows[-1])
         finally:
             server.send_signal(signal.SIGINT)
             try:
@@ -116,6 +144,28 @@ def main() -> int:
     return 0
 
 
+@contextlib.contextmanager
+def workdir(kept: Path | None) -> Iterator[Path]:
+    if kept is not None:
+        kept.mkdir(parents=True, exist_ok=True)
+        yield kept.resolve()
+        return
+    with tempfile.TemporaryDirectory(prefix="esskg-bench-serve-") as tmp:
+        yield Path(tmp)
+
+
+def rss(pid: int) -> str:
+    """Resident memory of the server and of its query workers (children), in MB."""
+    main = psutil.Process(pid)
+    children = [c.memory_info().rss for c in main.children(recursive=True)]
+    own = main.memory_info().rss
+    return (
+        f"{(own + sum(children)) / 1e6:,.0f} MB RSS "
+        f"(server {own / 1e6:,.0f} MB, {len(children)} helper processes "
+        f"{sum(children) / 1e6:,.0f} MB)"
+    )
+
+
 def say(row: tuple[str, str, str]) -> None:
     """Each figure as soon as it is measured (stderr), in case a later step fails."""
     print("bench-serve: " + " | ".join(row), file=sys.stderr, flush=True)
@@ -125,6 +175,8 @@ def checkout(tmp: Path, triples: str, nt: Path | None) -> Path:
     """A checkout-shaped tree: esskg's ontology, shapes, queries and data, plus data/bench/."""
     source = packaged_root()
     tree = tmp / "tree"
+    if (tree / "data" / "bench" / "synthetic.nt").exists():
+        return tree  # a --workdir of an earlier run
     (tree / "data").mkdir(parents=True)
     for name in ("ontology", "shapes", "queries"):
         (tree / name).symlink_to(source / name)
@@ -233,17 +285,16 @@ def run_wrk(base: str, lua: Path, duration: int, connections: int) -> tuple[floa
 
 
 def compare_queries(
-    tree: Path, tmp: Path, base: str, oxi_port: int, repeat: int
+    tree: Path, base: str, oxi_port: int, repeat: int
 ) -> list[tuple[str, str, str]]:
-    """Each canned query through esskg's /sparql and through the Oxigraph server, same quads."""
-    location = tmp / "oxigraph"
-    store = ox.Store(str(location))
-    store.bulk_extend(load_dataset(root=tree))
-    store.flush()
+    """Every canned query through esskg's /sparql and through the Oxigraph server, on the
+    same store (the one `esskg serve` opened, which both open read-only)."""
+    store, location = open_store_at(project(tree))
+    queries = [(q, bind(store, q)) for q in list_queries(tree)]
     del store
     oxigraph = subprocess.Popen(
         [
-            shutil.which("oxigraph") or "oxigraph",
+            shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph")),
             "serve-read-only",
             "--location",
             str(location),
@@ -256,21 +307,23 @@ def compare_queries(
     rows = []
     try:
         wait(f"http://127.0.0.1:{oxi_port}/query", 120)
-        for query in list_queries(tree):
-            if any(p.default is None for p in query.params):
+        for query, bindings in queries:
+            text = with_prefixes(inline(query.text, bindings))
+            given = ", ".join(f"{v.value}={t}" for v, t in bindings.items())
+            try:
+                ours, count = timed(f"{base}/sparql", text, repeat)
+                theirs, their_count = timed(f"http://127.0.0.1:{oxi_port}/query", text, repeat)
+            except urllib.error.HTTPError as e:
+                rows.append((f"`{query.name}`", f"HTTP {e.code}", e.read().decode()[:300]))
+                say(rows[-1])
                 continue
-            values = "".join(
-                f"\nVALUES ?{p.name} {{ {convert_value(p, p.default)} }}" for p in query.params
-            )
-            text = query.text + values
-            ours = timed(f"{base}/sparql", text, repeat)
-            theirs = timed(f"http://127.0.0.1:{oxi_port}/query", text, repeat)
             ratio = ours / theirs if theirs else float("nan")
+            same = "" if count == their_count else f", but {their_count} rows there"
             rows.append(
                 (
-                    f"canned `{query.name}` via /sparql",
-                    f"{ours * 1000:.0f} ms",
-                    f"Oxigraph server {theirs * 1000:.0f} ms, x{ratio:.2f}",
+                    f"`{query.name}`" + (f" ({given})" if given else "") + f", {count:,} rows",
+                    f"{ours * 1000:,.0f} ms",
+                    f"Oxigraph server {theirs * 1000:,.0f} ms, x{ratio:.2f}{same}",
                 )
             )
             say(rows[-1])
@@ -280,23 +333,84 @@ def compare_queries(
     return rows
 
 
-def timed(endpoint: str, query: str, repeat: int) -> float:
+def bind(store: ox.Store, query: CannedQuery) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
+    """A value for each parameter: its default, else one found in the data."""
+    return {
+        ox.Variable(p.name): convert_value(p, p.default)
+        if p.default is not None
+        else found_value(store, p)
+        for p in query.params
+    }
+
+
+_PROJECTION = re.compile(
+    r"(?<=\bSELECT)(?:\s+(?:DISTINCT|REDUCED))?\s.*?(?=\bWHERE\b|\{)", re.I | re.S
+)
+
+
+def inline(text: str, bindings: dict[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
+    """The query with each bound variable replaced by its value, as a substitution does: in the
+    query's SELECT `?v` becomes `(value AS ?v)`; a subquery no longer projects it (the value is
+    the same everywhere); inside an expression, the value."""
+    for variable, term in bindings.items():
+        text = _inline_one(text, variable.value, str(term))
+    return text
+
+
+def _inline_one(text: str, variable: str, value: str) -> str:
+    name = re.compile(rf"[?$]{re.escape(variable)}(?!\w)")
+    out, at = [], 0
+    for index, projection in enumerate(_PROJECTION.finditer(text)):
+        out.append(name.sub(value, text[at : projection.start()]))
+        depth, inner = 0, projection.start()
+        for found in name.finditer(text, projection.start(), projection.end()):
+            before = text[inner : found.start()]
+            depth += before.count("(") - before.count(")")
+            projected = f"({value} AS {found.group(0)})" if index == 0 else ""
+            out += [before, value if depth else projected]
+            inner = found.end()
+        out.append(text[inner : projection.end()])
+        at = projection.end()
+    out.append(name.sub(value, text[at:]))
+    return "".join(out)
+
+
+def found_value(store: ox.Store, param: QueryParam) -> ox.NamedNode | ox.Literal:
+    """The first goal a partnership contributes to; the first member of the class the parameter
+    is named after (partnership: esskg:Partnership); else the first value `esskg queries
+    --values` lists."""
+    if param.type == "sdg":
+        pattern = f"?x <{ESSKG}contributesToSDG> ?value"
+    else:
+        pattern = f"?value a <{ESSKG}{param.name[:1].upper()}{param.name[1:]}>"
+    for row in store.query(
+        f"SELECT ?value WHERE {{ {pattern} }} LIMIT 1", use_default_graph_as_union=True
+    ):
+        return row["value"]
+    return param_values(store, param)[0][0]
+
+
+def timed(endpoint: str, query: str, repeat: int) -> tuple[float, int]:
+    """The median time of `repeat` runs, and the rows (or triples) of the answer."""
     body = urllib.parse.urlencode({"query": query}).encode()
-    times = []
+    times, count = [], 0
     for _ in range(repeat):
         request = urllib.request.Request(
             endpoint,
             data=body,
             headers={
-                "Accept": "application/sparql-results+json",
+                # TSV for SELECT (one line per row, cheap to count), N-Triples for a graph
+                "Accept": "text/tab-separated-values, application/n-triples;q=0.9",
                 "Content-Type": "application/x-www-form-urlencoded",
             },
         )
         started = time.monotonic()
-        with urllib.request.urlopen(request, timeout=600) as response:
-            response.read()
+        with urllib.request.urlopen(request, timeout=QUERY_TIMEOUT + 60) as response:
+            answer = response.read()
+            tsv = response.headers.get("content-type", "").startswith("text/tab-separated")
         times.append(time.monotonic() - started)
-    return statistics.median(times)
+        count = answer.count(b"\n") - (1 if tsv else 0)
+    return statistics.median(times), count
 
 
 if __name__ == "__main__":

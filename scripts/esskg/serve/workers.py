@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import multiprocessing
+import os
 import time
 from dataclasses import dataclass
 from itertools import islice
@@ -338,4 +339,7 @@ async def _receive(conn: Connection, timeout: float) -> Any:
         await asyncio.wait_for(ready, timeout)
     finally:
         loop.remove_reader(fd)
+        # uvloop's add_reader leaves the pipe non-blocking: a reply larger than the pipe's buffer
+        # would then fail half-read (EAGAIN) instead of waiting for the worker's next bytes.
+        os.set_blocking(fd, True)
     return conn.recv()
