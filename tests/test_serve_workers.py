@@ -125,7 +125,7 @@ def test_an_answer_larger_than_the_pipe_buffer_arrives_whole(tmp_path: Path) -> 
     # Regression: under uvloop (which uvicorn takes when installed) the pipe from a worker was
     # left non-blocking, and any answer over 64 KiB failed half-read as "the worker stopped".
     with serve(tmp_path, "--workers", "1", "--max-rows", "5000") as (base, _):
-        query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
+        query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # > 40,000 rows
         url = f"{base}/sparql?" + urllib.parse.urlencode({"query": query})
         request = urllib.request.Request(url, headers={"Accept": "text/tab-separated-values"})
         with urllib.request.urlopen(request, timeout=30) as response:
