@@ -91,7 +91,7 @@ def test_export_then_import_gives_back_the_source_cases(packaged: Path, output: 
     }
     assert source <= written
     err = capsys.readouterr().err
-    assert "imported 101 rows" in err
+    assert "101 lignes importées" in err
 
 
 def test_the_exported_cases_import_into_a_workspace_without_the_source(packaged: Path, capsys):
@@ -192,7 +192,7 @@ def test_template_workbook_has_help_dropdowns_and_an_example(packaged: Path, cap
     assert main(["-C", str(ws), "import", "modele.xlsx"]) == 1
     out, err = capsys.readouterr()
     assert "no rows to import" in out or "aucune ligne" in out
-    assert "left out 11 example row(s)" in err
+    assert "11 ligne(s) d'exemple laissée(s) de côté" in err
 
 
 def test_template_folder_has_csv_and_csvw_metadata(packaged: Path):
@@ -388,7 +388,7 @@ def test_ragged_csv_row_and_wrong_encoding(packaged: Path, capsys, tmp_path: Pat
     assert not (ws / "data/import/csv.ttl").exists()
     # Detected, it imports, with a warning saying how it was read.
     assert main(["-C", str(ws), "import", str(folder)]) == 0
-    assert "read as cp1252" in capsys.readouterr().err
+    assert "lu en cp1252" in capsys.readouterr().err
     labels = {t.object.value for t in triples_of(ws / "data/import/csv.ttl")}
     assert "Médenine" in labels
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from esskg.errors import display_path
+from esskg.i18n import say
 from esskg.load import load_dataset
 from esskg.namespaces import CONVERTER, to_curie
 from esskg.resources import RESERVED_GRAPHS, VOCABULARY_GRAPHS, Project, project
@@ -68,8 +69,13 @@ class Exporter:
             values = sorted(v for v in (self._cell(column, term) for term in found) if v)
             if len(values) > 1 and not column.separator:
                 self.notes.append(
-                    f"{self.identifier(node)}: {len(values)} values for column {column.name} of "
-                    f"sheet {sheet.name}, which holds one; only {values[0]!r} is written"
+                    say(
+                        f"{self.identifier(node)} : {len(values)} valeurs pour la colonne "
+                        f"{column.name} de la feuille {sheet.name}, qui n'en tient qu'une ; seule "
+                        f"{values[0]!r} est écrite",
+                        f"{self.identifier(node)}: {len(values)} values for column {column.name} "
+                        f"of sheet {sheet.name}, which holds one; only {values[0]!r} is written",
+                    )
                 )
                 values = values[:1]
             row.append(
@@ -127,8 +133,12 @@ class Exporter:
                 "; ..." if len(left) > _LEFT_OUT_SHOWN else ""
             )
             self.notes.append(
-                f"sheet {sheet.name}: {len(left)} statements have no column in the template and "
-                f"are not exported ({shown})"
+                say(
+                    f"feuille {sheet.name} : {len(left)} énoncés n'ont pas de colonne dans le "
+                    f"modèle et ne sont pas exportés ({shown})",
+                    f"sheet {sheet.name}: {len(left)} statements have no column in the template "
+                    f"and are not exported ({shown})",
+                )
             )
 
 
@@ -153,17 +163,30 @@ def export_rows(layout: Project) -> tuple[Rows, list[str]]:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export",
-        help="write the graph into the template's sheets (XLSX, or CSV + CSVW metadata)",
-        description="Write the graph (a workspace's own data, or esskg's source cases) into the "
-        "sheets of `esskg template`, so that `esskg import` of the result gives the same graph. "
-        "Cells starting with = + - @ are neutralised; CSV is UTF-8 with a BOM.",
+        help=say(
+            "écrit le graphe dans les feuilles du modèle (XLSX, ou CSV + métadonnées CSVW)",
+            "write the graph into the template's sheets (XLSX, or CSV + CSVW metadata)",
+        ),
+        description=say(
+            "Écrit le graphe (les données propres d'un espace de travail, ou les cas source "
+            "d'esskg) dans les feuilles d'`esskg template`, de sorte qu'`esskg import` du "
+            "résultat redonne le même graphe. Les cellules qui commencent par = + - @ sont "
+            "neutralisées ; le CSV est en UTF-8 avec BOM.",
+            "Write the graph (a workspace's own data, or esskg's source cases) into the sheets "
+            "of `esskg template`, so that `esskg import` of the result gives the same graph. "
+            "Cells starting with = + - @ are neutralised; CSV is UTF-8 with a BOM.",
+        ),
     )
     parser.add_argument(
         "-o",
         "--output",
         type=Path,
         default=Path("export-esskg.xlsx"),
-        help="FILE.xlsx or a folder for CSV tables (default: export-esskg.xlsx)",
+        metavar=say("SORTIE", "OUTPUT"),
+        help=say(
+            "FICHIER.xlsx, ou un dossier pour des tables CSV",
+            "FILE.xlsx or a folder for CSV tables",
+        ),
     )
     parser.set_defaults(run=run)
 
@@ -172,10 +195,13 @@ def run(args: argparse.Namespace) -> int:
     layout = project(args.root)
     rows, notes = export_rows(layout)
     for note in notes:
-        print(f"esskg: warning: {note}", file=sys.stderr)
+        print(say(f"esskg : avertissement : {note}", f"esskg: warning: {note}"), file=sys.stderr)
     vocabulary = Vocabulary.from_dataset(load_dataset(include_project_data=False, root=layout.root))
     for path in write_tables(args.output, rows, vocabulary, layout.base_iri, example=False):
-        print(f"esskg: wrote {display_path(path)}", file=sys.stderr)
+        print(
+            say(f"esskg : {display_path(path)} écrit", f"esskg: wrote {display_path(path)}"),
+            file=sys.stderr,
+        )
     counts = ", ".join(f"{len(v)} {k}" for k, v in rows.items() if v)
-    print(f"esskg: exported {counts}", file=sys.stderr)
+    print(say(f"esskg : exporté : {counts}", f"esskg: exported {counts}"), file=sys.stderr)
     return 0

@@ -22,6 +22,7 @@ from esskg import fastvalidate
 from esskg.atomic import output_folder, write_rdf_atomically
 from esskg.dump import turtle_bytes
 from esskg.errors import EsskgError, Problem, ProblemsError, display_path
+from esskg.i18n import language, say
 from esskg.infer import closure_input, inferred_quads
 from esskg.load import add_file, load_folder
 from esskg.namespaces import PREFIXES, graph_iri
@@ -51,9 +52,14 @@ def import_files(
     """
     if layout.kind != "workspace":
         raise EsskgError(
-            f"esskg import writes into a workspace, and {layout.describe()} is not one"
-            "\n  hint: make one with `esskg init DIR`, then run esskg import in DIR "
-            "(or with -C DIR)"
+            say(
+                f"esskg import écrit dans un espace de travail, et {layout.describe()} n'en est "
+                "pas un\n  conseil : créez-en un avec `esskg init DOSSIER`, puis lancez esskg "
+                "import dans DOSSIER (ou avec -C DOSSIER)",
+                f"esskg import writes into a workspace, and {layout.describe()} is not one"
+                "\n  hint: make one with `esskg init DIR`, then run esskg import in DIR "
+                "(or with -C DIR)",
+            )
         )
     inputs = _expand(files)
     stem = name or (files[0].name if files[0].is_dir() else files[0].stem)
@@ -168,7 +174,8 @@ def _prefixes(layout: Project) -> dict[str, str]:
     return prefixes
 
 
-def render_problems(problems: list[Problem], lang: str) -> str:
+def render_problems(problems: list[Problem], lang: str | None = None) -> str:
+    lang = lang or language()
     rows = [
         (
             p.file,
@@ -190,50 +197,101 @@ def render_problems(problems: list[Problem], lang: str) -> str:
 
 def _row_text(problem: Problem) -> str:
     if problem.row is None:
-        return f"line {problem.line}" if problem.line else "-"
+        return (
+            say(f"ligne de texte {problem.line}", f"line {problem.line}") if problem.line else "-"
+        )
     if problem.line and problem.line != problem.row:
-        return f"{problem.row} (line {problem.line})"
+        return say(
+            f"{problem.row} (ligne de texte {problem.line})", f"{problem.row} (line {problem.line})"
+        )
     return str(problem.row)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "import",
-        help="check spreadsheets (XLSX, ODS, CSV) and add them to the workspace's graph",
-        description="Read the filled-in template (XLSX, ODS, or CSV files, or a folder of "
-        "them), check every cell and the result against esskg's shapes together with the rest "
-        "of the workspace's graph, and only when all is well write data/<graph>/<name>.ttl. "
-        "Every problem is listed with its file, sheet, row and column. Importing the same file "
-        "again replaces what it wrote before. Exit 1 when something must be fixed.",
+        help=say(
+            "contrôle des tableurs (XLSX, ODS, CSV) et les ajoute au graphe de l'espace de travail",
+            "check spreadsheets (XLSX, ODS, CSV) and add them to the workspace's graph",
+        ),
+        description=say(
+            "Lit le modèle rempli (fichiers XLSX, ODS ou CSV, ou un dossier qui en contient), "
+            "contrôle chaque cellule et le résultat par les formes d'esskg avec le reste du "
+            "graphe de l'espace de travail, et seulement si tout va bien écrit "
+            "data/<graphe>/<nom>.ttl. Chaque problème est donné avec son fichier, sa feuille, "
+            "sa ligne et sa colonne. Importer de nouveau le même fichier remplace ce qu'il "
+            "avait écrit. Sortie 1 quand il y a quelque chose à corriger.",
+            "Read the filled-in template (XLSX, ODS, or CSV files, or a folder of them), check "
+            "every cell and the result against esskg's shapes together with the rest of the "
+            "workspace's graph, and only when all is well write data/<graph>/<name>.ttl. Every "
+            "problem is listed with its file, sheet, row and column. Importing the same file "
+            "again replaces what it wrote before. Exit 1 when something must be fixed.",
+        ),
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar=say("FICHIER", "FILE"),
+        help=say(
+            "classeurs XLSX ou ODS, fichiers CSV, ou dossiers de CSV",
+            "XLSX or ODS workbooks, CSV files, or folders of CSV files",
+        ),
+    )
     parser.add_argument(
         "--graph",
         default=DEFAULT_GRAPH,
-        help=f"the data/ folder (named graph) to write into (default: {DEFAULT_GRAPH})",
+        metavar=say("GRAPHE", "GRAPH"),
+        help=say(
+            "le dossier de data/ (graphe nommé) où écrire",
+            "the data/ folder (named graph) to write into",
+        ),
     )
     parser.add_argument(
-        "--name", help="the name of the Turtle file written (default: the first file's name)"
+        "--name",
+        metavar=say("NOM", "NAME"),
+        help=say(
+            "le nom du fichier Turtle écrit (défaut : celui du premier fichier)",
+            "the name of the Turtle file written (default: the first file's name)",
+        ),
     )
     parser.add_argument(
-        "--encoding", help="the encoding of CSV files, when the detected one is wrong (cp1252)"
+        "--encoding",
+        metavar=say("CODAGE", "ENCODING"),
+        help=say(
+            "le codage des fichiers CSV, quand celui détecté est faux (cp1252)",
+            "the encoding of CSV files, when the detected one is wrong (cp1252)",
+        ),
     )
-    parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of messages")
+    # --lang is the common one (esskg.cli): a default of its own here overrode `esskg --lang en`.
     parser.add_argument(
-        "--check", action="store_true", help="check only: report problems, write nothing"
+        "--check",
+        action="store_true",
+        help=say(
+            "contrôle seulement : signale les problèmes, n'écrit rien",
+            "check only: report problems, write nothing",
+        ),
     )
     parser.add_argument(
         "--engine",
         choices=fastvalidate.ENGINES,
         default="auto",
-        help="SHACL engine (default: turbo when installed, else pyshacl)",
+        help=say(
+            "moteur SHACL (auto : turbo s'il est installé, sinon pyshacl)",
+            "SHACL engine (auto: turbo when installed, else pyshacl)",
+        ),
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.graph in ("inferred", "ontology", "vocabulary", "un-sdg") or "/" in args.graph:
-        raise EsskgError(f"--graph {args.graph}: choose another name (this one is esskg's)")
+        raise EsskgError(
+            say(
+                f"--graph {args.graph} : choisissez un autre nom (celui-ci est à esskg)",
+                f"--graph {args.graph}: choose another name (this one is esskg's)",
+            )
+        )
     start = time.perf_counter()
     layout = project(args.root)
     target, conversion, errors, warnings, notes = import_files(
@@ -246,28 +304,50 @@ def run(args: argparse.Namespace) -> int:
         write=not args.check,
     )
     for note in notes:
-        print(f"esskg: warning: {note}", file=sys.stderr)
+        print(say(f"esskg : avertissement : {note}", f"esskg: warning: {note}"), file=sys.stderr)
     if conversion.skipped_examples:
+        skipped = conversion.skipped_examples
         print(
-            f"esskg: left out {conversion.skipped_examples} example row(s) (identifiers "
-            "starting with 'exemple-')",
+            say(
+                f"esskg : {skipped} ligne(s) d'exemple laissée(s) de côté (identifiants "
+                "commençant par 'exemple-')",
+                f"esskg: left out {skipped} example row(s) (identifiers starting with 'exemple-')",
+            ),
             file=sys.stderr,
         )
     if errors or warnings:
-        sys.stdout.write(render_problems(errors + warnings, args.lang))
+        sys.stdout.write(render_problems(errors + warnings))
     if errors:
+        unchanged = display_path(target)
         print(
-            f"esskg: {len(errors)} problem(s) to fix; nothing written"
-            + (f" ({display_path(target)} is unchanged)" if target.exists() else ""),
+            say(
+                f"esskg : {len(errors)} problème(s) à corriger ; rien n'est écrit"
+                + (f" ({unchanged} est inchangé)" if target.exists() else ""),
+                f"esskg: {len(errors)} problem(s) to fix; nothing written"
+                + (f" ({unchanged} is unchanged)" if target.exists() else ""),
+            ),
             file=sys.stderr,
         )
         return 1
     seconds = time.perf_counter() - start
     if args.check:
-        print(f"esskg: {conversion.rows} rows conform; nothing written (--check)", file=sys.stderr)
+        print(
+            say(
+                f"esskg : {conversion.rows} ligne{'s' if conversion.rows > 1 else ''} "
+                f"conforme{'s' if conversion.rows > 1 else ''} ; rien n'est écrit (--check)",
+                f"esskg: {conversion.rows} rows conform; nothing written (--check)",
+            ),
+            file=sys.stderr,
+        )
     else:
         print(
-            f"esskg: imported {conversion.rows} rows into {display_path(target)} ({seconds:.1f} s)",
+            say(
+                f"esskg : {conversion.rows} ligne{'s' if conversion.rows > 1 else ''} "
+                f"importée{'s' if conversion.rows > 1 else ''} dans {display_path(target)} "
+                f"({seconds:.1f} s)",
+                f"esskg: imported {conversion.rows} rows into {display_path(target)} "
+                f"({seconds:.1f} s)",
+            ),
             file=sys.stderr,
         )
     return 0

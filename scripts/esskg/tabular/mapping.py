@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from openpyxl.utils import get_column_letter
 
 from esskg.errors import Problem
+from esskg.i18n import say
 from esskg.init import slugify
 from esskg.namespaces import CONVERTER, PREFIXES
 from esskg.resources import packaged_root
@@ -705,7 +706,7 @@ class Converter:
         self, table: Table, code: str, fr: str, en: str, *, warning: bool = False, **where
     ) -> None:
         if warning:
-            table.notes.append(f"{table.display}: {en}")
+            table.notes.append(say(f"{table.display} : {fr}", f"{table.display}: {en}"))
             return
         self.out.problems.append(
             Problem(file=table.display, code=code, message_fr=fr, message_en=en, **where)

@@ -19,6 +19,7 @@ from pathlib import Path
 import python_calamine
 
 from esskg.errors import Problem, ProblemsError, display_path
+from esskg.i18n import say
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -238,9 +239,14 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
     delimiter = max(DELIMITERS, key=first.count)
     notes = []
     if used not in ("utf-8", "utf-8-sig"):
+        where = display_path(path)
         notes.append(
-            f"{display_path(path)}: read as {used} (not UTF-8); check the accents, or save the "
-            "file as 'CSV UTF-8'"
+            say(
+                f"{where} : lu en {used} (pas en UTF-8) ; vérifiez les accents, ou enregistrez "
+                "le fichier en « CSV UTF-8 »",
+                f"{where}: read as {used} (not UTF-8); check the accents, or save the file as "
+                "'CSV UTF-8'",
+            )
         )
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
     try:

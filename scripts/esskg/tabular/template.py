@@ -18,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from esskg.atomic import output_folder, write_atomically
 from esskg.errors import EsskgError, display_path
+from esskg.i18n import say
 from esskg.load import load_dataset
 from esskg.resources import project
 from esskg.tabular import csvw
@@ -157,8 +158,12 @@ def write_tables(
         return [target]
     if target.suffix:
         raise EsskgError(
-            f"{display_path(target)}: write a workbook (name ending in .xlsx) or a folder "
-            "(a name without extension) for CSV tables"
+            say(
+                f"{display_path(target)} : écrivez un classeur (nom fini par .xlsx) ou un dossier "
+                "(un nom sans extension) pour des tables CSV",
+                f"{display_path(target)}: write a workbook (name ending in .xlsx) or a folder "
+                "(a name without extension) for CSV tables",
+            )
         )
     written = []
     with output_folder(target):
@@ -182,20 +187,31 @@ def vocabulary_of(root: Path | None) -> Vocabulary:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "template",
-        help="write the spreadsheet to fill in (XLSX, or a folder of CSV + CSVW metadata)",
-        description="Write the input template: one sheet per kind (territoires, acteurs, "
-        "partenariats, axes, actions, participations, publics, odd, programmes, appels, "
-        "evenements), help on each header, "
-        "drop-down lists from esskg's controlled vocabularies, an example row (its identifiers "
-        "start with 'exemple-': import leaves it out). -o DIR writes the same tables as CSV "
-        "with a W3C CSVW csv-metadata.json.",
+        help=say(
+            "écrit le tableur à remplir (XLSX, ou un dossier de CSV + métadonnées CSVW)",
+            "write the spreadsheet to fill in (XLSX, or a folder of CSV + CSVW metadata)",
+        ),
+        description=say(
+            "Écrit le modèle de saisie : une feuille par sorte (territoires, acteurs, "
+            "partenariats, axes, actions, participations, publics, odd, programmes, appels, "
+            "evenements), une aide sur chaque en-tête, des listes déroulantes tirées des "
+            "vocabulaires contrôlés d'esskg, une ligne d'exemple (ses identifiants commencent "
+            "par 'exemple-' : l'import la laisse de côté). -o DOSSIER écrit les mêmes tables "
+            "en CSV avec un csv-metadata.json CSVW du W3C.",
+            "Write the input template: one sheet per kind (territoires, acteurs, partenariats, "
+            "axes, actions, participations, publics, odd, programmes, appels, evenements), help "
+            "on each header, drop-down lists from esskg's controlled vocabularies, an example "
+            "row (its identifiers start with 'exemple-': import leaves it out). -o DIR writes "
+            "the same tables as CSV with a W3C CSVW csv-metadata.json.",
+        ),
     )
     parser.add_argument(
         "-o",
         "--output",
         type=Path,
         default=Path("modele-esskg.xlsx"),
-        help="FILE.xlsx or a folder (default: modele-esskg.xlsx)",
+        metavar=say("SORTIE", "OUTPUT"),
+        help=say("FICHIER.xlsx, ou un dossier", "FILE.xlsx or a folder"),
     )
     parser.set_defaults(run=run)
 
@@ -206,5 +222,8 @@ def run(args: argparse.Namespace) -> int:
         args.output, {}, vocabulary_of(layout.root), layout.base_iri, example=True
     )
     for path in written:
-        print(f"esskg: wrote {display_path(path)}", file=sys.stderr)
+        print(
+            say(f"esskg : {display_path(path)} écrit", f"esskg: wrote {display_path(path)}"),
+            file=sys.stderr,
+        )
     return 0
