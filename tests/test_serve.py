@@ -345,6 +345,21 @@ def test_service_never_reaches_the_network(client: TestClient) -> None:
     assert connections == []
 
 
+def test_the_endpoint_refuses_what_esskg_query_refuses(client: TestClient) -> None:
+    # One rule for the command line and the server (esskg.query.refuse_unsafe): every SERVICE
+    # spelling of the hostile-query tests, and an empty query, are refused here too.
+    from test_hostile import SERVICE_SPELLINGS
+
+    url = "http://127.0.0.1:9/sparql"
+    for name, template in SERVICE_SPELLINGS.items():
+        query = template.replace("{url}", url).replace("{base}", "http://127.0.0.1:9/")
+        response = client.get("/sparql", params={"query": query})
+        assert response.status_code == 400, name
+        assert "SERVICE" in response.text, name
+    empty = client.get("/sparql", params={"query": "# nothing but a comment"})
+    assert empty.status_code == 400
+
+
 def test_service_inside_a_string_comment_or_name_is_not_a_service(client: TestClient) -> None:
     query = (
         'PREFIX ex: <http://e/>\nSELECT ?x ?service WHERE { BIND("SERVICE <http://e/> { }" AS ?x)'

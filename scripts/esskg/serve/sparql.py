@@ -1,10 +1,10 @@
 """The SPARQL 1.1 Protocol at /sparql: reading the request, the safety checks, the limits.
 
 Read-only by construction: there is no update route, the store is opened read-only, and an
-update sent here is refused with 403 before anything runs. SERVICE (which pyoxigraph would
-follow over the network) and LOAD are refused with a lexical scan before evaluation: comments,
-strings and <IRIs> are blanked first, so the scan never misses a keyword and never reads one
-inside a string.
+update sent here is refused with 403 before anything runs (a lexical look at the query's first
+keyword, with comments, strings and <IRIs> blanked). SERVICE (which pyoxigraph would follow over
+the network), and whatever else `esskg query` refuses, is refused by the same rule as the
+command line's (esskg.query.refuse_unsafe), with 400, before evaluation.
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ import time
 import urllib.parse
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.requests import Request
 
+from esskg.errors import QueryError
+from esskg.query import CannedQuery, refuse_unsafe
 from esskg.serve.negotiate import parse_accept, quality
 
 MAX_BODY = 64 * 1024
@@ -49,9 +52,6 @@ _BLANKED = re.compile(
     re.S,
 )
 _PROLOGUE = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s+)<>\s*)*", re.I)
-# SERVICE as a keyword (not ?service, ex:service): followed by SILENT, an IRI, a variable or a
-# prefixed name, once strings and IRIs are blanked.
-_SERVICE = re.compile(r"(?<![?$:\w])SERVICE\s*(?:SILENT\s*)?(?:<>|[?$]\w|[\w.-]*:)", re.I)
 _UPDATE = re.compile(r"^(?:INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I)
 
 
@@ -74,18 +74,17 @@ class SparqlRequest:
 
 
 def check_query(query: str) -> None:
-    """Refuse updates and LOAD (403) and SERVICE (400) before the query reaches the engine."""
+    """Refuse updates (403), then SERVICE and the rest of esskg query's rule (400), before the
+    query reaches the engine."""
     if len(query.encode()) > MAX_QUERY:
         raise ProtocolError(413, f"the query is longer than {MAX_QUERY // 1024} KiB; shorten it")
     code = _BLANKED.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", query)
     if _UPDATE.match(_PROLOGUE.sub("", code)):
         raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
-    if _SERVICE.search(code):
-        raise ProtocolError(
-            400,
-            "SERVICE is not allowed: this endpoint never calls other servers; "
-            "run the federated part on the other endpoint",
-        )
+    try:
+        refuse_unsafe(CannedQuery(name="sparql", path=Path("/sparql"), text=query))
+    except QueryError as e:
+        raise ProtocolError(400, str(e)) from None
 
 
 async def read_request(request: Request) -> SparqlRequest | None:
