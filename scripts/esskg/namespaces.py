@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-import curies
+if TYPE_CHECKING:
+    import curies
 
 # Order matters only for display: project prefixes first, then the standards they reuse.
 PROJECT_PREFIXES: MappingProxyType[str, str] = MappingProxyType(
@@ -71,53 +73,85 @@ def prefix_header(names: tuple[str, ...] | None = None) -> str:
 
 def build_converter() -> curies.Converter:
     """A converter over the project prefixes: IRI -> CURIE for display, CURIE -> IRI for input."""
-    return curies.Converter(_records())
+    import curies  # imported here: see _converter
+
+    return curies.Converter(
+        [
+            curies.Record(prefix=prefix, uri_prefix=iri, prefix_synonyms=_SYNONYMS.get(prefix, []))
+            for prefix, iri in _prefix_map().items()
+        ]
+    )
 
 
-def _records() -> list[curies.Record]:
-    return [
-        curies.Record(prefix=prefix, uri_prefix=iri, prefix_synonyms=_SYNONYMS.get(prefix, []))
-        for prefix, iri in PREFIXES.items()
-    ]
+# The workspace's own (prefix, IRI), if register_prefix() took it.
+_workspace: tuple[str, str] | None = None
+# curies (with pydantic) takes some 170 ms to import: more than half of what `esskg query` may
+# spend in all. So the converter is built on first use by the modules that need its API (import,
+# export, suggest, validate: `from esskg.namespaces import CONVERTER` builds it), and to_curie and
+# expand_curie read the same prefix table directly, which is all a converter without patterns
+# does (longest IRI prefix to compress, the prefix's IRI plus the local part to expand).
+_converter: curies.Converter | None = None
 
 
-CONVERTER = build_converter()
+def _prefix_map() -> dict[str, str]:
+    table = dict(PREFIXES)
+    if _workspace is not None:
+        table[_workspace[0]] = _workspace[1]
+    return table
+
+
+def __getattr__(name: str) -> object:
+    if name == "CONVERTER":
+        global _converter
+        if _converter is None:
+            _converter = build_converter()
+        return _converter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def to_curie(iri: str) -> str:
     """A CURIE for display when a prefix fits, else the IRI in angle brackets."""
-    curie = CONVERTER.compress(iri)
-    return curie if curie is not None else f"<{iri}>"
+    best = max(
+        ((prefix, base) for prefix, base in _prefix_map().items() if iri.startswith(base)),
+        key=lambda pair: len(pair[1]),
+        default=None,
+    )
+    return f"{best[0]}:{iri[len(best[1]) :]}" if best else f"<{iri}>"
 
 
 def expand_curie(curie: str) -> str | None:
     """The IRI of a CURIE with a project prefix, or None when the prefix is unknown or the text is
     no CURIE at all (no colon)."""
-    try:
-        return CONVERTER.expand(curie)
-    except ValueError:  # curies: "does not appear to be a CURIE - missing a delimiter"
+    prefix, colon, local = curie.partition(":")
+    if not colon:
         return None
+    table = _prefix_map()
+    base = table.get(prefix) or next(
+        (table[name] for name, synonyms in _SYNONYMS.items() if prefix in synonyms), None
+    )
+    return base + local if base is not None else None
 
 
 def register_prefix(prefix: str | None, iri: str | None) -> None:
     """Show a workspace's identifiers as CURIEs with its own prefix, and read them back
     (None: no workspace, esskg's prefixes alone).
 
-    The converter then holds esskg's prefixes and this one only: what a command prints depends on
-    the workspace it works on, never on another one an earlier call in the same process (a test,
-    a server) worked on. A prefix or IRI that overlaps esskg's own is left out.
+    The prefix table then holds esskg's prefixes and this one only: what a command prints depends
+    on the workspace it works on, never on another one an earlier call in the same process (a
+    test, a server) worked on. A prefix or IRI that overlaps esskg's own is left out.
     """
-    records = _records()
-    if prefix is None or iri is None:
-        if len(CONVERTER.records) != len(records):
-            CONVERTER.__init__(records)  # type: ignore[misc]
+    global _workspace
+    clash = (
+        prefix is None
+        or iri is None
+        or prefix in PREFIXES
+        or any(iri.startswith(base) or base.startswith(iri) for base in PREFIXES.values())
+    )
+    new = None if clash else (prefix, iri)
+    if new == _workspace:
         return
-    if CONVERTER.expand(f"{prefix}:x") != iri + "x":
-        clash = prefix in PREFIXES or any(
-            iri.startswith(base) or base.startswith(iri) for base in PREFIXES.values()
-        )
-        if not clash:
-            records.append(curies.Record(prefix=prefix, uri_prefix=iri))
+    _workspace = new
+    if _converter is not None:
         # curies has no way to drop a record: the converter is rebuilt in place, so every module
         # holding it sees the change.
-        CONVERTER.__init__(records)  # type: ignore[misc]
+        _converter.__init__(build_converter().records)  # type: ignore[misc]

@@ -27,10 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from pyparsing import ParseBaseException, ParseResults
-from rdflib import URIRef, Variable
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
 
 from esskg.dump import merged_triples
 from esskg.endpoint import (
@@ -65,10 +61,21 @@ _LABELS = (
     ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
     ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
 )
-_UPDATE_START = re.compile(
-    r"^\s*(?:(?:PREFIX\s*[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
-    r"(?P<op>INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
-    re.I,
+_UPDATE_OPS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+# SPARQL read as tokens: what only looks like code (comments, strings, IRIs) is one token, so a
+# keyword inside it is never mistaken for one. In order: the first alternative that matches wins.
+_TOKEN = re.compile(
+    r"""(?P<comment>\#[^\n\r]*)
+    |(?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+       |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    |(?P<var>[?$]\w+)
+    |(?P<pname>(?:[^\W\d][\w.-]*)?:(?:[\w:%-]|\\.|\.(?=[\w:%.\\-]))*)
+    |(?P<word>[^\W\d]\w*)
+    |(?P<number>\d+)
+    |(?P<space>\s+)
+    |(?P<other>.)""",
+    re.X | re.S,
 )
 _DECLARED_PREFIX = re.compile(r"\bPREFIX\s+([\w.-]*):", re.I)
 _CANNED_NAME = re.compile(r"^(?P<number>\d\d)_(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*)\.rq$")
@@ -76,10 +83,6 @@ _CANNED_NAME = re.compile(r"^(?P<number>\d\d)_(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*
 _HEADER_KEY = re.compile(r"^ ?(?P<key>[A-Za-z][A-Za-z0-9_-]*):(?:\s+(?P<value>.*))?$")
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SYNTAX_POSITION = re.compile(r"error at (?P<line>\d+):(?P<column>\d+): (?P<msg>.*)", re.S)
-_SERVICE_FALLBACK = re.compile(
-    r"(?<![?$\w])SERVICE\s*(?:SILENT\s*)?(?P<iri><[^>\s]*>|[?$]\w+|[\w-]*:[\w.-]*)\s*\{",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -357,13 +360,16 @@ def bind_params(
 def refuse_unsafe(query: CannedQuery) -> None:
     """Refuse updates and SERVICE before anything runs: esskg only reads, and only offline.
 
-    rdflib's SPARQL grammar finds SERVICE wherever it hides (subqueries, OPTIONAL, prefixed names,
-    variables) and ignores what only looks like it (comments, strings). Where rdflib cannot parse
-    what pyoxigraph might, a textual look decides, erring on the side of refusing.
+    The text is read as SPARQL tokens (see _TOKEN), which finds SERVICE wherever it hides
+    (subqueries, OPTIONAL, prefixed names, variables, syntax newer than any parser here) and
+    ignores what only looks like it (comments, strings, IRIs, ?service). It errs on the side of
+    refusing: a bare word or a prefix containing SERVICE is refused, since a parser that matches
+    keywords without word boundaries (as pyoxigraph's does) might read `trueSERVICE<...>` or
+    `1e5SERVICE<...>` as a literal then SERVICE.
     """
     where = display_path(query.path)
-    text = _strip_comments(query.text)
-    if not text.strip():
+    tokens = sparql_tokens(query.text)
+    if not tokens:
         # An empty text parses as an empty SPARQL update: say what it is instead.
         raise QueryError(
             say(
@@ -371,28 +377,22 @@ def refuse_unsafe(query: CannedQuery) -> None:
                 f"{where}: no query in it (the text is empty, or comments only)",
             )
         )
-    update = _UPDATE_START.match(text)
-    try:
-        parsed = parseQuery(query.text)
-    except ParseBaseException:
-        if update is not None or _parses_as_update(query.text):
-            op = update.group("op").upper() if update else "update"
-            raise QueryError(
-                say(
-                    f"{where} : c'est une mise à jour SPARQL ({op}) ; esskg query ne fait que "
-                    "lire et refuse les mises à jour (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, "
-                    "ADD, MOVE, COPY)\n  conseil : écrivez une requête SELECT, ASK, CONSTRUCT "
-                    "ou DESCRIBE ; `esskg push` charge des données dans un serveur",
-                    f"{where}: this is a SPARQL update ({op}); esskg query only reads, and "
-                    "refuses updates (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY)"
-                    "\n  hint: write a SELECT, ASK, CONSTRUCT or DESCRIBE query; "
-                    "`esskg push` loads data into a server",
-                )
-            ) from None
-        match = _SERVICE_FALLBACK.search(text)
-        iri = match.group("iri") if match else None
-    else:
-        iri = _find_service(parsed)
+    first = _after_prologue(tokens)
+    op = next((o for o in _UPDATE_OPS if first and first[1].upper().startswith(o)), None)
+    if first is not None and first[0] == "word" and op is not None:
+        raise QueryError(
+            say(
+                f"{where} : c'est une mise à jour SPARQL ({op}) ; esskg query ne fait que "
+                "lire et refuse les mises à jour (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, "
+                "ADD, MOVE, COPY)\n  conseil : écrivez une requête SELECT, ASK, CONSTRUCT "
+                "ou DESCRIBE ; `esskg push` charge des données dans un serveur",
+                f"{where}: this is a SPARQL update ({op}); esskg query only reads, and "
+                "refuses updates (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY)"
+                "\n  hint: write a SELECT, ASK, CONSTRUCT or DESCRIBE query; "
+                "`esskg push` loads data into a server",
+            )
+        )
+    iri = _find_service(tokens)
     if iri is not None:
         raise QueryError(
             say(
@@ -402,12 +402,41 @@ def refuse_unsafe(query: CannedQuery) -> None:
         )
 
 
-def _parses_as_update(text: str) -> bool:
-    try:
-        parseUpdate(text)
-    except ParseBaseException:
-        return False
-    return True
+def sparql_tokens(text: str) -> list[tuple[str, str]]:
+    """The (kind, text) tokens of a SPARQL text, comments and white space left out."""
+    return [
+        (m.lastgroup or "other", m.group())
+        for m in _TOKEN.finditer(text)
+        if m.lastgroup not in ("comment", "space")
+    ]
+
+
+def _after_prologue(tokens: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The first token after the PREFIX and BASE declarations."""
+    i = 0
+    while i < len(tokens):
+        kind, text = tokens[i]
+        if kind == "word" and text.upper() == "PREFIX":
+            i += 3
+        elif kind == "word" and text.upper() == "BASE":
+            i += 2
+        else:
+            return tokens[i]
+    return None
+
+
+def _find_service(tokens: list[tuple[str, str]]) -> str | None:
+    """What the first SERVICE calls (its IRI, prefixed name or variable), or None."""
+    for i, (kind, text) in enumerate(tokens):
+        word = text.partition(":")[0] if kind == "pname" else text
+        if kind in ("word", "pname") and "SERVICE" in word.upper():
+            after = [t for t in tokens[i + 1 : i + 3] if t[1].upper() != "SILENT"]
+            if kind == "pname" and word.upper() == "SERVICE":
+                return text  # SERVICE:x, read by a lax parser as SERVICE then :x
+            if after and after[0][0] in ("iri", "var", "pname"):
+                return after[0][1]
+            return text
+    return None
 
 
 def execute(
@@ -1144,7 +1173,7 @@ def _read_param(path: Path, value: str, line: int, text: str) -> QueryParam:
                 f"{', '.join(PARAM_TYPES)}",
             )
         )
-    if not re.search(rf"[?$]{name}\b", _strip_comments(text)):
+    if not any(kind == "var" and token[1:] == name for kind, token in sparql_tokens(text)):
         raise QueryError(
             say(
                 f"{where} : le paramètre {name} n'apparaît pas comme ?{name} dans la requête",
@@ -1173,14 +1202,9 @@ def _check_projection(path: Path, text: str, params: tuple[QueryParam, ...]) -> 
     # saying so when the catalogue is read beats a runtime error on the first run.
     if not params:
         return
-    try:
-        parsed = parseQuery(text)
-    except ParseBaseException:
-        return  # the syntax error is reported, with its position, when the query runs
-    select = parsed[1]
-    if select.name != "SelectQuery" or "projection" not in select:
+    projected = _projection(sparql_tokens(text))
+    if projected is None:
         return
-    projected = {str(v["var"] if "var" in v else v["evar"]) for v in select["projection"]}
     for param in params:
         if param.name not in projected:
             where = f"{display_path(path)}:{param.line}"
@@ -1192,6 +1216,29 @@ def _check_projection(path: Path, text: str, params: tuple[QueryParam, ...]) -> 
                     f"(SELECT ... ?{param.name} or SELECT *): esskg binds parameters through it",
                 )
             )
+
+
+def _projection(tokens: list[tuple[str, str]]) -> set[str] | None:
+    """The variables a SELECT query projects; None for SELECT * or another form."""
+    first = _after_prologue(tokens)
+    if first is None or first[1].upper() != "SELECT":
+        return None
+    start = tokens.index(first) + 1
+    projected: set[str] = set()
+    depth = 0
+    for i in range(start, len(tokens)):
+        kind, text = tokens[i]
+        if depth == 0 and (text == "{" or text.upper() in ("WHERE", "FROM")):
+            break
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+        elif depth == 0 and text == "*":
+            return None
+        elif kind == "var" and (depth == 0 or tokens[i - 1][1].upper() == "AS"):
+            projected.add(text[1:])
+    return projected
 
 
 def _iri(param: QueryParam, value: str, expected: str) -> ox.NamedNode:
@@ -1218,35 +1265,3 @@ def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
     return value
-
-
-def _strip_comments(text: str) -> str:
-    # Good enough for the fallback and the ?name check: '#' inside IRIs or strings is rare in
-    # canned queries, and erring means a clear error rather than a wrong answer.
-    return "\n".join(re.sub(r"(^|\s)#.*$", "", line) for line in text.splitlines())
-
-
-def _find_service(node: object) -> str | None:
-    if isinstance(node, CompValue):
-        if node.name == "ServiceGraphPattern":
-            return _service_term(node.get("term"))
-        children = list(node.values())
-    elif isinstance(node, ParseResults | list | tuple):
-        children = list(node)
-    else:
-        return None
-    for child in children:
-        found = _find_service(child)
-        if found is not None:
-            return found
-    return None
-
-
-def _service_term(term: object) -> str:
-    if isinstance(term, CompValue) and term.name == "pname":
-        return f"{term.get('prefix') or ''}:{term.get('localname') or ''}"
-    if isinstance(term, Variable):
-        return f"?{term}"
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    return str(term)
