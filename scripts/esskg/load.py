@@ -17,7 +17,6 @@ import warnings
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
 
 from esskg import sssom
 from esskg.errors import LoadError, LoadErrors, display_path, os_message
@@ -284,6 +283,10 @@ def _check_typed_literals(path: Path, dataset: ox.Dataset) -> None:
         if surely is not None and surely.fullmatch(term.value):
             continue
         seen.add((term.value, datatype))
+        # imported here, where a value needs it: rdflib costs 0.05 s to import, and the commands
+        # that only open the on-disk store (`esskg query`) go through this module
+        import rdflib
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ill_typed = rdflib.Literal(term.value, datatype=datatype).ill_typed

@@ -7,7 +7,12 @@ disk, built once with `bulk_load` and rebuilt only when an input changed.
 - What decides "changed" is a digest of the inputs (each file's graph, path, size and SHA-256;
   esskg's version and the source of the modules that shape the store's content; pyoxigraph's
   version, which fixes the on-disk format), never a clock: a file touched but unchanged costs
-  nothing, a file edited within the same second as the build is still seen.
+  nothing, a file edited within the same second as the build is still seen. Hashing a 1M-triple
+  file costs 0.12 s, half of what a query may take, so each file's SHA-256 is kept
+  (`.esskg/sha256.json`) with what stat() says of it (size, inode, mtime and ctime in ns), and
+  reused while stat() says the same. As git does with its index, a hash is kept only for a file
+  last changed over 2 s before it was hashed: a later edit then moves its mtime or ctime even on
+  a file system counting in whole seconds (ctime cannot be set back by a program).
 - Where it lives: `.esskg/store-<digest>/` inside a workspace or checkout (gitignored); for the
   packaged graph, or a project folder esskg may not write into, under the user's cache folder
   (`$XDG_CACHE_HOME/esskg/`, else `~/.cache/esskg/`).
@@ -28,8 +33,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import shutil
+import time
 import traceback
 from pathlib import Path
 
@@ -62,6 +69,9 @@ HOME_NAME = ".esskg"
 # The modules whose code decides what the store holds: a change there must rebuild it even when
 # the version string stays (an editable install between releases).
 _CONTENT_MODULES = ("load.py", "infer.py", "sssom.py", "store.py")
+HASHES_NAME = "sha256.json"
+# How long after its last change a file's hash may be kept (see the module's docstring).
+_SETTLED_NS = 2_000_000_000
 # Store folders this process reads, each with the descriptor holding its shared lock: a build in
 # another process then leaves them alone. Released when the process ends.
 _held: dict[Path, int] = {}
@@ -75,16 +85,17 @@ def input_files(layout: Project) -> list[tuple[Path, str]]:
     return files
 
 
-def input_digest(layout: Project) -> str:
+def input_digest(layout: Project, home: Path | None = None) -> str:
     """The digest of everything the store's content depends on (see the module's docstring)."""
     digest = hashlib.sha256()
     code = Path(__file__).resolve().parent
     digest.update(f"esskg {__version__}\npyoxigraph {ox.__version__}\n".encode())
     for name in _CONTENT_MODULES:
         digest.update(name.encode() + b"\0" + _file_sha256(code / name).encode() + b"\n")
+    hashes = _Hashes(home or store_home(layout))
     for path, graph in input_files(layout):
         try:
-            size, sha = path.stat().st_size, _file_sha256(path)
+            size, sha = path.stat().st_size, hashes.sha256(path)
         except OSError as e:
             raise LoadError(
                 path,
@@ -92,7 +103,42 @@ def input_digest(layout: Project) -> str:
                 hint=say("vérifiez que le fichier est lisible", "check the file is readable"),
             ) from None
         digest.update(f"{graph}\0{path}\0{size}\0{sha}\n".encode())
+    hashes.save()
     return digest.hexdigest()[:32]
+
+
+class _Hashes:
+    """The input files' SHA-256, kept in the store's folder while stat() says the file is the
+    same (see the module's docstring); a lost or unreadable record only costs a re-hash."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / HASHES_NAME
+        try:
+            self.known: dict[str, list] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.known = {}
+        self.changed = False
+
+    def sha256(self, path: Path) -> str:
+        info = path.stat()
+        key = [info.st_size, info.st_ino, info.st_dev, info.st_mtime_ns, info.st_ctime_ns]
+        entry = self.known.get(str(path))
+        if isinstance(entry, list) and entry[:-1] == key:
+            return entry[-1]
+        started = time.time_ns()
+        sha = _file_sha256(path)
+        if max(info.st_mtime_ns, info.st_ctime_ns) < started - _SETTLED_NS:
+            self.known[str(path)] = [*key, sha]
+            self.changed = True
+        return sha
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        temp = self.path.with_name(f".{HASHES_NAME}.{os.getpid()}")
+        with contextlib.suppress(OSError):  # a record not written is only a re-hash next time
+            temp.write_text(json.dumps(self.known), encoding="utf-8")
+            temp.replace(self.path)
 
 
 def store_home(layout: Project) -> Path:
@@ -126,7 +172,7 @@ def store_path(layout: Project) -> Path:
     is left behind then.
     """
     home = store_home(layout)
-    target = home / (STORE_PREFIX + input_digest(layout))
+    target = home / (STORE_PREFIX + input_digest(layout, home))
     if target.is_dir():
         return target
     with output_folder(home, wait=True):
