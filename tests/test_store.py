@@ -3,9 +3,11 @@ safe when two commands build it at once, and nothing left behind by a bad file."
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -17,12 +19,12 @@ from esskg.errors import LoadError
 from esskg.load import load_project
 from esskg.query import execute, list_queries, solution_rows
 from esskg.resources import project
-from esskg.store import STORE_PREFIX, input_digest, open_store, store_home, store_path
+from esskg.store import HASHES_NAME, STORE_PREFIX, input_digest, open_store, store_home, store_path
 
 
 def _stores(root: Path) -> list[str]:
     home = root / ".esskg"
-    return sorted(p.name for p in home.iterdir()) if home.is_dir() else []
+    return sorted(p.name for p in home.iterdir() if p.name != HASHES_NAME) if home.is_dir() else []
 
 
 def _bag(result: ox.QuerySolutions | ox.QueryTriples) -> Counter:
@@ -65,6 +67,26 @@ def test_reused_until_a_file_changes(project_copy: Path) -> None:
     assert any(
         isinstance(q.object, ox.Literal) and q.object.language == "it" for q in open_store(layout)
     )
+
+
+def test_a_kept_hash_never_hides_an_edit(project_copy: Path) -> None:
+    # Files settled for 2 s have their hash kept; an edit with the same size and the old mtime
+    # put back is still seen (ctime moves, and a program cannot set it back).
+    time.sleep(2.1)
+    layout = project(project_copy)
+    first = store_path(layout)
+    data = project_copy / "data" / "source" / "actors.ttl"
+    kept = json.loads((project_copy / ".esskg" / HASHES_NAME).read_text(encoding="utf-8"))
+    assert str(data) in kept
+    before = data.stat()
+    text = data.read_text(encoding="utf-8")
+    data.write_text(text.replace("@fr", "@it", 1), encoding="utf-8")
+    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert data.stat().st_size == before.st_size and data.stat().st_mtime_ns == before.st_mtime_ns
+    assert store_path(layout) != first
+    # the original content back: the first digest again
+    data.write_text(text, encoding="utf-8")
+    assert store_path(layout).name == first.name
 
 
 def test_a_new_file_changes_the_digest(project_copy: Path) -> None:
