@@ -219,6 +219,6 @@ def test_bad_option_values_are_a_message_not_an_internal_error(capsys, monkeypat
     from esskg.resources import ROOT_ENV, packaged_root
 
     monkeypatch.setenv(ROOT_ENV, str(packaged_root()))  # the UN targets suggest needs
-    assert main(argv) == 2
+    assert main([*argv, "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert words in err and "internal error" not in err and "erreur interne" not in err

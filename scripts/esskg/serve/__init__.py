@@ -14,7 +14,8 @@ import socket
 import sys
 from pathlib import Path
 
-from esskg.errors import EsskgError
+from esskg.errors import EsskgError, os_message
+from esskg.i18n import say
 
 __all__ = ["add_parser"]
 
@@ -22,33 +23,78 @@ __all__ = ["add_parser"]
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="browse the graph and query it over HTTP (pages, SPARQL endpoint)",
-        description="Serve the graph: a page per resource, content negotiation on every esskg "
-        "IRI's path, the canned queries as forms and a read-only SPARQL endpoint at /sparql. "
-        "Binds to 127.0.0.1 unless --host says otherwise; behind a reverse proxy see "
-        "docs/serving.md.",
+        help=say(
+            "parcourt le graphe et l'interroge par HTTP (pages, point d'accès SPARQL)",
+            "browse the graph and query it over HTTP (pages, SPARQL endpoint)",
+        ),
+        description=say(
+            "Sert le graphe : une page par ressource, la négociation de contenu sur le chemin "
+            "de chaque IRI d'esskg, les requêtes fournies en formulaires et un point d'accès "
+            "SPARQL en lecture seule sur /sparql. Écoute sur 127.0.0.1 sauf si --host dit "
+            "autre chose ; derrière un proxy inverse, voir docs/serving.md.",
+            "Serve the graph: a page per resource, content negotiation on every esskg IRI's "
+            "path, the canned queries as forms and a read-only SPARQL endpoint at /sparql. "
+            "Binds to 127.0.0.1 unless --host says otherwise; behind a reverse proxy see "
+            "docs/serving.md.",
+        ),
     )
     parser.add_argument(
-        "--release", type=Path, metavar="DIR", help="serve a published release (its esskg.nq)"
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=_port, default=8000, help="default: 8000")
-    parser.add_argument(
-        "--timeout", type=float, default=10.0, metavar="S", help="time limit per query (10 s)"
-    )
-    parser.add_argument("--workers", type=int, default=2, help="query worker processes (2)")
-    parser.add_argument(
-        "--max-rows", type=int, default=10_000, help="rows per answer, beyond: cut and said"
+        "--release",
+        type=Path,
+        metavar=say("DOSSIER", "DIR"),
+        help=say(
+            "sert une version publiée (son esskg.nq)", "serve a published release (its esskg.nq)"
+        ),
     )
     parser.add_argument(
-        "--queue", type=int, default=4, help="queries that may wait for a worker; beyond: 503"
+        "--host", default="127.0.0.1", help=say("adresse d'écoute", "address to listen on")
+    )
+    parser.add_argument(
+        "--port", type=_port, default=8000, help=say("port d'écoute", "port to listen on")
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help=say("durée maximale d'une requête, en secondes", "time limit per query, in seconds"),
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        metavar="N",
+        help=say("processus qui exécutent les requêtes", "query worker processes"),
+    )
+    parser.add_argument(
+        "--max-rows",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help=say(
+            "lignes par réponse ; au-delà, la réponse est coupée et le dit",
+            "rows per answer; beyond, the answer is cut and says so",
+        ),
+    )
+    parser.add_argument(
+        "--queue",
+        type=int,
+        default=4,
+        metavar="N",
+        help=say(
+            "requêtes qui peuvent attendre un processus libre ; au-delà : 503",
+            "queries that may wait for a worker; beyond: 503",
+        ),
     )
     parser.add_argument(
         "--budget",
         type=float,
         default=30.0,
         metavar="S",
-        help="seconds of query time each client may use per minute (30)",
+        help=say(
+            "secondes de calcul de requêtes par client et par minute",
+            "seconds of query time each client may use per minute",
+        ),
     )
     parser.set_defaults(run=run)
 
@@ -62,7 +108,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers < 1 or args.timeout <= 0 or args.max_rows < 1 or args.queue < 0:
         raise ServeError(
-            "--workers, --timeout and --max-rows must be positive, --queue not negative"
+            say(
+                "--workers, --timeout et --max-rows doivent être positifs, --queue pas négatif",
+                "--workers, --timeout and --max-rows must be positive, --queue not negative",
+            )
         )
     listener = _listen(args.host, args.port)
     # uvicorn stops gracefully on SIGTERM, then raises the signal again; with this handler (also
@@ -73,9 +122,12 @@ def run(args: argparse.Namespace) -> int:
         limits = Limits(args.timeout, args.workers, args.max_rows, args.budget, args.queue)
         app = create_app(data, limits, root=args.root)
         host = f"[{args.host}]" if ":" in args.host else args.host
+        url = f"http://{host}:{args.port}/"
         print(
-            f"esskg: serving {data.statements} statements at http://{host}:{args.port}/ "
-            "(Ctrl-C stops)",
+            say(
+                f"esskg : {data.statements} énoncés servis sur {url} (Ctrl-C arrête)",
+                f"esskg: serving {data.statements} statements at {url} (Ctrl-C stops)",
+            ),
             file=sys.stderr,
         )
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
@@ -85,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         listener.close()
-    print("esskg: stopped", file=sys.stderr)
+    print(say("esskg : arrêté", "esskg: stopped"), file=sys.stderr)
     return 0
 
 
@@ -107,8 +159,12 @@ def _listen(host: str, port: int) -> socket.socket:
     except OSError as e:
         sock.close()
         raise EsskgError(
-            f"cannot listen on {host}:{port} ({e.strerror or e}); the port may be in use: "
-            "choose another with --port, or stop the other server"
+            say(
+                f"impossible d'écouter sur {host}:{port} ({os_message(e)}) ; le port est "
+                "peut-être pris : choisissez-en un autre avec --port, ou arrêtez l'autre serveur",
+                f"cannot listen on {host}:{port} ({os_message(e)}); the port may be in use: "
+                "choose another with --port, or stop the other server",
+            )
         ) from None
     sock.listen(128)
     sock.set_inheritable(True)
@@ -120,7 +176,14 @@ def _port(text: str) -> int:
     try:
         port = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+        raise argparse.ArgumentTypeError(
+            say(f"{text!r} n'est pas un numéro de port", f"{text!r} is not a port number")
+        ) from None
     if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port: give a number from 0 to 65535")
+        raise argparse.ArgumentTypeError(
+            say(
+                f"{port} n'est pas un port : donnez un nombre de 0 à 65535",
+                f"{port} is not a port: give a number from 0 to 65535",
+            )
+        )
     return port

@@ -23,7 +23,8 @@ import pyoxigraph as ox
 
 from esskg import __version__, sssom
 from esskg.atomic import output_folder, replace_folder, temp_folder
-from esskg.errors import EsskgError, LoadError, display_path
+from esskg.errors import EsskgError, LoadError, display_path, os_message
+from esskg.i18n import say
 from esskg.load import syntax_error
 from esskg.namespaces import GRAPH, PREFIXES
 from esskg.resources import Project
@@ -115,9 +116,13 @@ def open_data(layout: Project, release: Path | None = None) -> ServedData:
     if release is not None:
         dump = release / "esskg.nq"
         if not dump.is_file():
+            where = display_path(release)
             raise ServeError(
-                f"--release {display_path(release)}: no esskg.nq in it; give the folder "
-                "`esskg publish` wrote"
+                say(
+                    f"--release {where} : il ne contient pas d'esskg.nq ; donnez le dossier "
+                    "écrit par `esskg publish`",
+                    f"--release {where}: no esskg.nq in it; give the folder `esskg publish` wrote",
+                )
             )
         digest = _digest(dump)
         store, path = _release_store(dump, digest)
@@ -184,8 +189,12 @@ def _release_store(dump: Path, digest: str) -> tuple[ox.Store, Path]:
         if store is not None:
             return store, target
     raise ServeError(
-        f"{display_path(target)}: the release's on-disk index keeps changing; start the server "
-        "again once the other esskg servers have started"
+        say(
+            f"{display_path(target)} : l'index de la version sur le disque ne cesse de changer ; "
+            "relancez le serveur quand les autres serveurs esskg auront démarré",
+            f"{display_path(target)}: the release's on-disk index keeps changing; start the "
+            "server again once the other esskg servers have started",
+        )
     )
 
 
@@ -198,7 +207,11 @@ def _build_release_store(dump: Path, home: Path, target: Path) -> None:
         except SyntaxError as e:
             raise syntax_error(dump, e) from None
         except OSError as e:
-            raise LoadError(dump, e.strerror or str(e), hint="check the file is readable") from None
+            raise LoadError(
+                dump,
+                os_message(e),
+                hint=say("vérifiez que le fichier est lisible", "check the file is readable"),
+            ) from None
         store.optimize()
         del store  # closes RocksDB before the folder is renamed
     except BaseException as e:
