@@ -64,7 +64,7 @@ def resolve_engine(engine: str) -> str:
 
 
 def turbo_report_graph(
-    data: ox.Dataset | ox.Store | Iterable[ox.Quad], shapes: ox.Dataset | Iterable[ox.Quad]
+    data: ox.Dataset | ox.Store | Iterable[ox.Quad] | str, shapes: ox.Dataset | Iterable[ox.Quad]
 ) -> rdflib.Graph:
     """The SHACL report graph pyshacl-turbo gives, with esskg's pyshacl options."""
     import pyshacl_turbo
@@ -75,7 +75,7 @@ def turbo_report_graph(
     return report_graph
 
 
-def _native_input(quads: ox.Dataset | ox.Store | Iterable[ox.Quad]):
+def _native_input(quads: ox.Dataset | ox.Store | Iterable[ox.Quad] | str):
     """N-Quads for pyshacl-turbo's own parser, as it wraps a Store's dump.
 
     Handed plain text, pyshacl-turbo 0.6.5 parses it into an rdflib Graph first (8 of 12 s at
@@ -83,7 +83,9 @@ def _native_input(quads: ox.Dataset | ox.Store | Iterable[ox.Quad]):
     """
     from pyshacl_turbo import Input
 
-    text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    # N-Quads text is handed over as it is (esskg import builds it without a Dataset).
+    text = quads if isinstance(quads, str) else ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    text = text if isinstance(text, str) else text.decode("utf-8")
     return Input(text, "oxigraph-nquads", None, {}, preserve_ids=True)
 
 

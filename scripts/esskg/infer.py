@@ -74,17 +74,24 @@ _PARTNERSHIP = PREFIXES["esskg"] + "Partnership"
 _WITHIN = PREFIXES["esskg"] + "within"
 
 
+def closure_predicates() -> list[str]:
+    """The predicates whose statements the closures follow."""
+    return [
+        *(p for c in CLOSURES for p in (*c.asserted, *c.asserted_inverse)),
+        _QUALIFIED_ASSOCIATION,
+        *_ORG_COPIES,
+    ]
+
+
+def closure_classes() -> list[str]:
+    """The classes whose instances (rdf:type statements) the closures follow."""
+    return [k for c in CLOSURES for k in c.reflexive_for]
+
+
 def closure_input(source: ox.Dataset | ox.Store) -> Iterator[ox.Quad]:
     """Just the statements the closures follow, looked up by predicate rather than scanned."""
-    predicates = [
-        ox.NamedNode(p)
-        for p in (
-            *(p for c in CLOSURES for p in (*c.asserted, *c.asserted_inverse)),
-            _QUALIFIED_ASSOCIATION,
-            *_ORG_COPIES,
-        )
-    ]
-    classes = [ox.NamedNode(k) for c in CLOSURES for k in c.reflexive_for]
+    predicates = [ox.NamedNode(p) for p in closure_predicates()]
+    classes = [ox.NamedNode(k) for k in closure_classes()]
     if isinstance(source, ox.Store):
         return chain(
             chain.from_iterable(source.quads_for_pattern(None, p, None) for p in predicates),

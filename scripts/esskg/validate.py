@@ -71,7 +71,7 @@ class ValidationReport:
 
 
 def validate_store(
-    source: ox.Dataset | ox.Store | Iterable[ox.Quad],
+    source: ox.Dataset | ox.Store | Iterable[ox.Quad] | str,
     shapes: Path | None = None,
     *,
     engine: str = "auto",
@@ -79,8 +79,9 @@ def validate_store(
     """Validate the union of all graphs (ontology included) against the shapes file.
 
     Pass the Dataset from load_dataset() so literals are checked as written, not as the Store
-    normalises them. `engine`: "pyshacl", "turbo" (pyshacl-turbo, for national-scale data, the
-    same report: esskg.fastvalidate) or "auto" (turbo when installed).
+    normalises them (or N-Quads text, parsed by the engine itself). `engine`: "pyshacl", "turbo"
+    (pyshacl-turbo, for national-scale data, the same report: esskg.fastvalidate) or "auto"
+    (turbo when installed).
     """
     shapes_path = shapes if shapes is not None else project().shapes
     # Strict pyoxigraph parsing first: its errors name line and column, rdflib's do not.
@@ -89,6 +90,8 @@ def validate_store(
         report = report_from_graph(fastvalidate.turbo_report_graph(source, shapes_quads))
         report.engine = "turbo"
         return report
+    if isinstance(source, str):  # N-Quads text (esskg import's scoped input)
+        source = ox.Dataset(ox.parse(source, format=ox.RdfFormat.N_QUADS))
     shapes_graph = to_rdflib(shapes_quads)
     data_graph = to_rdflib(source)
     _, report_graph, _ = pyshacl.validate(

@@ -10,24 +10,25 @@ replacing what the same import wrote before and nothing else.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
 
+import polars as pl
 import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import SH
 
 from esskg import fastvalidate
-from esskg.atomic import output_folder, write_rdf_atomically
-from esskg.dump import turtle_bytes
+from esskg.atomic import output_folder, write_atomically
 from esskg.errors import EsskgError, Problem, ProblemsError, display_path
 from esskg.i18n import language, say
-from esskg.infer import closure_input, inferred_quads
+from esskg.infer import closure_classes, closure_input, closure_predicates, inferred_quads
 from esskg.load import add_file, load_folder
-from esskg.namespaces import PREFIXES, graph_iri
+from esskg.namespaces import PREFIXES, RDF_TYPE, graph_iri
 from esskg.resources import Project, project
-from esskg.tabular.mapping import Conversion, Converter, GraphIndex, triples
+from esskg.tabular.mapping import Conversion, Converter, GraphIndex, ntriples
 from esskg.tabular.read import CSV_SUFFIXES, Table, read_tables
 from esskg.tabular.spec import Vocabulary
 from esskg.validate import format_table, validate_store
@@ -80,8 +81,8 @@ def import_files(
     problems.extend(conversion.problems)
     if problems:
         return target, conversion, problems, [], notes
-    statements = triples(conversion)
-    if not statements:
+    data = ntriples(conversion)
+    if not data:
         problems.append(
             Problem(
                 file=", ".join(display_path(p) for p in files),
@@ -91,19 +92,95 @@ def import_files(
             )
         )
         return target, conversion, problems, [], notes
-    own = ox.NamedNode(layout.own_graph_iri(graph))
-    for triple in statements:
-        dataset.add(ox.Quad(triple.subject, triple.predicate, triple.object, own))
-    for quad in inferred_quads(closure_input(dataset)):
-        dataset.add(quad)
-    report = validate_store(dataset, layout.shapes, engine=engine)
+    scope = scoped_input(dataset, data, _whole_graphs(layout))
+    report = validate_store(scope, layout.shapes, engine=engine)
+    del scope
     errors, warnings = _located(report, conversion)
     if errors or not write:
         return target, conversion, errors, warnings, notes
-    data = turtle_bytes(statements, _prefixes(layout))
+    turtle = turtle_from_ntriples(data, _prefixes(layout))
+    del data, dataset
     with output_folder(target.parent):
-        write_rdf_atomically(target, data, ox.RdfFormat.TURTLE, len(statements))
+        # No parse-back check: the statements were parsed and validated above, and pyoxigraph
+        # serialised them; parsing a million rows again would only say the same.
+        write_atomically(target, turtle)
     return target, conversion, [], warnings, notes
+
+
+def scoped_input(rest: ox.Dataset, data: bytes, whole: set[str]) -> str:
+    """What the shapes need to see to judge the imported nodes, as N-Quads for the validator.
+
+    The imported statements (`data`, N-Triples, kept as text: a million rows never become
+    Python objects), the graphs in `whole` (ontology, vocabularies, UN SDG KOS: sh:class follows
+    rdfs:subClassOf, coded values their scheme), and from the rest of the graph: every statement
+    about an imported node or pointing at one, and everything reachable forward from the nodes
+    the import refers to and from those pointing at it (the shapes' paths and SHACL-SPARQL
+    constraints follow links forward, esskg:liesWithin+ included, and at most one step backward).
+    Results about other nodes are not the import's and are left out by `_located`.
+    """
+    lines = pl.Series("line", data.decode("utf-8").splitlines())
+    imported = set(lines.str.extract(r"^<([^>]*)>").unique().drop_nulls().to_list())
+    scope = ox.Dataset()
+    seen: set[ox.Term] = set()
+    queue: list[ox.Term] = [
+        ox.NamedNode(iri)
+        for iri in lines.str.extract(r"> <([^>]*)> \.$").unique().drop_nulls().to_list()
+        if iri not in imported
+    ]
+    for quad in rest:
+        if getattr(quad.graph_name, "value", "") in whole:
+            scope.add(quad)
+        elif quad.subject.value in imported or (
+            isinstance(quad.object, ox.NamedNode) and quad.object.value in imported
+        ):
+            scope.add(quad)
+            queue.append(quad.subject)
+    while queue:
+        node = queue.pop()
+        if node in seen or node.value in imported:
+            continue
+        seen.add(node)
+        for quad in rest.quads_for_subject(node):
+            scope.add(quad)
+            if isinstance(quad.object, ox.NamedNode | ox.BlankNode):
+                queue.append(quad.object)
+    closure = ox.Dataset(scope)
+    for quad in ox.parse(_closure_lines(lines), format=ox.RdfFormat.N_TRIPLES):
+        closure.add(quad)
+    for quad in inferred_quads(closure_input(closure)):
+        scope.add(quad)
+    return ox.serialize(scope, format=ox.RdfFormat.N_QUADS).decode("utf-8") + data.decode("utf-8")
+
+
+def _closure_lines(lines: pl.Series) -> bytes:
+    """The imported statements esskg's closures follow (graph:inferred), picked by predicate."""
+    wanted = "|".join(
+        [
+            *(re.escape(f" <{p}> ") for p in closure_predicates()),
+            *(re.escape(f" <{RDF_TYPE}> <{c}> .") + "$" for c in closure_classes()),
+        ]
+    )
+    picked = lines.filter(lines.str.contains(wanted))
+    return ("\n".join(picked.to_list()) + "\n").encode("utf-8") if len(picked) else b""
+
+
+def _whole_graphs(layout: Project) -> set[str]:
+    """The graphs given to the validator whole: ontology and vocabulary layer (a few thousand
+    statements, which any imported node may need)."""
+    return {graph_iri("ontology")} | {e.iri for e in layout.graph_folders(include_data=False)}
+
+
+def turtle_from_ntriples(data: bytes, prefixes: dict[str, str]) -> bytes:
+    """Sorted N-Triples as Turtle with `prefixes`, streamed through pyoxigraph (no list of
+    statements); @prefix lines sorted, as dump.turtle_bytes does."""
+    text = ox.serialize(
+        ox.parse(data, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE, prefixes=prefixes
+    )
+    head_end = 0
+    while text.startswith(b"@prefix ", head_end):
+        head_end = text.index(b"\n", head_end) + 1
+    head = b"".join(sorted(text[:head_end].splitlines(keepends=True)))
+    return head + text[head_end:]
 
 
 def _expand(files: list[Path]) -> list[Path]:
