@@ -574,3 +574,69 @@ def test_formula_cells_are_never_evaluated(packaged: Path, capsys, tmp_path: Pat
     out = capsys.readouterr().out
     assert "B (nom_fr)" in out and "required cell is empty" in out
     assert "CONCATENATE" not in out
+
+
+# ---- validation scoped to the imported nodes (issue 9)
+
+
+def scoped_and_whole(ws: Path, folder: Path) -> tuple[list, list]:
+    """The problems `esskg import` reports (scoped validation) and those whole-graph validation
+    gives for the same imported rows."""
+    from esskg.infer import closure_input, inferred_quads
+    from esskg.tabular import importer
+    from esskg.validate import validate_store
+
+    layout = resources.project(ws)
+    target, conversion, errors, warnings, _ = importer.import_files([folder], layout, write=False)
+    dataset = importer._rest_of_graph(layout, target)
+    own = ox.NamedNode(layout.own_graph_iri("import"))
+    for quad in ox.parse(ntriples(conversion), format=ox.RdfFormat.N_TRIPLES):
+        dataset.add(ox.Quad(quad.subject, quad.predicate, quad.object, own))
+    for quad in inferred_quads(closure_input(dataset)):
+        dataset.add(quad)
+    whole_errors, whole_warnings = importer._located(
+        validate_store(dataset, layout.shapes), conversion
+    )
+    order = lambda p: (p.row or 0, p.column, p.code, p.value, p.message_en)  # noqa: E731
+    return sorted(errors + warnings, key=order), sorted(whole_errors + whole_warnings, key=order)
+
+
+def test_scoped_validation_sees_the_neighbours_whole_validation_sees(packaged: Path, tmp_path):
+    ws = workspace(packaged / "ws", "--include-source")
+    folder = tmp_path / "coop"
+    shutil.copytree(FIXTURES / "occitanie-medenine", folder)
+    # Only Occitanie: esskg's data (not the import) says it lies within France, two steps away
+    # from the partnership: the rule "a decentralised cooperation involves a foreign territory"
+    # must fire, and "... a French territory" must not.
+    partnerships = folder / "partenariats.csv"
+    partnerships.write_text(
+        partnerships.read_text(encoding="utf-8").replace("FR-OCC | TN-82", "FR-OCC"),
+        encoding="utf-8",
+    )
+    # Another file of the workspace gives an imported actor a second French name.
+    extra = ws / "data" / "extra"
+    extra.mkdir()
+    (extra / "noms.ttl").write_text(
+        f'<{BASE}association-zarzis> <http://www.w3.org/2000/01/rdf-schema#label> "Autre"@fr .\n',
+        encoding="utf-8",
+    )
+    scoped, whole = scoped_and_whole(ws, folder)
+    assert scoped == whole
+    found = {(p.row, p.column, p.code, p.message_en[:30]) for p in scoped if not p.warning}
+    assert found == {
+        (2, "", "shacl:SPARQLConstraintComponent", "A decentralised cooperation in"),
+        (
+            2,
+            "E (territoires)",
+            "shacl:MinCountConstraintComponent",
+            "A partnership involves at leas",
+        ),
+        (
+            4,
+            "B (nom_fr) / C (nom_en)",
+            "shacl:UniqueLangConstraintComponent",
+            "An actor's labels carry a lang",
+        ),
+    }, found
+    [rule] = [p for p in scoped if p.code == "shacl:SPARQLConstraintComponent"]
+    assert "foreign" in rule.message_en and "French" not in rule.message_en
