@@ -28,7 +28,13 @@ from esskg.infer import closure_classes, closure_input, closure_predicates, infe
 from esskg.load import add_file, load_folder
 from esskg.namespaces import PREFIXES, RDF_TYPE, graph_iri
 from esskg.resources import Project, project
-from esskg.tabular.mapping import Conversion, Converter, GraphIndex, ntriples
+from esskg.tabular.mapping import (
+    Conversion,
+    Converter,
+    GraphIndex,
+    ntriples_bytes,
+    ntriples_lines,
+)
 from esskg.tabular.read import CSV_SUFFIXES, Table, read_tables
 from esskg.tabular.spec import Vocabulary
 from esskg.validate import format_table, validate_store
@@ -81,8 +87,8 @@ def import_files(
     problems.extend(conversion.problems)
     if problems:
         return target, conversion, problems, [], notes
-    data = ntriples(conversion)
-    if not data:
+    lines = ntriples_lines(conversion)
+    if lines.is_empty():
         problems.append(
             Problem(
                 file=", ".join(display_path(p) for p in files),
@@ -92,7 +98,9 @@ def import_files(
             )
         )
         return target, conversion, problems, [], notes
-    scope = scoped_input(dataset, data, _whole_graphs(layout))
+    data = ntriples_bytes(lines)
+    scope = scoped_input(dataset, lines, _whole_graphs(layout)) + data.decode("utf-8")
+    del lines
     report = validate_store(scope, layout.shapes, engine=engine)
     del scope
     errors, warnings = _located(report, conversion)
@@ -107,18 +115,19 @@ def import_files(
     return target, conversion, [], warnings, notes
 
 
-def scoped_input(rest: ox.Dataset, data: bytes, whole: set[str]) -> str:
-    """What the shapes need to see to judge the imported nodes, as N-Quads for the validator.
+def scoped_input(rest: ox.Dataset, lines: pl.Series, whole: set[str]) -> str:
+    """What the shapes need to see, besides the imported statements, to judge the imported nodes,
+    as N-Quads for the validator.
 
-    The imported statements (`data`, N-Triples, kept as text: a million rows never become
-    Python objects), the graphs in `whole` (ontology, vocabularies, UN SDG KOS: sh:class follows
-    rdfs:subClassOf, coded values their scheme), and from the rest of the graph: every statement
-    about an imported node or pointing at one, and everything reachable forward from the nodes
-    the import refers to and from those pointing at it (the shapes' paths and SHACL-SPARQL
-    constraints follow links forward, esskg:liesWithin+ included, and at most one step backward).
-    Results about other nodes are not the import's and are left out by `_located`.
+    The imported statements are N-Triples `lines` (kept as text: a million rows never become
+    Python objects). The context: the graphs in `whole` (ontology, vocabularies, UN SDG KOS:
+    sh:class follows rdfs:subClassOf, coded values their scheme), and from the rest of the
+    graph every statement about an imported node or pointing at one, and everything reachable
+    forward from the nodes the import refers to and from those pointing at it (the shapes'
+    paths and SHACL-SPARQL constraints follow links forward, esskg:liesWithin+ included, and at
+    most one step backward), and graph:inferred for all of these. Results about other nodes are
+    not the import's and are left out by `_located`.
     """
-    lines = pl.Series("line", data.decode("utf-8").splitlines())
     imported = set(lines.str.extract(r"^<([^>]*)>").unique().drop_nulls().to_list())
     scope = ox.Dataset()
     seen: set[ox.Term] = set()
@@ -149,7 +158,7 @@ def scoped_input(rest: ox.Dataset, data: bytes, whole: set[str]) -> str:
         closure.add(quad)
     for quad in inferred_quads(closure_input(closure)):
         scope.add(quad)
-    return ox.serialize(scope, format=ox.RdfFormat.N_QUADS).decode("utf-8") + data.decode("utf-8")
+    return ox.serialize(scope, format=ox.RdfFormat.N_QUADS).decode("utf-8")
 
 
 def _closure_lines(lines: pl.Series) -> bytes:

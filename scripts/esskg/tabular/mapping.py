@@ -866,27 +866,31 @@ def esskg_territories() -> dict[str, str]:
     return codes
 
 
-def ntriples(conversion: Conversion, *, canonical: bool = True) -> bytes:
-    """The conversion's statements as N-Triples; `canonical`: each once, lines sorted, so the
-    same rows give the same bytes. Done by polars: a million rows' lines never become Python
-    strings."""
+def ntriples_lines(conversion: Conversion, *, canonical: bool = True) -> pl.Series:
+    """The conversion's statements as N-Triples lines (no "\\n"); `canonical`: each once, sorted,
+    so the same rows give the same bytes. Done by polars: a million rows' lines never become
+    Python strings."""
     parts = list(conversion.bulk_lines)
     if conversion.lines:
         parts.append(pl.Series("line", "".join(conversion.lines).splitlines()))
     if not parts:
-        return b""
+        return pl.Series("line", [], dtype=pl.String)
     lines = pl.concat(parts)
-    if canonical:
-        lines = lines.unique().sort()
+    return lines.unique().sort() if canonical else lines
+
+
+def ntriples_bytes(lines: pl.Series) -> bytes:
+    """N-Triples lines as a document."""
+    if lines.is_empty():
+        return b""
     buffer = io.BytesIO()
     lines.to_frame("line").write_csv(buffer, include_header=False, quote_style="never")
     return buffer.getvalue()
 
 
-def triples(conversion: Conversion) -> list[ox.Triple]:
-    """The conversion's statements, each once, in N-Triples line order."""
-    data = ntriples(conversion)
-    return [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+def ntriples(conversion: Conversion, *, canonical: bool = True) -> bytes:
+    """The conversion's statements as N-Triples (see ntriples_lines)."""
+    return ntriples_bytes(ntriples_lines(conversion, canonical=canonical))
 
 
 __all__ = [
@@ -895,5 +899,7 @@ __all__ = [
     "GraphIndex",
     "Origin",
     "column_label",
-    "triples",
+    "ntriples",
+    "ntriples_bytes",
+    "ntriples_lines",
 ]
