@@ -82,6 +82,12 @@ _CANNED_NAME = re.compile(r"^(?P<number>\d\d)_(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*
 # A header key sits right after "# "; deeper indentation continues the previous key.
 _HEADER_KEY = re.compile(r"^ ?(?P<key>[A-Za-z][A-Za-z0-9_-]*):(?:\s+(?P<value>.*))?$")
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# The formats pyoxigraph writes as it reads the rows (the table needs them all for its widths).
+_STREAMED = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+}
 _SYNTAX_POSITION = re.compile(r"error at (?P<line>\d+):(?P<column>\d+): (?P<msg>.*)", re.S)
 
 
@@ -657,6 +663,60 @@ def _label(store: ox.Store, node: ox.NamedNode) -> ox.Literal | None:
     return min(french or labels, key=lambda label: label.value, default=None)
 
 
+def with_limit(query: CannedQuery, limit: int | None, offset: int | None) -> CannedQuery:
+    """The query answering only rows offset+1 to offset+limit (--limit, --offset).
+
+    A LIMIT and OFFSET clause is added after the query's own solution modifiers (after its
+    ORDER BY, so the rows are cut from the ordered answer); a query that has its own LIMIT,
+    OFFSET or final VALUES clause is refused rather than rewritten, as is a query other than
+    SELECT.
+    """
+    if limit is None and offset is None:
+        return query
+    for option, value in (("--limit", limit), ("--offset", offset)):
+        if value is not None and value < 0:
+            raise QueryError(
+                say(
+                    f"{option} {value} : donnez un nombre de lignes (0 ou plus)",
+                    f"{option} {value}: give a number of rows (0 or more)",
+                )
+            )
+    tokens = sparql_tokens(query.text)
+    first = _after_prologue(tokens)
+    where = display_path(query.path)
+    if first is None or first[1].upper() != "SELECT":
+        raise QueryError(
+            say(
+                f"{where} : --limit et --offset ne s'appliquent qu'à une requête SELECT",
+                f"{where}: --limit and --offset apply to SELECT queries only",
+            )
+        )
+    # the words outside braces after the WHERE group opens: its solution modifiers
+    depth, tail, opened = 0, [], False
+    for kind, text in tokens:
+        if kind == "other" and text in "{}":
+            depth += 1 if text == "{" else -1
+            opened = True
+        elif depth == 0 and opened and kind == "word":
+            tail.append(text.upper())
+    own = sorted({w for w in tail if w in ("LIMIT", "OFFSET", "VALUES")})
+    if own:
+        raise QueryError(
+            say(
+                f"{where} : la requête a déjà sa clause {', '.join(own)} ; --limit et --offset "
+                "ne s'y ajoutent pas\n  conseil : retirez-la du fichier, ou retirez --limit "
+                "et --offset",
+                f"{where}: the query has its own {', '.join(own)} clause; --limit and --offset "
+                "do not add to it\n  hint: take it out of the file, or leave out --limit and "
+                "--offset",
+            )
+        )
+    clause = [f"LIMIT {limit}"] if limit is not None else []
+    clause += [f"OFFSET {offset}"] if offset else []
+    # on a line of its own: the text may end with a comment
+    return replace(query, text=f"{query.text.rstrip()}\n{' '.join(clause)}\n")
+
+
 def run_with_time_limit(work: Callable[[], Any], timeout: float) -> Any:
     """`work()` in a forked child killed after `timeout` seconds; its result, or its error.
 
@@ -672,6 +732,8 @@ def run_with_time_limit(work: Callable[[], Any], timeout: float) -> Any:
             outcome: tuple[str, Any] = ("ok", work())
         except EsskgError as e:
             outcome = ("error", e)
+        except BrokenPipeError:  # the reader of the rows (head, less) has had enough
+            outcome = ("pipe", None)
         except Exception as e:  # the parent's last line of defence reports it
             outcome = ("bug", f"{type(e).__name__}: {e}")
         send.send(outcome)
@@ -705,6 +767,8 @@ def run_with_time_limit(work: Callable[[], Any], timeout: float) -> Any:
         process.join()
     if kind == "error":
         raise value
+    if kind == "pipe":
+        raise BrokenPipeError
     if kind == "bug":
         raise RuntimeError(value)
     return value
@@ -953,6 +1017,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help=say("arrête la requête après S secondes", "stop the query after S seconds"),
     )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help=say(
+            "au plus N lignes (d'une requête SELECT, après son ORDER BY)",
+            "give at most N rows (of a SELECT query, after its ORDER BY)",
+        ),
+    )
+    parser.add_argument(
+        "--offset",
+        type=int,
+        metavar="N",
+        help=say(
+            "saute les N premières lignes (avec --limit : une page)",
+            "skip the first N rows (with --limit: a page)",
+        ),
+    )
     group = parser.add_argument_group(
         say(
             "sur un serveur SPARQL (docs/sparql-servers.md)",
@@ -1039,20 +1121,42 @@ def run(args: argparse.Namespace) -> int:
     params = parse_param_args(args.param)
     # Check before loading: a bad parameter or a refused query should not wait for the project.
     refuse_unsafe(query)
+    query = with_limit(query, args.limit, args.offset)
     bindings = bind_params(query, params)
     if args.endpoint:
         return run_remote(args, query, params)
     store = open_store(project(args.root))
     check_values_exist(store, query, bindings)
+    streamed = _streams(sys.stdout)
 
     def answer() -> tuple[str, str]:
-        return render_result(tidy(query, execute(store, query, params)), args.format)
+        result = tidy(query, execute(store, query, params))
+        if streamed and isinstance(result, ox.QuerySolutions) and args.format in _STREAMED:
+            # Rows go out as pyoxigraph finds them, from the child that runs the query: the
+            # first ones appear before the last are found, and a million rows are never held.
+            result.serialize(sys.stdout.buffer, format=_STREAMED[args.format])
+            if args.format == "json":
+                sys.stdout.buffer.write(b"\n")
+            sys.stdout.buffer.flush()
+            return "", ""
+        return render_result(result, args.format)
 
+    sys.stdout.flush()
     text, note = run_with_time_limit(answer, args.timeout)
     sys.stdout.write(text)
     if note:
         print(note, file=sys.stderr)
     return 0
+
+
+def _streams(out: object) -> bool:
+    """Whether `out` is a real file the query's child process can write to (not a test's
+    in-memory capture, which the child's writes would never reach)."""
+    try:
+        out.fileno()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
 
 
 def run_listing(args: argparse.Namespace) -> int:
