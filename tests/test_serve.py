@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -551,3 +552,60 @@ def test_every_canned_query_of_the_packaged_graph_runs_from_its_form() -> None:
             assert response.status_code == 200, (query.name, response.text[-500:])
             assert 'class="error"' not in response.text, query.name
             assert 'id="results"' in response.text or "turtle" in response.text, query.name
+
+
+# --- result pages ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def paged(data: ServedData) -> Iterator[TestClient]:
+    app = create_app(data, Limits(workers=1, max_rows=3, page_rows=1), root=PROJECT)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def body_rows(html: str) -> list[str]:
+    """The rows of the results table, each as its cells' text."""
+    tbody = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
+    assert tbody, html[-1500:]
+    rows = re.findall(r"<tr>(.*?)</tr>", tbody.group(1), re.S)
+    return [re.sub(r"<[^>]+>", " ", row).split()[0] for row in rows]
+
+
+def test_the_sparql_page_shows_the_results_a_page_at_a_time(paged: TestClient) -> None:
+    query = "SELECT ?n WHERE { VALUES ?n { 1 2 3 4 5 6 } }"
+    pages = []
+    for page in (0, 1, 2):
+        response = paged.post("/sparql", data={"query": query, "format": "html", "page": str(page)})
+        assert response.status_code == 200
+        pages.append(response)
+    assert [body_rows(r.text) for r in pages] == [["1"], ["2"], ["3"]]
+    # the first page offers the next; the second both ways; the third ends at the row cap
+    assert 'name="page" value="1"' in pages[0].text and 'value="-1"' not in pages[0].text
+    assert 'name="page" value="0"' in pages[1].text and 'name="page" value="2"' in pages[1].text
+    assert "X-SPARQL-MaxRows" not in pages[1].headers
+    assert pages[2].headers["X-SPARQL-MaxRows"] == "3"
+    assert 'name="page" value="3"' not in pages[2].text and "tronqué" in pages[2].text
+    bad = paged.post("/sparql", data={"query": query, "format": "html", "page": "x"})
+    assert bad.status_code == 400
+
+
+def test_a_canned_query_page_links_its_previous_and_next_pages() -> None:
+    from esskg.resources import packaged_root
+
+    root = packaged_root()  # `levers` gives 16 rows there: four pages of 5
+    app = create_app(open_data(project(root)), Limits(workers=1, page_rows=5), root=root)
+    with TestClient(app) as client:
+        first = client.get("/queries/levers", params={"run": "1"})
+        assert first.status_code == 200 and len(body_rows(first.text)) == 5
+        assert 'rel="prev"' not in first.text
+        pages, response = [body_rows(first.text)], first
+        while follow := re.search(r'<a rel="next" href="([^"]+)"', response.text):
+            response = client.get("/queries/levers" + follow.group(1).replace("&amp;", "&"))
+            assert response.status_code == 200 and 'rel="prev"' in response.text
+            pages.append(body_rows(response.text))
+        assert [len(rows) for rows in pages] == [5, 5, 5, 1]
+        assert "X-SPARQL-MaxRows" not in response.headers  # the answer's end, not the cap
+        # the download still holds every row, not the page
+        csv = client.get("/queries/levers", params={"run": "1", "format": "csv"})
+        assert len(csv.text.splitlines()) == 1 + 16

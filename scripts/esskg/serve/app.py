@@ -56,6 +56,8 @@ class Limits:
     max_rows: int = 10_000
     budget: float = 30.0  # seconds of query time per client per minute
     queued: int = 4
+    # Rows per page of an HTML results table: a browser never waits for the whole answer.
+    page_rows: int = 100
 
 
 class Server:
@@ -91,7 +93,7 @@ class Server:
             return
         if reply[0] != "ok":
             return
-        names, rows = reply[2]
+        names, rows = reply[2][:2]
         try:
             at = {n: names.index(n) for n in ("goalNumber", "goalLabel", "partnerships")}
             self.coverage = [
@@ -108,6 +110,12 @@ class Server:
         if key not in self._choices:
             self._choices[key] = _choices(self, param)
         return self._choices[key]
+
+    def window(self, page: int | None) -> dict[str, int]:
+        """The Job fields for one page of an HTML table (none: the whole answer, to the cap)."""
+        if page is None:
+            return {}
+        return {"offset": page * self.limits.page_rows, "page_rows": self.limits.page_rows}
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         body = self.env.get_template(template).render(
@@ -295,6 +303,9 @@ def create_app(data: ServedData, limits: Limits | None = None, root: object = No
         context: dict[str, Any] = {"query": query, "fields": fields, "given": given}
         if "run" not in request.query_params and fmt == "html":
             return server.render("query.html", **context)
+        page = _page(request.query_params.get("page"))
+        if page is None:
+            return server.render("query.html", status=400, error=_PAGE_ERROR, **context)
         try:
             substitutions = {v.value: _term_tuple(t) for v, t in bind_params(query, given).items()}
         except QueryError as e:
@@ -306,6 +317,7 @@ def create_app(data: ServedData, limits: Limits | None = None, root: object = No
             "TURTLE",
             server.limits.max_rows,
             substitutions=substitutions,
+            **server.window(page if results_format == "rows" else None),
         )
         try:
             kind, body, truncated = await server.run(request, job)
@@ -321,13 +333,19 @@ def create_app(data: ServedData, limits: Limits | None = None, root: object = No
             f: "?" + urllib.parse.urlencode({**given, "run": "1", "format": f})
             for f in ("csv", "json")
         }
+        result = _table(server, kind, body, query.sorted_lists)
+        link = {**given, "run": "1"}
         response = server.render(
             "query.html",
             **context,
-            result=_table(server, kind, body, query.sorted_lists),
+            result=result,
             truncated=truncated,
             max_rows=server.limits.max_rows,
             downloads=downloads,
+            pager={
+                key: "?" + urllib.parse.urlencode({**link, "page": n})
+                for key, n in _pages(result, page).items()
+            },
         )
         response.headers.update(headers)
         return response
@@ -358,6 +376,9 @@ def create_app(data: ServedData, limits: Limits | None = None, root: object = No
                     return server.render("sparql.html", text=_EXAMPLE, queries=server.queries)
                 return service_description(request)
             if html:
+                page = _page(parsed.page)
+                if page is None:
+                    raise sparql.ProtocolError(400, _PAGE_ERROR)
                 job = Job(
                     parsed.query,
                     "rows",
@@ -365,6 +386,7 @@ def create_app(data: ServedData, limits: Limits | None = None, root: object = No
                     server.limits.max_rows,
                     default_graphs=parsed.default_graphs,
                     named_graphs=parsed.named_graphs,
+                    **server.window(page),
                 )
                 try:
                     kind, body, truncated = await server.run(request, job)
@@ -376,13 +398,15 @@ def create_app(data: ServedData, limits: Limits | None = None, root: object = No
                         error=e.message,
                         queries=server.queries,
                     )
+                result = _table(server, kind, body)
                 response = server.render(
                     "sparql.html",
                     text=parsed.query,
-                    result=_table(server, kind, body),
+                    result=result,
                     truncated=truncated,
                     max_rows=server.limits.max_rows,
                     queries=server.queries,
+                    pager=_pages(result, page),
                 )
                 response.headers.update(_truncated_headers(server, truncated))
                 return response
@@ -572,7 +596,7 @@ def _table(
     parts of a canned query's `# sorted-list:` cells in order."""
     if kind == "graph":
         return {"turtle": body.decode("utf-8")}
-    names, rows = body
+    names, rows, offset, more = body
     views = []
     for row in rows:
         cells = []
@@ -594,7 +618,27 @@ def _table(
                     )
                 )
         views.append(cells)
-    return {"names": names, "rows": views}
+    return {"names": names, "rows": views, "first": offset + 1, "more": more}
+
+
+def _page(text: str | None) -> int | None:
+    """The page asked for (0 when none); None when it is not a page number."""
+    if not text:
+        return 0
+    return int(text) if text.isdigit() and len(text) < 9 else None
+
+
+_PAGE_ERROR = "page must be a number (0 is the first page)"
+
+
+def _pages(result: dict[str, Any], page: int) -> dict[str, int]:
+    """The previous and next pages of a results table, where there are some."""
+    pages = {}
+    if page > 0 and "rows" in result:
+        pages["previous"] = page - 1
+    if result.get("more"):
+        pages["next"] = page + 1
+    return pages
 
 
 def _choices(server: Server, param: Any) -> list[tuple[str, str]]:

@@ -71,6 +71,7 @@ class SparqlRequest:
     default_graphs: list[str]
     named_graphs: list[str]
     format_key: str | None  # from ?format=
+    page: str | None  # the HTML table's page, from ?page=
 
 
 def check_query(query: str) -> None:
@@ -125,6 +126,7 @@ async def read_request(request: Request) -> SparqlRequest | None:
         default_graphs=params.get("default-graph-uri", []),
         named_graphs=params.get("named-graph-uri", []),
         format_key=(params.get("format") or [None])[0],
+        page=(params.get("page") or [None])[0],
     )
 
 

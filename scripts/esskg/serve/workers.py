@@ -28,7 +28,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-# What a worker sends back: ("ok", kind, body, truncated) or ("error", status, message).
+# What a worker sends back: ("ok", kind, body, truncated) or ("error", status, message); for the
+# HTML table ("rows") the body is (names, rows, offset of the first row, whether a page follows).
 Reply = tuple[Any, ...]
 SPAWN = multiprocessing.get_context("spawn")
 RESULT_MEDIA = {
@@ -59,6 +60,9 @@ class Job:
     substitutions: dict[str, tuple[str, ...]] | None = None
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
+    # The HTML table's page: rows offset.. offset+page_rows (within the first max_rows).
+    offset: int = 0
+    page_rows: int | None = None
 
 
 def term_tuple(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> tuple[str, ...] | None:
@@ -116,11 +120,16 @@ def answer(store: ox.Store, job: Job) -> Reply:
                     "a SELECT query answers with SPARQL results (JSON, XML, CSV, TSV), not RDF",
                 )
             names = [v.value for v in result.variables]
-            rows = [
-                tuple(term_tuple(s[n]) for n in names) for s in islice(result, job.max_rows + 1)
-            ]
-            truncated = len(rows) > job.max_rows
-            rows = rows[: job.max_rows]
+            start, end = job.offset, job.max_rows
+            if job.page_rows is not None:
+                end = min(start + job.page_rows, job.max_rows)
+            # The rows before the page are skipped unconverted; one row past it says "more".
+            rows = [tuple(term_tuple(s[n]) for n in names) for s in islice(result, start, end + 1)]
+            more = len(rows) > end - start
+            rows = rows[: end - start]
+            truncated = more and end >= job.max_rows
+            if job.results_format == "rows":
+                return ("ok", "select", (names, rows, start, more and not truncated), truncated)
             return ("ok", "select", _solutions(names, rows, job.results_format), truncated)
         if job.graph_format is None:
             return (
@@ -150,14 +159,12 @@ def _boolean(value: bool, fmt: str | None) -> Any:
     if fmt in ("csv", "tsv"):
         return b"_askResult\r\n" + (b"true" if value else b"false") + b"\r\n"
     if fmt == "rows":
-        return (["answer"], [(("literal", "true" if value else "false", "", ""),)])
+        return (["answer"], [(("literal", "true" if value else "false", "", ""),)], 0, False)
     return json.dumps({"head": {}, "boolean": value}).encode()
 
 
 def _solutions(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> Any:
     """SELECT results in the W3C formats, written here because only these rows are sent."""
-    if fmt == "rows":
-        return (names, rows)
     if fmt == "json":
         bindings = [
             {n: _json_term(t) for n, t in zip(names, row, strict=True) if t is not None}
