@@ -30,6 +30,9 @@ from esskg.publish import publish
 from esskg.publish.page import landing_page, sdg_chart_svg
 from esskg.publish.tables import neutralise
 
+# The messages read below are the English ones.
+pytestmark = pytest.mark.usefixtures("english")
+
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -584,7 +587,7 @@ def test_a_second_publish_into_a_locked_folder_is_refused(
         assert main(["--root", str(ROOT), "publish", "-o", str(tmp_path), "--replace"]) == 2
     finally:
         os.close(fd)
-    assert "une autre commande esskg écrit dans ce dossier" in capsys.readouterr().err
+    assert "another esskg run is writing into this folder" in capsys.readouterr().err
     assert _tree(tmp_path / __version__) == before
 
 
@@ -598,7 +601,7 @@ def test_two_publish_runs_at_once_leave_one_whole_release(release: Path, tmp_pat
     outcomes = [(run.wait(timeout=120), run.stderr.read().decode()) for run in runs]
     for code, err in outcomes:
         # Serialised by the lock: each either published or was refused with a clear message.
-        assert code == 0 or (code == 2 and "une autre commande esskg" in err), err
+        assert code == 0 or (code == 2 and "another esskg run" in err), err
     assert any(code == 0 for code, _ in outcomes)
     assert _tree(tmp_path / __version__) == _tree(release)
     assert [p.name for p in tmp_path.iterdir()] == [__version__]

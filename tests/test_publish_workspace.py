@@ -195,7 +195,7 @@ def test_a_workspace_release_is_reproducible_and_final(release: Path, tmp_path: 
     assert {p.name: p.read_bytes() for p in again.iterdir()} == before
     # Other data under the same version is refused, and the hint names esskg.toml.
     set_setting(workspace, "name", '"Autre nom"')
-    with pytest.raises(ReleaseExists, match=r"version and date in .*esskg\.toml"):
+    with pytest.raises(ReleaseExists, match=r"version et date dans .*esskg\.toml"):
         publish(workspace / "dist", root=workspace)
     assert {p.name: p.read_bytes() for p in again.iterdir()} == before
 
@@ -222,7 +222,7 @@ def test_a_workspace_without_a_date_is_refused_unless_date_is_given(
     capsys.readouterr()
     assert main(["-C", str(workspace), "publish", "-o", str(tmp_path / "dist")]) == 2
     err = capsys.readouterr().err
-    assert 'date = "YYYY-MM-DD"' in err and "--date" in err
+    assert 'date = "AAAA-MM-JJ"' in err and "--date" in err
     assert not (tmp_path / "dist").exists()
     dist = tmp_path / "dist"
     assert main(["-C", str(workspace), "publish", "-o", str(dist), "--date", "2026-12-01"]) == 0
@@ -240,7 +240,8 @@ def test_a_version_that_cannot_name_a_folder_is_refused(
     capsys.readouterr()
     assert main(["-C", str(workspace), "publish", "-o", str(tmp_path / "dist")]) == 2
     err = capsys.readouterr().err
-    assert f"version = {version!r} cannot name a release" in err and "Traceback" not in err
+    assert f"version = {version!r} ne peut pas nommer une publication" in err
+    assert "Traceback" not in err
     assert not (tmp_path / "dist").exists() and not (tmp_path / "1.0").exists()
 
 

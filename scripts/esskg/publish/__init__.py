@@ -42,6 +42,7 @@ from esskg.atomic import output_folder, replace_folder, temp_folder, write_atomi
 from esskg.build import GateOutcome, quality_gate
 from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import EsskgError, display_path
+from esskg.i18n import say
 from esskg.load import load_dataset, parse_rdf_file, store_from
 from esskg.namespaces import PREFIXES, graph_iri, register_prefix
 from esskg.publish.catalog import (
@@ -120,7 +121,12 @@ class GateFailed(PublishError):
     """The data does not pass the quality gate `build` applies: nothing is published."""
 
     def __init__(self, gate: GateOutcome) -> None:
-        super().__init__("the data does not pass the quality gate; nothing published")
+        super().__init__(
+            say(
+                "les données ne passent pas le contrôle qualité ; rien n'est publié",
+                "the data does not pass the quality gate; nothing published",
+            )
+        )
         self.gate = gate
 
 
@@ -170,7 +176,13 @@ def publish(
         base += "/"
     shapes = layout.shapes if layout.shapes.is_file() else None
     if shapes is None:
-        log.warning("no shapes file at %s: the release will not include shapes.ttl", layout.shapes)
+        log.warning(
+            say(
+                "pas de fichier de formes en %s : la publication ne contiendra pas shapes.ttl",
+                "no shapes file at %s: the release will not include shapes.ttl",
+            ),
+            layout.shapes,
+        )
     release = ReleaseInfo(
         version=version,
         issued=created or release_date,
@@ -206,18 +218,28 @@ def _workspace_version(layout: Project, date: str | None) -> tuple[str, str]:
     assert layout.config is not None
     # The version names the release's folder and ends its IRI: no path, no space.
     if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.+_-]*", layout.config.version):
+        where, version = display_path(layout.config.path), layout.config.version
         raise PublishError(
-            f"{display_path(layout.config.path)}: version = {layout.config.version!r} cannot name "
-            'a release; nothing was written\n  hint: write it as 1.0.0 (letters, digits, ". + _ -")'
+            say(
+                f"{where} : version = {version!r} ne peut pas nommer une publication ; rien n'a "
+                'été écrit\n  conseil : écrivez-la comme 1.0.0 (lettres, chiffres, ". + _ -")',
+                f"{where}: version = {version!r} cannot name a release; nothing was written"
+                '\n  hint: write it as 1.0.0 (letters, digits, ". + _ -")',
+            )
         )
     if date:
         return layout.config.version, _check_date(date)
     if layout.config.date is None:
+        where, version = display_path(layout.config.path), layout.config.version
         raise PublishError(
-            f"{display_path(layout.config.path)}: no date for version {layout.config.version}; "
-            "nothing was written\n"
-            '  hint: add date = "YYYY-MM-DD" (the day of this version) under [workspace], '
-            "or give --date YYYY-MM-DD"
+            say(
+                f"{where} : pas de date pour la version {version} ; rien n'a été écrit\n"
+                '  conseil : ajoutez date = "AAAA-MM-JJ" (le jour de cette version) sous '
+                "[workspace], ou donnez --date AAAA-MM-JJ",
+                f"{where}: no date for version {version}; nothing was written\n"
+                '  hint: add date = "YYYY-MM-DD" (the day of this version) under [workspace], '
+                "or give --date YYYY-MM-DD",
+            )
         )
     return layout.config.version, layout.config.date
 
@@ -228,23 +250,40 @@ def _refuse_a_changed_release(build: Path, target: Path, layout: Project) -> Non
     old = {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()}
     changed = sorted(n for n in new.keys() | old.keys() if new.get(n) != old.get(n))
     if changed:
+        more = len(changed) - 5
         shown = ", ".join(changed[:5]) + (
-            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            say(f" et {more} autres", f" and {more} more") if more > 0 else ""
         )
+        n, where = len(changed), display_path(target)
         raise ReleaseExists(
-            f"{display_path(target)}: version {target.name} is already published and this run "
-            f"would change {len(changed)} file{'s' if len(changed) != 1 else ''} ({shown}); "
-            "a published version does not change, nothing was written"
-            f"\n  hint: raise the version ({_where_the_version_is(layout)}), "
-            "or give --replace to overwrite this version anyway"
+            say(
+                f"{where} : la version {target.name} est déjà publiée et cette exécution "
+                f"changerait {n} fichier{'s' if n > 1 else ''} ({shown}) ; une version publiée "
+                "ne change pas, rien n'a été écrit"
+                f"\n  conseil : montez la version ({_where_the_version_is(layout)}), "
+                "ou donnez --replace pour remplacer quand même cette version",
+                f"{where}: version {target.name} is already published and this run "
+                f"would change {n} file{'s' if n != 1 else ''} ({shown}); "
+                "a published version does not change, nothing was written"
+                f"\n  hint: raise the version ({_where_the_version_is(layout)}), "
+                "or give --replace to overwrite this version anyway",
+            )
         )
 
 
 def _where_the_version_is(layout: Project) -> str:
     if layout.kind == "workspace" and layout.config is not None:
-        cff = " and CITATION.cff" if (layout.root / CITATION_FILE).is_file() else ""
-        return f"version and date in {display_path(layout.config.path)}{cff}"
-    return "ontology owl:versionInfo and versionIRI, CITATION.cff, esskg.__version__, CHANGELOG"
+        where = display_path(layout.config.path)
+        if (layout.root / CITATION_FILE).is_file():
+            return say(
+                f"version et date dans {where} et CITATION.cff",
+                f"version and date in {where} and CITATION.cff",
+            )
+        return say(f"version et date dans {where}", f"version and date in {where}")
+    return say(
+        "owl:versionInfo et versionIRI de l'ontologie, CITATION.cff, esskg.__version__, CHANGELOG",
+        "ontology owl:versionInfo and versionIRI, CITATION.cff, esskg.__version__, CHANGELOG",
+    )
 
 
 def _write_release(
@@ -506,21 +545,38 @@ def _ontology_header(store: ox.Store) -> tuple[str, str, str, str, str | None]:
         )
     )
     if len(rows) != 1:
-        raise PublishError("ontology/esskg.ttl must declare exactly one owl:Ontology")
+        raise PublishError(
+            say(
+                "ontology/esskg.ttl doit déclarer exactement une owl:Ontology",
+                "ontology/esskg.ttl must declare exactly one owl:Ontology",
+            )
+        )
     row = rows[0]
     info = row["info"].value if row["info"] else None
     if info != __version__:
         raise PublishError(
-            f"the ontology's owl:versionInfo is {info!r} but esskg is {__version__}: "
-            "set them to the same version before publishing"
+            say(
+                f"l'owl:versionInfo de l'ontologie vaut {info!r} mais esskg est en "
+                f"{__version__} : mettez-les à la même version avant de publier",
+                f"the ontology's owl:versionInfo is {info!r} but esskg is {__version__}: "
+                "set them to the same version before publishing",
+            )
         )
     version_iri = row["vi"].value if row["vi"] else ""
     if not version_iri.rstrip("/").endswith("/" + __version__):
         raise PublishError(
-            f"the ontology's owl:versionIRI <{version_iri}> must end with /{__version__}"
+            say(
+                f"l'owl:versionIRI <{version_iri}> de l'ontologie doit finir par /{__version__}",
+                f"the ontology's owl:versionIRI <{version_iri}> must end with /{__version__}",
+            )
         )
     if row["mod"] is None:
-        raise PublishError("the ontology has no dcterms:modified; give --date YYYY-MM-DD")
+        raise PublishError(
+            say(
+                "l'ontologie n'a pas de dcterms:modified ; donnez --date AAAA-MM-JJ",
+                "the ontology has no dcterms:modified; give --date YYYY-MM-DD",
+            )
+        )
     created = row["created"].value if row["created"] else None
     return __version__, version_iri, row["o"].value, _check_date(row["mod"].value), created
 
@@ -529,19 +585,31 @@ def _check_endpoint(url: str) -> None:
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise PublishError(
-            f"--sparql-endpoint {url!r} is not an http(s) URL\n"
-            "  hint: give the query URL of the server the release was pushed to, "
-            "e.g. https://example.org/sparql"
+            say(
+                f"--sparql-endpoint {url!r} n'est pas une URL http(s)\n  conseil : donnez "
+                "l'URL de requête du serveur où la publication a été envoyée, par ex. "
+                "https://example.org/sparql",
+                f"--sparql-endpoint {url!r} is not an http(s) URL\n"
+                "  hint: give the query URL of the server the release was pushed to, "
+                "e.g. https://example.org/sparql",
+            )
         )
 
 
 def _check_date(value: str) -> str:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise PublishError(f"date {value!r}: write YYYY-MM-DD")
+        raise PublishError(
+            say(f"date {value!r} : écrivez AAAA-MM-JJ", f"date {value!r}: write YYYY-MM-DD")
+        )
     try:
         datetime.date.fromisoformat(value)
     except ValueError:
-        raise PublishError(f"date {value!r} is not a day of the calendar") from None
+        raise PublishError(
+            say(
+                f"date {value!r} : ce n'est pas un jour du calendrier",
+                f"date {value!r} is not a day of the calendar",
+            )
+        ) from None
     return value
 
 
@@ -554,7 +622,13 @@ def _examples(store: ox.Store, root: Path | str | None) -> list[ExampleQuery]:
     try:
         queries = list_queries(root)
     except QueryError as e:
-        log.warning("no example queries on the landing page: %s", e)
+        log.warning(
+            say(
+                "pas d'exemples de requêtes sur la page d'accueil : %s",
+                "no example queries on the landing page: %s",
+            ),
+            e,
+        )
         return []
     examples = []
     for query in queries:
@@ -563,7 +637,11 @@ def _examples(store: ox.Store, root: Path | str | None) -> list[ExampleQuery]:
         try:
             result = tidy(query, execute(store, query))
         except QueryError as e:
-            log.info("example query %s left out: %s", query.name, e)
+            log.info(
+                say("exemple de requête %s laissé de côté : %s", "example query %s left out: %s"),
+                query.name,
+                e,
+            )
             continue
         if not isinstance(result, ox.QuerySolutions | Solutions):
             continue
@@ -604,8 +682,13 @@ def _check_dcat_ap(catalog: list[ox.Triple]) -> None:
     if not report.conforms:
         first = report.results[0]
         raise PublishCheckError(
-            f"catalog.ttl: {report.violations} DCAT-AP 3.0.0 violation(s), first: "
-            f"{first.focus} {first.path_text}: {first.message('en')} (a bug in esskg: report it)"
+            say(
+                f"catalog.ttl : {report.violations} violation(s) de DCAT-AP 3.0.0, la première : "
+                f"{first.focus} {first.path_text} : {first.message()} (un défaut d'esskg : "
+                "merci de le signaler)",
+                f"catalog.ttl: {report.violations} DCAT-AP 3.0.0 violation(s), first: "
+                f"{first.focus} {first.path_text}: {first.message()} (a bug in esskg: report it)",
+            )
         )
 
 
@@ -617,7 +700,12 @@ def _turtle_check(data: bytes) -> Callable[[Path], None]:
 def _bytes_check(data: bytes) -> Callable[[Path], None]:
     def verify(temp: Path) -> None:
         if temp.read_bytes() != data:
-            raise PublishCheckError(f"{temp.name}: does not read back as written")
+            raise PublishCheckError(
+                say(
+                    f"{temp.name} : ne se relit pas tel qu'écrit",
+                    f"{temp.name}: does not read back as written",
+                )
+            )
 
     return verify
 
@@ -627,9 +715,16 @@ def _json_check(expected: object) -> Callable[[Path], None]:
         try:
             found = json.loads(temp.read_bytes().decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as e:
-            raise PublishCheckError(f"{temp.name}: not valid JSON: {e}") from e
+            raise PublishCheckError(
+                say(f"{temp.name} : JSON invalide : {e}", f"{temp.name}: not valid JSON: {e}")
+            ) from e
         if found != expected:
-            raise PublishCheckError(f"{temp.name}: JSON differs from what was meant")
+            raise PublishCheckError(
+                say(
+                    f"{temp.name} : le JSON diffère de ce qui devait être écrit",
+                    f"{temp.name}: JSON differs from what was meant",
+                )
+            )
 
     return verify
 
@@ -640,7 +735,12 @@ def _csv_check(data: bytes) -> Callable[[Path], None]:
     def verify(temp: Path) -> None:
         with open(temp, encoding="utf-8-sig", newline="") as f:
             if list(csv.reader(f)) != rows:
-                raise PublishCheckError(f"{temp.name}: CSV does not read back as written")
+                raise PublishCheckError(
+                    say(
+                        f"{temp.name} : le CSV ne se relit pas tel qu'écrit",
+                        f"{temp.name}: CSV does not read back as written",
+                    )
+                )
 
     return verify
 
@@ -648,48 +748,77 @@ def _csv_check(data: bytes) -> Callable[[Path], None]:
 def _html_check(temp: Path) -> None:
     text = temp.read_bytes().decode("utf-8")
     if not text.lstrip().lower().startswith("<!doctype html") or "</html>" not in text:
-        raise PublishCheckError(f"{temp.name}: not a complete HTML document")
+        raise PublishCheckError(
+            say(
+                f"{temp.name} : ce n'est pas un document HTML complet",
+                f"{temp.name}: not a complete HTML document",
+            )
+        )
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "publish",
-        help="write a versioned open-data release (RDF, CSV, DCAT/VoID, HTML)",
-        description="Write DIR/<version>/: the graph in Turtle, N-Triples, JSON-LD, TriG and "
-        "N-Quads (with .gz), the ontology and shapes, CSV tables, catalog.ttl (DCAT-AP + VoID), "
-        "the ontology "
-        "documentation and index.html. Two runs from the same sources write the same bytes.",
+        help=say(
+            "écrit une publication versionnée en données ouvertes (RDF, CSV, DCAT/VoID, HTML)",
+            "write a versioned open-data release (RDF, CSV, DCAT/VoID, HTML)",
+        ),
+        description=say(
+            "Écrit DOSSIER/<version>/ : le graphe en Turtle, N-Triples, JSON-LD, TriG et "
+            "N-Quads (avec .gz), l'ontologie et les formes, des tables CSV, catalog.ttl "
+            "(DCAT-AP + VoID), la documentation de l'ontologie et index.html. Deux exécutions "
+            "sur les mêmes sources écrivent les mêmes octets.",
+            "Write DIR/<version>/: the graph in Turtle, N-Triples, JSON-LD, TriG and N-Quads "
+            "(with .gz), the ontology and shapes, CSV tables, catalog.ttl (DCAT-AP + VoID), "
+            "the ontology documentation and index.html. Two runs from the same sources write "
+            "the same bytes.",
+        ),
     )
     parser.add_argument(
         "-o",
         "--output",
         type=Path,
         default=Path("dist"),
-        metavar="DIR",
-        help="folder that holds the releases (default: dist)",
+        metavar=say("DOSSIER", "DIR"),
+        help=say("dossier qui contient les publications", "folder that holds the releases"),
     )
     parser.add_argument(
         "--date",
-        metavar="YYYY-MM-DD",
-        help="release date (default: the ontology's dcterms:modified)",
+        metavar=say("AAAA-MM-JJ", "YYYY-MM-DD"),
+        help=say(
+            "date de publication (défaut : le dcterms:modified de l'ontologie)",
+            "release date (default: the ontology's dcterms:modified)",
+        ),
     )
     parser.add_argument(
         "--replace",
         action="store_true",
-        help="overwrite DIR/<version> even if it holds other bytes (a published version "
-        "is otherwise final: publishing it again must give the same files)",
+        help=say(
+            "remplace DOSSIER/<version> même s'il contient d'autres octets (une version "
+            "publiée est sinon définitive : la republier doit donner les mêmes fichiers)",
+            "overwrite DIR/<version> even if it holds other bytes (a published version "
+            "is otherwise final: publishing it again must give the same files)",
+        ),
     )
     parser.add_argument(
         "--sparql-endpoint",
         metavar="URL",
-        help="the SPARQL endpoint the release was pushed to (esskg push); "
-        "stated as void:sparqlEndpoint and on the landing page",
+        help=say(
+            "le point d'accès SPARQL où la publication a été envoyée (esskg push) ; indiqué "
+            "comme void:sparqlEndpoint et sur la page d'accueil",
+            "the SPARQL endpoint the release was pushed to (esskg push); "
+            "stated as void:sparqlEndpoint and on the landing page",
+        ),
     )
     parser.add_argument(
         "--base-url",
         metavar="URL",
-        help="where the files will be downloaded from "
-        "(default: https://w3id.org/esskg/dataset/<version>/)",
+        help=say(
+            "d'où les fichiers seront téléchargés "
+            "(défaut : https://w3id.org/esskg/dataset/<version>/)",
+            "where the files will be downloaded from "
+            "(default: https://w3id.org/esskg/dataset/<version>/)",
+        ),
     )
     add_engine_argument(parser)
     parser.set_defaults(run=run)
@@ -708,10 +837,16 @@ def run(args: argparse.Namespace) -> int:
         )
     except GateFailed as e:
         sys.stderr.write(e.gate.explain())
-        print(f"publish stopped: {e}", file=sys.stderr)
+        print(say(f"publish arrêté : {e}", f"publish stopped: {e}"), file=sys.stderr)
         return 1
     files = sorted(p for p in target.iterdir() if p.is_file())
     total = sum(p.stat().st_size for p in files)
-    print(f"published {len(files)} files, {total} bytes, in {target}", file=sys.stderr)
+    print(
+        say(
+            f"{len(files)} fichiers publiés, {total} octets, dans {target}",
+            f"published {len(files)} files, {total} bytes, in {target}",
+        ),
+        file=sys.stderr,
+    )
     print(target)
     return 0

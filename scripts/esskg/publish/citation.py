@@ -16,6 +16,7 @@ import pyoxigraph as ox
 import yaml
 
 from esskg.errors import EsskgError, display_path
+from esskg.i18n import say
 from esskg.init import slugify
 from esskg.namespaces import PREFIXES
 
@@ -67,22 +68,38 @@ def read_creators(
     Authors without an ORCID get an IRI minted under `id_space` (the project's identifiers).
     """
     path = root / CITATION_FILE
+    where = display_path(path)
     try:
         data = path.read_bytes()
         cff = yaml.safe_load(data.decode("utf-8"))
     except FileNotFoundError:
         raise CitationError(
-            f"{display_path(path)}: no such file\n  hint: a release names its creators in "
-            "CITATION.cff at the project root (see the one in the esskg repository)"
+            say(
+                f"{where} : fichier introuvable\n  conseil : une publication nomme ses auteurs "
+                "dans CITATION.cff à la racine du projet (voir celui du dépôt d'esskg)",
+                f"{where}: no such file\n  hint: a release names its creators in "
+                "CITATION.cff at the project root (see the one in the esskg repository)",
+            )
         ) from None
     except (UnicodeDecodeError, yaml.YAMLError) as e:
-        raise CitationError(f"{display_path(path)}: not a YAML file: {e}") from None
+        raise CitationError(
+            say(f"{where} : ce n'est pas du YAML : {e}", f"{where}: not a YAML file: {e}")
+        ) from None
     if not isinstance(cff, dict) or not isinstance(cff.get("authors"), list) or not cff["authors"]:
-        raise CitationError(f"{display_path(path)}: no authors\n  hint: list them under authors:")
+        raise CitationError(
+            say(
+                f"{where} : pas d'auteurs\n  conseil : listez-les sous authors:",
+                f"{where}: no authors\n  hint: list them under authors:",
+            )
+        )
     if str(cff.get("version")) != version:
         raise CitationError(
-            f"{display_path(path)}: version is {cff.get('version')!r} but the release is "
-            f"{version}\n  hint: set version: {version} in CITATION.cff"
+            say(
+                f"{where} : la version vaut {cff.get('version')!r} mais la publication est en "
+                f"{version}\n  conseil : écrivez version: {version} dans CITATION.cff",
+                f"{where}: version is {cff.get('version')!r} but the release is "
+                f"{version}\n  hint: set version: {version} in CITATION.cff",
+            )
         )
     return data, [_creator(path, author, id_space) for author in cff["authors"]]
 
@@ -94,7 +111,12 @@ def mint_iri(id_space: str, name: str) -> str:
 
 def _creator(path: Path, author: object, id_space: str) -> Creator:
     if not isinstance(author, dict):
-        raise CitationError(f"{display_path(path)}: an author must be a list of keys")
+        raise CitationError(
+            say(
+                f"{display_path(path)} : un auteur doit être une liste de clés",
+                f"{display_path(path)}: an author must be a list of keys",
+            )
+        )
     url = author.get("website")
     orcid = author.get("orcid")
     if author.get("family-names"):
@@ -104,8 +126,12 @@ def _creator(path: Path, author: object, id_space: str) -> Creator:
         name, person = str(author["name"]), False
     else:
         raise CitationError(
-            f"{display_path(path)}: an author without a name\n"
-            "  hint: give family-names (a person) or name (an organisation)"
+            say(
+                f"{display_path(path)} : un auteur sans nom\n  conseil : donnez family-names "
+                "(une personne) ou name (une organisation)",
+                f"{display_path(path)}: an author without a name\n"
+                "  hint: give family-names (a person) or name (an organisation)",
+            )
         )
     # An ORCID names a person for good; otherwise an IRI in the project's space, from the name.
     iri = str(orcid) if orcid else mint_iri(id_space, name)

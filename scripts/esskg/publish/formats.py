@@ -17,6 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from esskg.dump import ntriples_bytes, turtle_bytes
+from esskg.i18n import say
 from esskg.namespaces import PREFIXES, RDF_TYPE
 
 __all__ = [
@@ -136,14 +137,21 @@ def same_graph_check(
             quads = parsed_quads(temp, rdf_format, gzipped=gzipped)
         except (SyntaxError, ValueError, OSError) as e:
             raise PublishCheckError(
-                f"{temp.name}: does not parse back as {rdf_format.name}: {e}"
+                say(
+                    f"{temp.name} : ne se relit pas en {rdf_format.name} : {e}",
+                    f"{temp.name}: does not parse back as {rdf_format.name}: {e}",
+                )
             ) from e
         found = canonical_set(quads)
         if found != expected:
             missing, extra = len(expected - found), len(found - expected)
             raise PublishCheckError(
-                f"{temp.name}: parses back to a different graph ({missing} statements missing, "
-                f"{extra} unexpected)"
+                say(
+                    f"{temp.name} : se relit en un autre graphe ({missing} énoncés manquants, "
+                    f"{extra} inattendus)",
+                    f"{temp.name}: parses back to a different graph ({missing} statements "
+                    f"missing, {extra} unexpected)",
+                )
             )
 
     return verify

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import yaml
 
 from esskg.errors import display_path
+from esskg.i18n import say
 from esskg.namespaces import PREFIXES
 from esskg.publish.citation import CITATION_FILE, CitationError, Creator, mint_iri, read_creators
 from esskg.resources import Project
@@ -106,11 +107,19 @@ def workspace_identity(layout: Project, version: str, date: str) -> DatasetIdent
         ]
         citation = _citation_cff(config.name, version, date, config.creators, root)
     else:
+        where, cff = display_path(config.path), "https://citation-file-format.github.io"
         raise CitationError(
-            f"{display_path(config.path)}: a release names its creators, and this workspace "
-            "names none; nothing was written\n"
-            '  hint: add creator = "Your organisation" under [workspace] in esskg.toml '
-            f"(a list for several), or a {CITATION_FILE} beside it (https://citation-file-format.github.io)"
+            say(
+                f"{where} : une publication nomme ses auteurs, et cet espace de travail n'en "
+                "nomme aucun ; rien n'a été écrit\n"
+                '  conseil : ajoutez creator = "Votre organisation" sous [workspace] dans '
+                f"esskg.toml (une liste s'il y en a plusieurs), ou un {CITATION_FILE} à côté "
+                f"({cff})",
+                f"{where}: a release names its creators, and this workspace names none; "
+                "nothing was written\n"
+                '  hint: add creator = "Your organisation" under [workspace] in esskg.toml '
+                f"(a list for several), or a {CITATION_FILE} beside it ({cff})",
+            )
         )
     # One creator is the publisher too (a region publishing its own cooperations); several are
     # published together, as esskg's contributors are.
