@@ -8,8 +8,11 @@ import pytest
 from conftest import FILES, PROJECT
 from esskg.errors import EsskgError, LoadError
 from esskg.i18n import set_language
-from esskg.load import add_file, load_dataset, load_file, load_project
+from esskg.infer import closure_input, inferred_quads
+from esskg.load import add_file, load_dataset, load_file, load_project, load_quads
 from esskg.namespaces import graph_iri
+
+ID = "https://w3id.org/esskg/id/"
 
 
 @pytest.fixture(autouse=True)
@@ -128,3 +131,33 @@ def test_fixture_project_is_used_not_the_real_one():
     )
     assert (PROJECT / "ontology" / "esskg.ttl").is_file()
     assert any(q.object == ACTOR for q in load_dataset())
+
+
+def test_load_quads_holds_what_a_dataset_of_the_files_infers(tmp_path: Path):
+    # load_quads finds the closures' input without a Dataset (load._PredicateIndex); they must
+    # be those infer.closure_input finds in a Dataset of the same statements, memberships too.
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        "@prefix esskg: <https://w3id.org/esskg/ontology#> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "<https://w3id.org/esskg/id/p> a esskg:Partnership ;\n"
+        "    esskg:hasAxis <https://w3id.org/esskg/id/axis> .\n"
+        "<https://w3id.org/esskg/id/axis> a esskg:CooperationAxis ;\n"
+        "    prov:qualifiedAssociation <https://w3id.org/esskg/id/part> .\n"
+        "<https://w3id.org/esskg/id/part> prov:agent <https://w3id.org/esskg/id/a> .\n"
+        "<https://w3id.org/esskg/id/t2> esskg:liesWithin <https://w3id.org/esskg/id/t1> .\n"
+        "<https://w3id.org/esskg/id/t1> esskg:liesWithin <https://w3id.org/esskg/id/t0> .\n",
+        encoding="utf-8",
+    )
+    quads = load_quads([extra])
+    inferred = ox.NamedNode(graph_iri("inferred"))
+    asserted = [q for q in quads if q.graph_name != inferred]
+    expected = inferred_quads(closure_input(ox.Dataset(asserted)))
+    assert [q for q in quads if q.graph_name == inferred] == expected
+    said = {(q.subject.value, q.predicate.value, q.object.value) for q in expected}
+    esskg, org, id_ = "https://w3id.org/esskg/ontology#", "http://www.w3.org/ns/org#", ID
+    assert (id_ + "t2", esskg + "liesWithinTransitive", id_ + "t0") in said
+    assert (id_ + "axis", esskg + "within", id_ + "p") in said
+    assert (id_ + "part", org + "organization", id_ + "p") in said
+    assert (id_ + "part", org + "member", id_ + "a") in said
+    assert len(quads) == len(set(quads)) == len(load_dataset([extra]))

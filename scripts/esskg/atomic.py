@@ -243,10 +243,12 @@ def write_rdf_atomically(target: Path, data: bytes, rdf_format: ox.RdfFormat, tr
 def count_triples(path: Path, rdf_format: ox.RdfFormat) -> int:
     """How many distinct statements a file holds, parsed strictly and compared term by term.
 
-    A Dataset, not a Store: the Store compares typed literals by value ("01" = "1"), which would
-    hide a changed lexical form.
+    Term by term, not as a Store compares typed literals (by value: "01" = "1"), which would
+    hide a changed lexical form. The statements' hashes are counted rather than the statements
+    kept (a Dataset of a million costs 11 s and 1 GB); two distinct statements sharing a 64-bit
+    hash would make a good file look short, which stops the write, never loses data.
     """
-    return len(ox.Dataset(ox.parse(path=path, format=rdf_format, base_iri=None)))
+    return len({hash(q) for q in ox.parse(path=path, format=rdf_format, base_iri=None)})
 
 
 def _mode_for(target: Path) -> int:

@@ -18,7 +18,7 @@ from esskg.atomic import output_folder
 from esskg.dump import write_dumps
 from esskg.errors import display_path
 from esskg.i18n import say
-from esskg.load import load_dataset
+from esskg.load import load_quads
 from esskg.progress import note
 from esskg.resources import project
 from esskg.validate import (
@@ -51,9 +51,10 @@ class GateOutcome:
 
 
 def quality_gate(
-    dataset: ox.Dataset, root: Path | str | None = None, *, engine: str = "auto"
+    dataset: ox.Dataset | list[ox.Quad], root: Path | str | None = None, *, engine: str = "auto"
 ) -> GateOutcome:
-    """Validate `dataset` against the project's shapes: the one quality gate."""
+    """Validate `dataset` (or load.load_quads' list) against the project's shapes: the one
+    quality gate."""
     layout = project(root)
     return GateOutcome(validate_store(dataset, layout.shapes, engine=engine), len(dataset))
 
@@ -68,18 +69,19 @@ def build(
     """
     layout = project(root)
     note("lecture du graphe…", "reading the graph…")
-    dataset = load_dataset(root=layout.root)
+    # A list, not a Dataset: the gate and the dumps only read it in turn (load.load_quads).
+    quads = load_quads(root=layout.root)
     note(
-        f"validation de {len(dataset):,} énoncés…".replace(",", "\u202f"),
-        f"validating {len(dataset):,} statements…",
+        f"validation de {len(quads):,} énoncés…".replace(",", "\u202f"),
+        f"validating {len(quads):,} statements…",
     )
-    gate = quality_gate(dataset, layout.root, engine=engine)
+    gate = quality_gate(quads, layout.root, engine=engine)
     if not gate.passed:
         sys.stderr.write(gate.explain())
         return False, []
     note("écriture des exports…", "writing the dumps…")
     with output_folder(outdir):
-        return True, write_dumps(dataset, outdir)
+        return True, write_dumps(quads, outdir)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

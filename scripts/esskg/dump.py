@@ -22,21 +22,41 @@ def merged_triples(
     (subject, predicate, object) texts) and parsed back, a third of the time at a million
     triples, and the same triples in the same order.
     """
-    text = ox.serialize(
-        (ox.Triple(s.subject, s.predicate, s.object) for s in source),
-        format=ox.RdfFormat.N_TRIPLES,
-    )
-    # "_:" inside a literal sends the graph down the general path: as right, only slower.
-    if b"_:" not in text:
-        lines = sorted(set(text.splitlines(keepends=True)))
-        return [q.triple for q in ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)]
+    return _merged(_ntriples(source))
+
+
+def _merged(text: bytes) -> list[ox.Triple]:
+    """merged_triples() of the N-Triples `text`."""
+    lines = _sorted_lines(text)
+    if lines is not None:
+        return [q.triple for q in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
     dataset = ox.Dataset(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     triples = {ox.Triple(q.subject, q.predicate, q.object) for q in dataset}
     return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
-def turtle_bytes(triples: list[ox.Triple], prefixes: dict[str, str] | None = None) -> bytes:
+def _ntriples(source: ox.Dataset | ox.Store | Iterable[ox.Quad | ox.Triple]) -> bytes:
+    return ox.serialize(
+        (ox.Triple(s.subject, s.predicate, s.object) for s in source),
+        format=ox.RdfFormat.N_TRIPLES,
+    )
+
+
+def _sorted_lines(text: bytes) -> bytes | None:
+    """N-Triples `text` with its lines unique and in byte order, or None if it has blank nodes.
+
+    Those lines are the triples of merged_triples() as ntriples_bytes() writes them.
+    """
+    # "_:" inside a literal sends the graph down the general path: as right, only slower.
+    if b"_:" in text:
+        return None
+    return b"".join(sorted(set(text.splitlines(keepends=True))))
+
+
+def turtle_bytes(
+    triples: Iterable[ox.Triple | ox.Quad], prefixes: dict[str, str] | None = None
+) -> bytes:
     """Turtle with the project prefixes (or `prefixes`); sorted input keeps a subject together.
 
     The @prefix lines are sorted here: the serializer's own order is a hash order, not a promise.
@@ -61,15 +81,29 @@ def write_dumps(
 ) -> list[tuple[Path, int]]:
     """Write esskg.ttl and esskg.nt into `outdir`; returns each path with its triple count.
 
-    Pass the Dataset from load_dataset() to keep literals as written; a Store gives their values.
+    Pass the Dataset from load_dataset() (or load_quads' list) to keep literals as written; a
+    Store gives their values. Without blank nodes the sorted N-Triples lines are esskg.nt as they
+    are, and the Turtle is written from them as they parse: no list of the triples is held.
     """
-    triples = merged_triples(source)
+    text = _ntriples(source)
+    lines = _sorted_lines(text)
+    if lines is None:
+        triples = _merged(text)
+        count = len(triples)
+        dumps = {"esskg.ttl": turtle_bytes(triples), "esskg.nt": ntriples_bytes(triples)}
+    else:
+        count = lines.count(b"\n")
+        dumps = {
+            "esskg.ttl": turtle_bytes(ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)),
+            "esskg.nt": lines,
+        }
+    del text  # a graph-sized copy: gone before the files are written and checked
     written = []
-    for name, data, rdf_format in (
-        ("esskg.ttl", turtle_bytes(triples), ox.RdfFormat.TURTLE),
-        ("esskg.nt", ntriples_bytes(triples), ox.RdfFormat.N_TRIPLES),
+    for name, rdf_format in (
+        ("esskg.ttl", ox.RdfFormat.TURTLE),
+        ("esskg.nt", ox.RdfFormat.N_TRIPLES),
     ):
         target = Path(outdir) / name
-        write_rdf_atomically(target, data, rdf_format, len(triples))
-        written.append((target, len(triples)))
+        write_rdf_atomically(target, dumps.pop(name), rdf_format, count)
+        written.append((target, count))
     return written

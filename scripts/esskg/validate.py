@@ -20,7 +20,7 @@ from esskg.convert import from_rdflib_term, to_rdflib, to_rdflib_term
 from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import display_path
 from esskg.i18n import language, say
-from esskg.load import load_dataset, load_file
+from esskg.load import load_file, load_quads
 from esskg.namespaces import CONVERTER, PREFIXES, PROJECT_PREFIXES, RDF_TYPE, to_curie
 from esskg.progress import note
 from esskg.render import format_table
@@ -248,43 +248,47 @@ def add_engine_argument(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     layout = project(args.root)
     note("lecture du graphe…", "reading the graph…")
-    dataset = load_dataset(args.files, root=layout.root)
+    quads = load_quads(args.files, root=layout.root)
     note(
-        f"validation de {len(dataset):,} énoncés…".replace(",", "\u202f"),
-        f"validating {len(dataset):,} statements…",
+        f"validation de {len(quads):,} énoncés…".replace(",", "\u202f"),
+        f"validating {len(quads):,} statements…",
     )
-    report = validate_store(dataset, layout.shapes, engine=args.engine)
+    report = validate_store(quads, layout.shapes, engine=args.engine)
     if args.files:
-        report = scoped_report(report, dataset, args.files)
+        report = scoped_report(report, quads, args.files)
     else:
-        locate_results(report, dataset, layout)
+        locate_results(report, quads, layout)
     if args.format == "json":
         sys.stdout.write(render_json(report))
     elif args.format == "turtle":
         sys.stdout.write(render_turtle(report))
     else:
         sys.stdout.write(render_table(report))
-    print(summary(report, len(dataset)), file=sys.stderr)
+    print(summary(report, len(quads)), file=sys.stderr)
     return 0 if report.conforms else 1
 
 
 def scoped_report(
-    report: ValidationReport, dataset: ox.Dataset, files: list[Path]
+    report: ValidationReport, quads: list[ox.Quad], files: list[Path]
 ) -> ValidationReport:
     """The results about the files' own nodes, each with its file, plus every dangling reference.
 
     A file's own nodes are the subjects of its statements. A reference to a node of esskg's or the
     workspace's namespaces that no statement of the whole graph describes is reported by name, so
     a typo (role:partner for role:partenaire) or a missing description shows as what it is.
+    `quads`: the graph as load.load_quads gives it.
     """
     owners: dict[ox.NamedNode | ox.BlankNode, Path] = {}
-    described = {q.subject for q in dataset}
+    described = {q.subject for q in quads}
+    by_graph: dict[ox.Term, list[ox.Quad]] = {}
+    for quad in quads:
+        by_graph.setdefault(quad.graph_name, []).append(quad)
     dangling: list[Result] = []
     for path in files:
-        graph = ox.NamedNode(Path(path).resolve().as_uri())
-        for quad in dataset.quads_for_graph_name(graph):
+        own = by_graph.get(ox.NamedNode(Path(path).resolve().as_uri()), [])
+        for quad in own:
             owners.setdefault(quad.subject, Path(path))
-        for quad in dataset.quads_for_graph_name(graph):
+        for quad in own:
             target = quad.object
             if (
                 isinstance(target, ox.NamedNode)
@@ -306,18 +310,29 @@ def scoped_report(
     )
 
 
-def locate_results(report: ValidationReport, dataset: ox.Dataset, layout: Project) -> None:
-    """Give each result the data file where its focus node is described (first file that does)."""
+def locate_results(report: ValidationReport, quads: list[ox.Quad], layout: Project) -> None:
+    """Give each result the data file where its focus node is described (first file that does).
+
+    `quads`: the graph as load.load_quads gives it; one pass finds the graphs of the focus nodes.
+    """
     folders = {entry.iri: entry for entry in layout.graph_folders()}
+    focuses = {
+        focus
+        for result in report.results
+        if isinstance(focus := _from_rdflib(result.focus), ox.NamedNode)
+    }
+    graphs_of: dict[ox.Term, dict[str, None]] = {focus: {} for focus in focuses}
+    if focuses:
+        for quad in quads:
+            if quad.subject in graphs_of:
+                graphs_of[quad.subject][getattr(quad.graph_name, "value", "")] = None
     cache: dict[str, str] = {}
     for index, result in enumerate(report.results):
-        focus = from_rdflib_term(result.focus) if result.focus is not None else None
+        focus = _from_rdflib(result.focus)
         if not isinstance(focus, ox.NamedNode):
             continue
         if focus.value not in cache:
-            graphs = dict.fromkeys(
-                getattr(q.graph_name, "value", "") for q in dataset.quads_for_subject(focus)
-            )
+            graphs = graphs_of[focus]
             paths = (path for g in graphs if g in folders for path in folders[g].files())
             cache[focus.value] = next(
                 (
@@ -328,6 +343,10 @@ def locate_results(report: ValidationReport, dataset: ox.Dataset, layout: Projec
                 "",
             )
         report.results[index] = replace(result, file=cache[focus.value])
+
+
+def _from_rdflib(term: rdflib.term.Node | None) -> ox.Term | None:
+    return from_rdflib_term(term) if term is not None else None
 
 
 def _is_minted(iri: str) -> bool:
