@@ -136,14 +136,14 @@ def test_suggest_writes_nothing_into_data(packaged: Path, tmp_path: Path, capsys
     assert main(["suggest", "sdg", "--top", "2"]) == 0
     out = capsys.readouterr()
     assert out.out.startswith("# curie_map:")  # stdout by default
-    assert "suggestion(s) for 9 node(s)" in out.err
+    assert "proposition(s) pour 9 nœud(s)" in out.err
     assert digest() == before
 
 
 def test_for_an_unknown_node_says_so(packaged: Path, capsys):
     assert main(["suggest", "sdg", "--for", "id:no-such-partnership"]) == 2
     err = capsys.readouterr().err
-    assert "nothing describes https://w3id.org/esskg/id/no-such-partnership" in err
+    assert "rien ne décrit https://w3id.org/esskg/id/no-such-partnership" in err
     assert "Traceback" not in err
     assert main(["suggest", "sdg", "--for", "nope:x"]) == 2
     assert "neither an IRI nor a CURIE" in capsys.readouterr().err
@@ -191,14 +191,14 @@ def test_accepted_rows_land_in_the_workspace_table_and_the_graph(
 
     argv = ["suggest", "accept", str(out), "--row", str(number), "-C", str(workspace)]
     assert main([*argv, "--author", "occ:equipe"]) == 0
-    assert "1 row(s) added" in capsys.readouterr().err
+    assert "1 ligne(s) ajoutée(s)" in capsys.readouterr().err
     accepted = read_mapping_table(table)
     assert [(r.subject, r.object, r.author_id) for r in accepted] == [
         (node, UNSDG + "2.4", "occ:equipe")
     ]
     assert main(argv) == 0  # twice: not added again
     err = capsys.readouterr().err
-    assert "left out: already in the table" in err and "0 row(s) added" in err
+    assert "laissée de côté : déjà dans la table" in err and "0 ligne(s) ajoutée(s)" in err
     assert len(read_mapping_table(table)) == 1
 
     dataset = load_dataset(root=workspace)
@@ -222,10 +222,10 @@ def test_accepted_rows_land_in_the_workspace_table_and_the_graph(
 def test_accept_refuses_a_bad_row_number_and_pasted_texts(workspace: Path, tmp_path: Path, capsys):
     out = suggest(tmp_path, "-C", str(workspace), "--text", FOOD_FR, "--top", "2")
     assert main(["suggest", "accept", str(out), "--row", "9", "-C", str(workspace)]) == 2
-    assert "no row 9 (the file has 2 rows)" in capsys.readouterr().err
+    assert "pas de ligne 9 (le fichier en a 2)" in capsys.readouterr().err
     assert main(["suggest", "accept", str(out), "-C", str(workspace)]) == 0
     err = capsys.readouterr().err
-    assert "a pasted text, not a node" in err and "0 row(s) added" in err
+    assert "un texte collé, pas un nœud" in err and "0 ligne(s) ajoutée(s)" in err
     assert not (workspace / "data" / "mappings" / "sdg-links.sssom.tsv").exists()
 
 
@@ -249,14 +249,14 @@ def test_accept_leaves_out_a_link_the_graph_states_even_when_its_row_is_named(
     number = next(i for i, r in enumerate(rows, 1) if r.object == UNSDG + "2.4")
     assert main(["suggest", "accept", str(out), "--row", str(number), "-C", str(workspace)]) == 0
     err = capsys.readouterr().err
-    assert "the graph states this link already" in err and "0 row(s) added" in err
+    assert "le graphe énonce déjà ce lien" in err and "0 ligne(s) ajoutée(s)" in err
     assert not (workspace / "data" / "mappings" / "sdg-links.sssom.tsv").exists()
 
 
 def test_suggestions_are_never_written_into_data(workspace: Path, capsys):
     target = workspace / "data" / "mappings" / "s.sssom.tsv"
     assert main(["suggest", "sdg", "-C", str(workspace), "-o", str(target)]) == 2
-    assert "never written into data/" in capsys.readouterr().err
+    assert "ne s'écrivent jamais dans data/" in capsys.readouterr().err
     assert not target.exists()
 
 
@@ -337,7 +337,7 @@ def test_source_without_targets_says_so(packaged: Path, tmp_path: Path, capsys):
     empty = tmp_path / "empty.ttl"
     empty.write_text("<http://example.org/a> <http://example.org/b> 1 .\n", encoding="utf-8")
     assert main(["suggest", "sdg", "--source", str(empty), "--text", FOOD_FR]) == 2
-    assert "no UN SDG targets in" in capsys.readouterr().err
+    assert "pas de cibles ODD dans" in capsys.readouterr().err
 
 
 def test_accepted_rows_count_in_the_catalogues_linkset(packaged: Path, tmp_path: Path):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from esskg.errors import EsskgError
+from esskg.i18n import say
 from esskg.suggest.lexical import (
     LANGS,
     Candidate,
@@ -52,7 +53,11 @@ def load_model() -> WordLlamaInference:
         from tokenizers import Tokenizer
     except ImportError:
         raise EmbeddingUnavailable(
-            "the embedding ranker needs wordllama\n  hint: pip install 'esskg[embed]'"
+            say(
+                "le classement par plongements demande wordllama\n  conseil : pip install "
+                "'esskg[embed]'",
+                "the embedding ranker needs wordllama\n  hint: pip install 'esskg[embed]'",
+            )
         ) from None
     # wordllama.inference calls logging.basicConfig at import; keep esskg's own settings.
     root_handlers = list(logging.getLogger().handlers)
@@ -62,9 +67,14 @@ def load_model() -> WordLlamaInference:
     package = Path(wordllama.__file__).parent
     weights, tokenizer = package / WEIGHTS, package / TOKENIZER
     if not weights.is_file() or not tokenizer.is_file():
+        version = getattr(wordllama, "__version__", "?")
         raise EmbeddingUnavailable(
-            f"wordllama {getattr(wordllama, '__version__', '?')} has no {WEIGHTS} and "
-            f"{TOKENIZER} in its package\n  hint: pip install 'wordllama>=0.4,<0.5'"
+            say(
+                f"wordllama {version} n'a pas {WEIGHTS} et {TOKENIZER} dans son paquet\n  "
+                "conseil : pip install 'wordllama>=0.4,<0.5'",
+                f"wordllama {version} has no {WEIGHTS} and {TOKENIZER} in its package\n  "
+                "hint: pip install 'wordllama>=0.4,<0.5'",
+            )
         )
     with safe_open(str(weights), framework="np") as f:
         embedding = f.get_tensor("embedding.weight")

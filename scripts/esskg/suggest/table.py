@@ -18,6 +18,7 @@ from pathlib import Path
 from esskg import __version__
 from esskg.atomic import write_atomically
 from esskg.errors import EsskgError, display_path
+from esskg.i18n import say
 from esskg.namespaces import CONVERTER, ESSKG, PREFIXES
 from esskg.sssom import MappingRow, read_mapping_set
 from esskg.suggest.evaluate import Ranker
@@ -167,11 +168,21 @@ def accept(
     skipped: list[tuple[MappingRow, str]] = []
     for row in chosen:
         if row.subject.startswith(TEXT_NAMESPACE):
-            skipped.append((row, "a pasted text, not a node: run suggest sdg with --for IRI"))
+            skipped.append(
+                (
+                    row,
+                    say(
+                        "un texte collé, pas un nœud : lancez suggest sdg avec --for IRI",
+                        "a pasted text, not a node: run suggest sdg with --for IRI",
+                    ),
+                )
+            )
         elif (row.subject, row.predicate, row.object) in present:
-            skipped.append((row, "already in the table"))
+            skipped.append((row, say("déjà dans la table", "already in the table")))
         elif (row.subject, row.predicate, row.object) in stated:
-            skipped.append((row, "the graph states this link already"))
+            skipped.append(
+                (row, say("le graphe énonce déjà ce lien", "the graph states this link already"))
+            )
         else:
             present.add((row.subject, row.predicate, row.object))
             added.append(row)
@@ -197,9 +208,14 @@ def _chosen_rows(suggestions: Path, numbers: list[int] | None) -> list[MappingRo
     out = []
     for n in numbers:
         if not 1 <= n <= len(rows):
+            where = display_path(suggestions)
             raise SuggestError(
-                f"{display_path(suggestions)}: no row {n} (the file has {len(rows)} rows)"
-                "\n  hint: rows are numbered from 1 after the column header"
+                say(
+                    f"{where} : pas de ligne {n} (le fichier en a {len(rows)})\n  conseil : les "
+                    "lignes sont numérotées à partir de 1 après l'en-tête des colonnes",
+                    f"{where}: no row {n} (the file has {len(rows)} rows)"
+                    "\n  hint: rows are numbered from 1 after the column header",
+                )
             )
         out.append(rows[n - 1])
     return out
