@@ -146,7 +146,7 @@ def test_for_an_unknown_node_says_so(packaged: Path, capsys):
     assert "rien ne décrit https://w3id.org/esskg/id/no-such-partnership" in err
     assert "Traceback" not in err
     assert main(["suggest", "sdg", "--for", "nope:x"]) == 2
-    assert "neither an IRI nor a CURIE" in capsys.readouterr().err
+    assert "ni une IRI, ni un CURIE" in capsys.readouterr().err
 
 
 # --- accept, in a workspace ------------------------------------------------------------------
