@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from esskg import resources
-from esskg.cli import main, make_parser
+from esskg.cli import VERBS, main, make_parser
 
 # Words only English uses; option names, `commands`, metavars and {choices} are removed first.
 ENGLISH = re.compile(
@@ -19,10 +19,15 @@ ENGLISH = re.compile(
     r"required|expected|invalid|unknown|hint|warning|reading|row|rows|line|column)\b"
 )
 # Marks only French has: accented letters and short words English never writes.
-FRENCH = re.compile(r"[àâçéèêëîïôûùœÉÀ]|\b(le|la|les|des|du|une|et|pour|avec|dans|sur|ou)\b")
-# What is code, not words: options, `commands`, {choices}, CURIEs, IRIs, paths, quoted values.
+FRENCH = re.compile(
+    r"[àâçéèêëîïôûùœÉÀ]|\b(le|la|les|de|des|du|une|et|pour|avec|dans|sur|ou|est|pas|"
+    r"erreur|conseil|aucune?)\b"
+)
+# What is code, not words: options, `commands`, {choices}, CURIEs, IRIs, paths, quoted values,
+# and the RDF parser's own words, which esskg quotes « like this » in French (it speaks English).
 CODE = re.compile(
-    r"--?[\w-]+|`[^`]*`|\{[^}]*\}|'[^']*'|\"[^\"]*\"|https?://\S+|\b\w+:\w[\w.-]*|\S+/\S*|"
+    rf"\besskg (?:{'|'.join(VERBS)})(?: (?:sdg|accept|evaluate|bench|generate|run|commands))?\b|"
+    r"«[^»]*»|--?[\w-]+|`[^`]*`|\{[^}]*\}|'[^']*'|\"[^\"]*\"|https?://\S+|\b\w+:\w[\w.-]*|\S+/\S*|"
     r"\S+\.(?:ttl|trig|nq|nt|rq|csv|xlsx|json|toml|html)\b"
 )
 
@@ -93,7 +98,13 @@ def broken_csv(folder: Path) -> list[str]:
     return ["-C", str(folder / "ws"), "import", str(folder / "csv")]
 
 
+def broken_turtle(folder: Path) -> list[str]:
+    (folder / "broken.ttl").write_text("<a> <b> <c> .\n", encoding="utf-8")
+    return ["validate", str(folder / "broken.ttl")]
+
+
 ERRORS = {
+    "syntax error": broken_turtle,
     "unknown query": lambda tmp: ["query", "nope"],
     "missing file": lambda tmp: ["validate", str(tmp / "absent.ttl")],
     "bad option": lambda tmp: ["query", "actors-by-field", "--bogus"],
