@@ -16,6 +16,9 @@ from esskg.sssom import (
     read_mapping_table,
 )
 
+# The messages read below are the English ones.
+pytestmark = pytest.mark.usefixtures("english")
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TABLE = PROJECT / "data" / "mappings" / "links.sssom.tsv"
 HEADER = (

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 import yaml
 
 from esskg.errors import LoadError
+from esskg.i18n import say
 from esskg.namespaces import PREFIXES
 
 REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
@@ -118,21 +119,35 @@ def read_header(path: Path, header_lines: list[str]) -> dict[str, object]:
         metadata = yaml.safe_load(text) if text.strip() else {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
+        problem = getattr(e, "problem", None) or e
         raise LoadError(
             path,
-            f"the # metadata is not valid YAML: {getattr(e, 'problem', None) or e}",
+            say(
+                f"les métadonnées # ne sont pas du YAML valide : {problem}",
+                f"the # metadata is not valid YAML: {problem}",
+            ),
             line=mark.line + 1 if mark else None,
             column=mark.column + 2 if mark else None,  # + the "#" stripped
-            hint='write one "key: value" per line; indent the curie_map entries',
+            hint=say(
+                'écrivez une "clé: valeur" par ligne ; indentez les entrées de curie_map',
+                'write one "key: value" per line; indent the curie_map entries',
+            ),
         ) from None
     if metadata is None:
         return {}
     if not isinstance(metadata, dict) or not isinstance(metadata.get("curie_map", {}), dict):
         raise LoadError(
             path,
-            "the # metadata must be YAML keys (mapping_set_id: ..., curie_map: ...)",
+            say(
+                "les métadonnées # doivent être des clés YAML (mapping_set_id: ..., "
+                "curie_map: ...)",
+                "the # metadata must be YAML keys (mapping_set_id: ..., curie_map: ...)",
+            ),
             line=1,
-            hint="see data/mappings/*.sssom.tsv for the form",
+            hint=say(
+                "voir la forme dans data/mappings/*.sssom.tsv",
+                "see data/mappings/*.sssom.tsv for the form",
+            ),
         )
     return metadata
 
@@ -147,10 +162,16 @@ def read_mapping_set(path: Path) -> MappingSet:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise LoadError(path, "no such file", hint="check the file exists") from None
+        raise LoadError(
+            path,
+            say("fichier introuvable", "no such file"),
+            hint=say("vérifiez que le fichier existe", "check the file exists"),
+        ) from None
     except UnicodeDecodeError as e:
         raise LoadError(
-            path, f"not UTF-8 text ({e.reason})", hint="save the file as UTF-8"
+            path,
+            say(f"ce n'est pas du texte UTF-8 ({e.reason})", f"not UTF-8 text ({e.reason})"),
+            hint=say("enregistrez le fichier en UTF-8", "save the file as UTF-8"),
         ) from None
 
     header_end = 0
@@ -163,18 +184,29 @@ def read_mapping_set(path: Path) -> MappingSet:
     if header_end >= len(lines) or not lines[header_end].strip():
         raise LoadError(
             path,
-            "no column header after the # metadata",
+            say(
+                "pas d'en-tête de colonnes après les métadonnées #",
+                "no column header after the # metadata",
+            ),
             line=header_end + 1,
-            hint="add a tab-separated header line: " + "\t".join(REQUIRED_COLUMNS),
+            hint=say(
+                "ajoutez une ligne d'en-tête séparée par des tabulations : ",
+                "add a tab-separated header line: ",
+            )
+            + "\t".join(REQUIRED_COLUMNS),
         )
     columns = next(csv.reader([lines[header_end]], delimiter="\t"))
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise LoadError(
             path,
-            f"missing column {', '.join(missing)}",
+            say(
+                f"colonne manquante : {', '.join(missing)}",
+                f"missing column {', '.join(missing)}",
+            ),
             line=header_end + 1,
-            hint="the header must name at least " + ", ".join(REQUIRED_COLUMNS),
+            hint=say("l'en-tête doit nommer au moins ", "the header must name at least ")
+            + ", ".join(REQUIRED_COLUMNS),
         )
 
     rows: list[MappingRow] = []
@@ -186,17 +218,30 @@ def read_mapping_set(path: Path) -> MappingSet:
         if text.startswith("#"):
             raise LoadError(
                 path,
-                "metadata line after the column header",
+                say(
+                    "ligne de métadonnées après l'en-tête des colonnes",
+                    "metadata line after the column header",
+                ),
                 line=line,
-                hint="move # lines to the top of the file",
+                hint=say(
+                    "remontez les lignes # en tête du fichier",
+                    "move # lines to the top of the file",
+                ),
             )
         cells = next(csv.reader([text], delimiter="\t"))
         if len(cells) != len(columns):
             raise LoadError(
                 path,
-                f"{len(cells)} cells where the header has {len(columns)} columns",
+                say(
+                    f"{len(cells)} cellules là où l'en-tête a {len(columns)} colonnes",
+                    f"{len(cells)} cells where the header has {len(columns)} columns",
+                ),
                 line=line,
-                hint="separate cells with one tab each; leave empty cells empty",
+                hint=say(
+                    "séparez les cellules par une tabulation chacune ; laissez vides les "
+                    "cellules vides",
+                    "separate cells with one tab each; leave empty cells empty",
+                ),
             )
         rows.append(_make_row(path, line, columns, cells, prefixes))
     return MappingSet(path, metadata, curie_map, prefixes, rows)
@@ -218,8 +263,15 @@ def _prefix_map(path: Path, curie_map: dict[str, str]) -> dict[str, str]:
         if prefix in prefixes and prefixes[prefix] != iri:
             raise LoadError(
                 path,
-                f"curie_map gives {prefix}: the IRI {iri}, the project uses {prefixes[prefix]}",
-                hint=f"use the project IRI for {prefix}: or rename the prefix",
+                say(
+                    f"curie_map donne à {prefix}: l'IRI {iri}, le projet utilise "
+                    f"{prefixes[prefix]}",
+                    f"curie_map gives {prefix}: the IRI {iri}, the project uses {prefixes[prefix]}",
+                ),
+                hint=say(
+                    f"prenez l'IRI du projet pour {prefix}: ou renommez le préfixe",
+                    f"use the project IRI for {prefix}: or rename the prefix",
+                ),
             )
         prefixes[prefix] = iri
     return prefixes
@@ -248,7 +300,10 @@ def _make_row(
         if not 0.0 <= confidence <= 1.0:
             raise LoadError(
                 path,
-                f"confidence {raw_confidence!r} is not a number between 0 and 1",
+                say(
+                    f"confidence {raw_confidence!r} n'est pas un nombre entre 0 et 1",
+                    f"confidence {raw_confidence!r} is not a number between 0 and 1",
+                ),
                 line=line,
                 field="confidence",
             )
@@ -287,13 +342,21 @@ def _check_term(
     choices = {_compact(iri, prefixes): iri for iri in allowed}
     value = cells[column].strip()
     nearest = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    what = (
-        "a SEMAPV matching process" if column == "mapping_justification" else "a mapping predicate"
+    if column == "mapping_justification":
+        what = say("un processus de correspondance SEMAPV", "a SEMAPV matching process")
+    else:
+        what = say("un prédicat de correspondance", "a mapping predicate")
+    listed = ", ".join(sorted(choices))
+    hint = (
+        say(f"vouliez-vous dire {nearest[0]} ?", f"did you mean {nearest[0]}?")
+        if nearest
+        else say(f"prenez l'un de : {listed}", f"use one of: {listed}")
     )
-    hint = f"did you mean {nearest[0]}?" if nearest else "use one of: " + ", ".join(sorted(choices))
     raise LoadError(
         path,
-        f"{value!r} is not {what} esskg accepts",
+        say(
+            f"{value!r} n'est pas {what} qu'esskg accepte", f"{value!r} is not {what} esskg accepts"
+        ),
         line=line,
         column=starts[column] + len(cells[column]) - len(cells[column].lstrip()),
         field=column,
@@ -313,26 +376,38 @@ def _expand(path: Path, line: int, column: str, value: str, prefixes: dict[str, 
     if not value or not match or match.group(1) is None:
         raise LoadError(
             path,
-            f"{value!r} is not a CURIE",
+            say(f"{value!r} n'est pas un CURIE", f"{value!r} is not a CURIE"),
             line=line,
             field=column,
-            hint="write prefix:local, e.g. sdg:2, with the prefix in the curie_map",
+            hint=say(
+                "écrivez préfixe:local, par ex. sdg:2, avec le préfixe dans curie_map",
+                "write prefix:local, e.g. sdg:2, with the prefix in the curie_map",
+            ),
         )
     prefix, local = match.groups()
     if prefix not in prefixes:
         raise LoadError(
             path,
-            f"unknown prefix {prefix}: in {value!r}",
+            say(
+                f"préfixe inconnu {prefix}: dans {value!r}",
+                f"unknown prefix {prefix}: in {value!r}",
+            ),
             line=line,
             field=column,
-            hint=f'declare it in the header: #   {prefix}: "https://..." under curie_map:',
+            hint=say(
+                f'déclarez-le dans l\'en-tête : #   {prefix}: "https://..." sous curie_map:',
+                f'declare it in the header: #   {prefix}: "https://..." under curie_map:',
+            ),
         )
     iri = prefixes[prefix] + local
     try:
         ox.NamedNode(iri)
     except ValueError as e:
         raise LoadError(
-            path, f"{value!r} expands to a bad IRI: {e}", line=line, field=column
+            path,
+            say(f"{value!r} donne une IRI invalide : {e}", f"{value!r} expands to a bad IRI: {e}"),
+            line=line,
+            field=column,
         ) from None
     return iri
 
@@ -394,9 +469,15 @@ def mapping_set_rdf(mapping_set: MappingSet) -> list[ox.Triple]:
     if not isinstance(set_id, str) or not set_id:
         raise LoadError(
             mapping_set.path,
-            "no mapping_set_id in the # metadata",
+            say(
+                "pas de mapping_set_id dans les métadonnées #",
+                "no mapping_set_id in the # metadata",
+            ),
             line=1,
-            hint="add a line: # mapping_set_id: https://w3id.org/esskg/mappings/<name>",
+            hint=say(
+                "ajoutez une ligne : # mapping_set_id: https://w3id.org/esskg/mappings/<nom>",
+                "add a line: # mapping_set_id: https://w3id.org/esskg/mappings/<name>",
+            ),
         )
     the_set = _iri(mapping_set, "mapping_set_id", set_id)
     out = [_t(the_set, PREFIXES["rdf"] + "type", ox.NamedNode(SSSOM + "MappingSet"))]
@@ -467,7 +548,14 @@ def _iri(mapping_set: MappingSet, key: str, value: str) -> ox.NamedNode:
     except ValueError:
         raise LoadError(
             mapping_set.path,
-            f"{key}: {value!r} is neither a CURIE with a declared prefix nor an IRI",
+            say(
+                f"{key} : {value!r} n'est ni un CURIE d'un préfixe déclaré, ni une IRI",
+                f"{key}: {value!r} is neither a CURIE with a declared prefix nor an IRI",
+            ),
             field=key,
-            hint="write a full IRI (https://...) or prefix:local with the prefix in curie_map",
+            hint=say(
+                "écrivez une IRI complète (https://...) ou préfixe:local avec le préfixe dans "
+                "curie_map",
+                "write a full IRI (https://...) or prefix:local with the prefix in curie_map",
+            ),
         ) from None
