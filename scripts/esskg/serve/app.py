@@ -20,6 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from esskg.errors import QueryError
+from esskg.i18n import say
 from esskg.namespaces import ESSKG, PREFIXES, SDG, UNSDG, expand_curie, to_curie
 from esskg.query import CannedQuery, bind_params, list_queries
 from esskg.render import sorted_list_text
@@ -89,7 +90,13 @@ class Server:
         try:
             reply, _ = await self.pool.run(job, timeout=_CHART_TIMEOUT, wait=_CHART_TIMEOUT)
         except (PoolBusy, QueryTimeout):
-            log.warning("esskg serve: the SDG chart could not be computed in time; no chart")
+            log.warning(
+                say(
+                    "esskg serve : le graphique des ODD n'a pu être calculé à temps ; pas de "
+                    "graphique",
+                    "esskg serve: the SDG chart could not be computed in time; no chart",
+                )
+            )
             return
         if reply[0] != "ok":
             return
