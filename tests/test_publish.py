@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -27,6 +28,7 @@ from esskg.cli import main
 from esskg.load import load_dataset, load_project
 from esskg.publish import formats as publish_formats
 from esskg.publish import publish
+from esskg.publish.catalog import void_statistics
 from esskg.publish.page import landing_page, sdg_chart_svg
 from esskg.publish.tables import neutralise
 
@@ -671,12 +673,10 @@ def test_a_dump_that_fails_its_check_leaves_the_previous_release_whole(
     if failure == "unparsable":
         real_parse = publish_formats.parsed_quads
 
-        def parsed_quads(
-            path: Path, rdf_format: ox.RdfFormat, *, gzipped: bool = False
-        ) -> list[ox.Quad]:
+        def parsed_quads(path: Path, rdf_format: ox.RdfFormat) -> Iterator[ox.Quad]:
             if rdf_format == ox.RdfFormat.TRIG:
                 raise SyntaxError("simulated: the TriG dump does not parse")
-            return real_parse(path, rdf_format, gzipped=gzipped)
+            return real_parse(path, rdf_format)
 
         monkeypatch.setattr(publish_formats, "parsed_quads", parsed_quads)
     else:
@@ -688,6 +688,99 @@ def test_a_dump_that_fails_its_check_leaves_the_previous_release_whole(
     assert "esskg: error:" in message and ("esskg.trig" in message or "esskg.nq" in message)
     assert _tree(tmp_path / __version__) == before
     assert [p.name for p in tmp_path.iterdir()] == [__version__], "the build folder must be removed"
+
+
+def _tricky_triples() -> list[ox.Triple]:
+    """Statements whose JSON text needs care: escapes, non-ASCII, blank nodes, typed values."""
+    ex, esskg = "https://example.org/", "https://w3id.org/esskg/ontology#"
+    a, b, n = ox.NamedNode(ex + "a"), ox.NamedNode(ex + "a/10"), ox.BlankNode("x")
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    return [
+        ox.Triple(a, ox.NamedNode(RDF_TYPE), ox.NamedNode(esskg + "Actor")),
+        ox.Triple(a, ox.NamedNode(RDF_TYPE), ox.NamedNode(ex + "Other")),
+        ox.Triple(a, label, ox.Literal('Coopération "quoted"\n\ttab \\ é ☃', language="fr")),
+        ox.Triple(a, label, ox.Literal("plain")),
+        ox.Triple(
+            a, ox.NamedNode(ex + "n"), ox.Literal("02", datatype=ox.NamedNode(xsd + "integer"))
+        ),
+        ox.Triple(a, ox.NamedNode(ex + "link"), b),
+        ox.Triple(a, ox.NamedNode(ex + "link"), n),
+        ox.Triple(n, ox.NamedNode(RDF_TYPE), ox.Literal("not a class")),
+        ox.Triple(b, ox.NamedNode("urn:x:1"), ox.NamedNode("http://example.com//x")),
+    ]
+
+
+def _reference_jsonld(triples: list[ox.Triple]) -> bytes:
+    """The document as json.dumps writes it: what jsonld_bytes must give, byte for byte."""
+    compact = publish_formats._compact
+    nodes: dict[str, dict[str, list[object]]] = {}
+
+    def node_id(term: ox.NamedNode | ox.BlankNode) -> str:
+        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else compact(term.value)
+
+    for t in triples:
+        node = nodes.setdefault(node_id(t.subject), {})
+        if t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode):
+            node.setdefault("@type", []).append(compact(t.object.value))
+            continue
+        o = t.object
+        if isinstance(o, ox.Literal):
+            value: dict[str, str] = {"@value": o.value}
+            if o.language:
+                value["@language"] = o.language
+            elif o.datatype.value != publish_formats.XSD_STRING:
+                value["@type"] = compact(o.datatype.value)
+        else:
+            value = {"@id": node_id(o)}
+        node.setdefault(compact(t.predicate.value), []).append(value)
+    graph = [{"@id": s, **v} for s, v in sorted(nodes.items())]
+    document = {**publish_formats.jsonld_context(), "@graph": graph}
+    text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    return text.encode("utf-8")
+
+
+@pytest.mark.parametrize("which", ["tricky", "empty", "project"])
+def test_jsonld_text_is_what_json_dumps_writes(statements: ox.Dataset, which: str) -> None:
+    triples = {
+        "tricky": _tricky_triples(),
+        "empty": [],
+        "project": [ox.Triple(q.subject, q.predicate, q.object) for q in statements],
+    }[which]
+    written = publish_formats.jsonld_bytes(triples)
+    assert written == _reference_jsonld(triples)
+    if triples:
+        parsed = list(ox.parse(written, format=ox.RdfFormat.JSON_LD))
+        assert _canonical(parsed) == _canonical([ox.Quad(*t) for t in triples])
+
+
+def test_void_examples_are_the_first_in_iri_order_not_in_line_order() -> None:
+    # "<…/a/10>" sorts before "<…/a>" as text ("1" < ">"), after it as an IRI.
+    triples = _tricky_triples()
+    esskg_actor = ox.NamedNode("https://w3id.org/esskg/ontology#Actor")
+    triples.append(ox.Triple(triples[5].object, ox.NamedNode(RDF_TYPE), esskg_actor))
+    stats = void_statistics(
+        [ox.Quad(*t, ox.NamedNode("urn:g")) for t in triples], ("https://example.org/",)
+    )
+    assert stats["examples"] == ["https://example.org/a"]
+    assert stats["entities"] == 2 and stats["distinctSubjects"] == 3
+    assert stats["classPartitions"]["not a class"] == 1
+    # http://example.com//x lies outside the dataset: a link (to its namespace); a/10 is inside
+    assert stats["linksets"] == {("http://example.com//", "urn:x:1"): 1}
+
+
+def test_a_gzip_variant_that_does_not_hold_the_bytes_is_refused(tmp_path: Path) -> None:
+    data = b"<urn:a> <urn:b> <urn:c> .\n"
+    check = publish_formats.gzip_check(data)
+    good, bad = tmp_path / "good.nt.gz", tmp_path / "bad.nt.gz"
+    good.write_bytes(publish_formats.gzip_bytes(data))
+    check(good)
+    bad.write_bytes(publish_formats.gzip_bytes(data[:-2]))
+    with pytest.raises(publish_formats.PublishCheckError, match=r"bad\.nt\.gz: does not decompress to"):
+        check(bad)
+    bad.write_bytes(b"not gzip")
+    with pytest.raises(publish_formats.PublishCheckError, match="does not decompress"):
+        check(bad)
 
 
 # --- HTML ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from esskg.namespaces import PREFIXES, RDF_TYPE, prefix_header
 from esskg.publish.citation import SourceDocument
+from esskg.publish.formats import normal_form
 from esskg.publish.identity import (
     DATA_LICENCE,
     URI_SPACE,
@@ -33,6 +34,7 @@ __all__ = [
     "catalog_turtle",
     "licence_names",
     "link_space",
+    "text_statistics",
     "void_statistics",
 ]
 
@@ -141,53 +143,100 @@ def _q(store: ox.Store, text: str) -> list[dict[str, ox.NamedNode | ox.Literal]]
 def void_statistics(
     quads: Iterable[ox.Quad], uri_spaces: tuple[str, ...] = (URI_SPACE,)
 ) -> dict[str, object]:
-    """The VoID figures of the union of the graphs, counted on the terms as written.
+    """The VoID figures of the union of the graphs, counted on the terms as written."""
+    quads = list(quads)
+    return text_statistics(
+        normal_form(quads, keeps_graphs=False), normal_form(quads, keeps_graphs=True), uri_spaces
+    )
+
+
+def text_statistics(
+    ntriples: bytes, nquads: bytes, uri_spaces: tuple[str, ...] = (URI_SPACE,)
+) -> dict[str, object]:
+    """The VoID figures, from the normal forms of the union (`ntriples`) and of the graphs.
 
     Entities are the subjects under `uri_spaces` (the dataset's own); a link points outside them
     and outside esskg.
 
-    Counted here rather than by SPARQL on a Store: the Store keeps typed literals by value, so
-    "2"^^xsd:positiveInteger and "2"^^xsd:nonNegativeInteger would count as one object.
+    Counted in one pass over the text the release ships, not by SPARQL on a Store: the Store keeps
+    typed literals by value, so "2"^^xsd:positiveInteger and "2"^^xsd:nonNegativeInteger would
+    count as one object, and its union of the graphs repeats a statement held in two. One line is
+    one distinct statement "s p o ." (subject and predicate hold no space); the lines are sorted,
+    so a subject's statements follow each other.
     """
-    quads = list(quads)
-    triples = {(q.subject, q.predicate, q.object) for q in quads}
-    rdf_type = ox.NamedNode(RDF_TYPE)
-    typed = {(s, o) for s, p, o in triples if p == rdf_type}
-    subjects = {s for s, _, _ in triples}
-    entities = {
-        s for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(uri_spaces)
-    }
-    inside = (*uri_spaces, URI_SPACE)
-    class_partitions = Counter(c.value for _, c in typed)
-    # A link: an esskg resource (not an ontology term: the ontology's references to other
-    # vocabularies are void:vocabulary) pointing at an IRI outside esskg, rdf:type aside.
-    links: Counter[tuple[str, str]] = Counter(
-        (link_space(o.value), p.value)
-        for s, p, o in triples
-        if s in entities
-        and not s.value.startswith(ONTOLOGY_SPACE)
-        and p != rdf_type
-        and isinstance(o, ox.NamedNode)
-        and not o.value.startswith(inside)
-    )
-    examples = []
-    for cls in ("Actor", "Partnership", "Territory"):
-        members = sorted(s.value for s, c in typed if c.value == NS["esskg"] + cls)
-        own = [m for m in members if m.startswith(uri_spaces)]
-        examples.extend((own or members)[:1])
+    rdf_type = f"<{RDF_TYPE}>".encode()
+    own = tuple(f"<{space}".encode() for space in uri_spaces)
+    inside = (*own, f"<{URI_SPACE}".encode())
+    ontology = f"<{ONTOLOGY_SPACE}".encode()
+    examples_of = {f"<{NS['esskg']}{cls}>".encode(): cls for cls in _EXAMPLE_CLASSES}
+    lines = ntriples.splitlines()
+    subjects = entities = 0
+    objects: set[bytes] = set()
+    properties: Counter[bytes] = Counter()
+    classes: Counter[bytes] = Counter()
+    targets: Counter[tuple[bytes, bytes]] = Counter()
+    first: dict[tuple[str, bool], str] = {}
+    subject, entity, linking = b"", False, False
+    for line in lines:
+        s, p, o = line[:-2].split(b" ", 2)
+        if s != subject:
+            subject, subjects = s, subjects + 1
+            entity = s.startswith(own)
+            entities += entity
+            # An ontology term's references to other vocabularies are void:vocabulary, no link.
+            linking = entity and not s.startswith(ontology)
+        objects.add(o)
+        properties[p] += 1
+        if p == rdf_type:
+            classes[o] += 1
+            cls = examples_of.get(o)
+            if cls is not None:
+                # In IRI order, which is not the lines' order: "<…/10>" sorts before "<…/1>".
+                value, key = _term_value(s), (cls, entity)
+                if key not in first or value < first[key]:
+                    first[key] = value
+        elif linking and o[:1] == b"<" and not o.startswith(inside):
+            targets[(o, p)] += 1
+    links: Counter[tuple[str, str]] = Counter()
+    for (o, p), count in targets.items():
+        links[(link_space(_term_value(o)), _term_value(p))] += count
+    # The first (in IRI order) Actor, Partnership and Territory, the dataset's own if it has one.
+    examples = [
+        first.get((cls, True)) or first[(cls, False)]
+        for cls in _EXAMPLE_CLASSES
+        if (cls, True) in first or (cls, False) in first
+    ]
+    graphs = Counter(line.rsplit(b" ", 2)[1] for line in nquads.splitlines())
     return {
-        "triples": len(triples),
-        "entities": len(entities),
-        "distinctSubjects": len(subjects),
-        "distinctObjects": len({o for _, _, o in triples}),
-        "properties": len({p for _, p, _ in triples}),
-        "classes": len(class_partitions),
-        "classPartitions": dict(sorted(class_partitions.items())),
-        "propertyPartitions": dict(sorted(Counter(p.value for _, p, _ in triples).items())),
+        "triples": len(lines),
+        "entities": entities,
+        "distinctSubjects": subjects,
+        "distinctObjects": len(objects),
+        "properties": len(properties),
+        "classes": len(classes),
+        "classPartitions": dict(sorted(_values(classes).items())),
+        "propertyPartitions": dict(sorted(_values(properties).items())),
         "linksets": dict(sorted(links.items())),
-        "graphs": dict(sorted(Counter(q.graph_name.value for q in quads).items())),
+        "graphs": dict(sorted(_values(graphs).items())),
         "examples": examples,
     }
+
+
+_EXAMPLE_CLASSES = ("Actor", "Partnership", "Territory")
+
+
+def _values(counts: Counter[bytes]) -> dict[str, int]:
+    """The counts keyed by each term's value (an IRI without its <>, a literal's text)."""
+    return {_term_value(term): count for term, count in counts.items()}
+
+
+def _term_value(term: bytes) -> str:
+    """The value of one N-Triples term: an IRI's text, a blank node's label, a literal's text."""
+    if term[:1] == b"<" and b"\\" not in term:
+        return term[1:-1].decode("utf-8")
+    # Rare (a class that is not a plain IRI): parsed for its escapes.
+    (quad,) = ox.parse(b"<x:s> <x:p> " + term + b" .", format=ox.RdfFormat.N_TRIPLES)
+    return quad.object.value
 
 
 def _vocabularies(stats: dict[str, object]) -> list[str]:

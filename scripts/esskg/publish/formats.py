@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +23,15 @@ from esskg.namespaces import PREFIXES, RDF_TYPE
 __all__ = [
     "RDF_FORMATS",
     "RdfFile",
-    "canonical_quads",
-    "canonical_set",
+    "graph_ordered_quads",
     "gzip_bytes",
+    "gzip_check",
     "jsonld_context",
+    "normal_form",
     "parsed_quads",
     "same_graph_check",
+    "serialize",
+    "sorted_lines",
 ]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -53,23 +56,47 @@ RDF_FORMATS: dict[str, RdfFile] = {
 }
 
 
-def canonical_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
-    """The quads with blank nodes named by RDFC-1.0, sorted by graph, subject, predicate, object."""
-    dataset = ox.Dataset(quads)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted(
-        set(dataset),
-        key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
-    )
+def sorted_lines(text: bytes) -> bytes:
+    """The distinct lines of N-Triples or N-Quads text in byte order (the order of the terms)."""
+    return b"".join(sorted(set(text.splitlines(keepends=True))))
 
 
-def canonical_set(quads: Iterable[ox.Quad]) -> frozenset[ox.Quad]:
-    """A set two datasets share exactly when they are isomorphic (literals byte for byte)."""
-    return frozenset(canonical_quads(quads))
+def normal_form(quads: Iterable[ox.Quad], *, keeps_graphs: bool) -> bytes:
+    """N-Quads (or N-Triples of the union) text two datasets share exactly when isomorphic.
+
+    The distinct statements, one per line in byte order, literals as written, blank nodes named
+    by RDFC-1.0. Serialised and sorted as bytes, not as Python objects: at a million statements
+    this is seconds, where sorting Quad objects by their text took minutes. Without a blank node
+    (no "_:" in the text; one inside a literal only takes the longer way) nothing is renamed.
+    """
+    rdf_format = ox.RdfFormat.N_QUADS if keeps_graphs else ox.RdfFormat.N_TRIPLES
+    statements = quads if keeps_graphs else (q.triple for q in quads)
+    text = ox.serialize(statements, format=rdf_format)
+    if b"_:" in text:
+        dataset = ox.Dataset(ox.parse(text, format=rdf_format))
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        text = ox.serialize(dataset, format=rdf_format)
+    return sorted_lines(text)
 
 
-def serialize(name: str, *, triples: list[ox.Triple], quads: list[ox.Quad]) -> bytes:
-    """The bytes of format `name` (a key of RDF_FORMATS): triples if merged, quads otherwise."""
+def graph_ordered_quads(nquads: bytes) -> list[ox.Quad]:
+    """The quads of sorted N-Quads text, ordered by graph, subject, predicate, object.
+
+    The lines are in (subject, predicate, object, graph) order; a stable sort on the graph alone
+    gives the TriG order. A line's order is its terms' order: a term never holds a character
+    below the space that ends it, so a shorter term that begins a longer one sorts first in both.
+    """
+    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    return sorted(quads, key=lambda q: str(q.graph_name))
+
+
+def serialize(
+    name: str, *, triples: list[ox.Triple], quads: list[ox.Quad], nquads: bytes
+) -> bytes:
+    """The bytes of format `name` (a key of RDF_FORMATS): triples if merged, quads otherwise.
+
+    `quads` in graph order (graph_ordered_quads), `nquads` their normal form (normal_form).
+    """
     if name == "ttl":
         return turtle_bytes(triples)
     if name == "nt":
@@ -79,8 +106,7 @@ def serialize(name: str, *, triples: list[ox.Triple], quads: list[ox.Quad]) -> b
     if name == "trig":
         return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
     if name == "nq":
-        lines = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)
-        return b"".join(sorted(lines))
+        return nquads
     raise ValueError(f"unknown RDF format {name!r}")
 
 
@@ -94,21 +120,74 @@ def jsonld_bytes(triples: list[ox.Triple]) -> bytes:
 
     The context is embedded rather than referenced so that no reader has to fetch anything; the same
     object is written beside the file as context.jsonld for those who want to reuse it.
+
+    The text is what json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) gives
+    (tests/test_publish.py compares them), written here because json's indented encoder is pure
+    Python, token by token: a minute at a million triples. Each statement's value is encoded once,
+    at the depth it sits at, by json's own string encoder.
     """
-    nodes: dict[str, dict[str, list[object]]] = {}
+    compact = _Compactor()
+    nodes: dict[str, dict[str, list[str]]] = {}
     for triple in triples:
-        node = nodes.setdefault(_node_id(triple.subject), {})
+        node = nodes.setdefault(compact.node_id(triple.subject), {})
         if triple.predicate.value == RDF_TYPE and isinstance(triple.object, ox.NamedNode):
-            node.setdefault("@type", []).append(_compact(triple.object.value))
-        else:
-            node.setdefault(_compact(triple.predicate.value), []).append(
-                _object_value(triple.object)
+            node.setdefault("@type", []).append(
+                "    " + _json_string(compact(triple.object.value))
             )
-    graph = [{"@id": subject, **values} for subject, values in sorted(nodes.items())]
-    document = {**jsonld_context(), "@graph": graph}
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode(
-        "utf-8"
+        else:
+            node.setdefault(compact(triple.predicate.value), []).append(
+                compact.object_text(triple.object)
+            )
+    context = ",\n".join(
+        f"  {_json_string(k)}: {_json_string(v)}"
+        for k, v in jsonld_context()["@context"].items()  # type: ignore[attr-defined]
     )
+    graph = ",\n".join(
+        _node_text(subject, values) for subject, values in sorted(nodes.items())
+    )
+    graph = f"[\n{graph}\n ]" if graph else "[]"
+    return f'{{\n "@context": {{\n{context}\n }},\n "@graph": {graph}\n}}\n'.encode()
+
+
+_json_string = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
+
+
+def _node_text(subject: str, values: dict[str, list[str]]) -> str:
+    """A node object at depth 2 of the document; `values` hold their items' text at depth 4."""
+    members = [("@id", _json_string(subject))]
+    members += [(key, "[\n" + ",\n".join(items) + "\n   ]") for key, items in values.items()]
+    body = ",\n".join(f"   {_json_string(key)}: {text}" for key, text in sorted(members))
+    return f"  {{\n{body}\n  }}"
+
+
+class _Compactor:
+    """IRI -> CURIE with the project prefixes (the longest namespace that fits), remembered:
+    a million statements name a few hundred thousand IRIs, predicates and classes over and over."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, str] = {}
+
+    def __call__(self, iri: str) -> str:
+        found = self._known.get(iri)
+        if found is None:
+            found = self._known[iri] = _compact(iri)
+        return found
+
+    def node_id(self, term: ox.NamedNode | ox.BlankNode) -> str:
+        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else self(term.value)
+
+    def object_text(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+        """The value object of `term` as JSON text at depth 4 (its members at depth 5)."""
+        if isinstance(term, ox.Literal):
+            value = _json_string(term.value)
+            if term.language:
+                lang = _json_string(term.language)
+                return f'    {{\n     "@language": {lang},\n     "@value": {value}\n    }}'
+            if term.datatype.value == XSD_STRING:
+                return f'    {{\n     "@value": {value}\n    }}'
+            datatype = _json_string(self(term.datatype.value))
+            return f'    {{\n     "@type": {datatype},\n     "@value": {value}\n    }}'
+        return f'    {{\n     "@id": {_json_string(self.node_id(term))}\n    }}'
 
 
 def gzip_bytes(data: bytes) -> bytes:
@@ -116,25 +195,23 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0)
 
 
-def parsed_quads(path: Path, rdf_format: ox.RdfFormat, *, gzipped: bool = False) -> list[ox.Quad]:
-    """The quads of a file, parsed strictly with no base IRI (SyntaxError if it does not parse)."""
-    data = path.read_bytes()
-    if gzipped:
-        data = gzip.decompress(data)
-    return list(ox.parse(data, format=rdf_format, base_iri=None))
+def parsed_quads(path: Path, rdf_format: ox.RdfFormat) -> Iterator[ox.Quad]:
+    """The quads of a file, parsed strictly with no base IRI (SyntaxError if it does not parse).
+
+    Streamed: read as they are parsed, never all held as Python objects.
+    """
+    return ox.parse(path=path, format=rdf_format, base_iri=None)
 
 
 def same_graph_check(
-    expected: frozenset[ox.Quad],
-    rdf_format: ox.RdfFormat,
-    *,
-    gzipped: bool = False,
+    expected: bytes, rdf_format: ox.RdfFormat, *, keeps_graphs: bool
 ) -> Callable[[Path], None]:
-    """A verify function for atomic.write_atomically: the file must parse to exactly `expected`."""
+    """A verify function for atomic.write_atomically: the file must parse to exactly `expected`,
+    a normal_form text (N-Quads if `keeps_graphs`, else N-Triples of the union)."""
 
     def verify(temp: Path) -> None:
         try:
-            quads = parsed_quads(temp, rdf_format, gzipped=gzipped)
+            found = normal_form(parsed_quads(temp, rdf_format), keeps_graphs=keeps_graphs)
         except (SyntaxError, ValueError, OSError) as e:
             raise PublishCheckError(
                 say(
@@ -142,15 +219,42 @@ def same_graph_check(
                     f"{temp.name}: does not parse back as {rdf_format.name}: {e}",
                 )
             ) from e
-        found = canonical_set(quads)
         if found != expected:
-            missing, extra = len(expected - found), len(found - expected)
+            wanted, got = set(expected.splitlines()), set(found.splitlines())
             raise PublishCheckError(
                 say(
-                    f"{temp.name} : se relit en un autre graphe ({missing} énoncés manquants, "
-                    f"{extra} inattendus)",
-                    f"{temp.name}: parses back to a different graph ({missing} statements "
-                    f"missing, {extra} unexpected)",
+                    f"{temp.name} : se relit en un autre graphe ({len(wanted - got)} énoncés "
+                    f"manquants, {len(got - wanted)} inattendus)",
+                    f"{temp.name}: parses back to a different graph ({len(wanted - got)} "
+                    f"statements missing, {len(got - wanted)} unexpected)",
+                )
+            )
+
+    return verify
+
+
+def gzip_check(data: bytes) -> Callable[[Path], None]:
+    """A verify function for a .gz file: it must decompress to exactly `data`.
+
+    `data` is the file beside it, which its own check has parsed back already: the same bytes
+    hold the same graph, so the compressed copy is not parsed a second time.
+    """
+
+    def verify(temp: Path) -> None:
+        try:
+            found = gzip.decompress(temp.read_bytes())
+        except (OSError, EOFError) as e:
+            raise PublishCheckError(
+                say(
+                    f"{temp.name} : ne se décompresse pas : {e}",
+                    f"{temp.name}: does not decompress: {e}",
+                )
+            ) from e
+        if found != data:
+            raise PublishCheckError(
+                say(
+                    f"{temp.name} : ne se décompresse pas en ce qui a été compressé",
+                    f"{temp.name}: does not decompress to what was compressed",
                 )
             )
 
@@ -161,8 +265,12 @@ class PublishCheckError(OSError):
     """A file written for the release does not parse back to what was meant to be in it."""
 
 
+# Longest namespace first: the first that fits is the one a CURIE takes.
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda p: -len(p[1]))
+
+
 def _compact(iri: str) -> str:
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda p: -len(p[1])):
+    for prefix, namespace in _BY_LENGTH:
         if (
             iri.startswith(namespace)
             and len(iri) > len(namespace)
@@ -170,17 +278,3 @@ def _compact(iri: str) -> str:
         ):
             return f"{prefix}:{iri[len(namespace) :]}"
     return iri
-
-
-def _node_id(term: ox.NamedNode | ox.BlankNode) -> str:
-    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else _compact(term.value)
-
-
-def _object_value(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return {"@value": term.value, "@language": term.language}
-        if term.datatype.value == XSD_STRING:
-            return {"@value": term.value}
-        return {"@value": term.value, "@type": _compact(term.datatype.value)}
-    return {"@id": _node_id(term)}
