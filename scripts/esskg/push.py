@@ -13,11 +13,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import defaultdict
 
 import pyoxigraph as ox
 
-from esskg.dump import ntriples_bytes
 from esskg.endpoint import (
     DEFAULT_TIMEOUT,
     Connection,
@@ -36,22 +34,36 @@ from esskg.validate import render_table, summary, validate_store
 _NO_GRAPH_STORE = (404, 405, 501)
 
 
-def project_graphs(
-    quads: ox.Dataset, single_graph: str | None = None
-) -> dict[str, list[ox.Triple]]:
-    """Graph IRI -> its triples; everything in `single_graph` when given."""
-    graphs: dict[str, set[ox.Triple]] = defaultdict(set)
-    for quad in quads:
-        name = single_graph or quad.graph_name.value
-        graphs[name].add(ox.Triple(quad.subject, quad.predicate, quad.object))
-    return {name: sorted(triples, key=str) for name, triples in sorted(graphs.items())}
+def project_graphs(dataset: ox.Dataset, single_graph: str | None = None) -> dict[str, bytes]:
+    """Graph IRI -> its triples as N-Triples text; the union in `single_graph` when given.
+
+    Serialised by pyoxigraph graph by graph, one line per triple: no Python object per triple
+    is kept, and nothing is sorted (the server does not care about order).
+    """
+    names = sorted({q.graph_name.value for q in dataset})
+    bodies = {
+        name: ox.serialize(
+            (q.triple for q in dataset.quads_for_graph_name(ox.NamedNode(name))),
+            format=ox.RdfFormat.N_TRIPLES,
+        )
+        for name in names
+    }
+    if single_graph is None:
+        return bodies
+    # A triple held in two graphs is sent once.
+    lines = {line for body in bodies.values() for line in body.splitlines(keepends=True)}
+    return {single_graph: b"".join(sorted(lines))}
+
+
+def triple_count(body: bytes) -> int:
+    """Triples in N-Triples text: one per line (a line break inside a literal is escaped)."""
+    return body.count(b"\n")
 
 
 def put_graph(
-    target: Connection, graph: str, triples: list[ox.Triple], *, gsp: bool, update: Connection
+    target: Connection, graph: str, body: bytes, *, gsp: bool, update: Connection
 ) -> str:
-    """Replace `graph` on the server with `triples` in one request; the method used."""
-    body = ntriples_bytes(triples)
+    """Replace `graph` on the server with the N-Triples `body` in one request; the method used."""
     if gsp:
         try:
             send(target, "PUT", body, "application/n-triples", {"graph": graph})
@@ -212,12 +224,14 @@ def run(args: argparse.Namespace) -> int:
     graphs = project_graphs(dataset, args.graph)
     gsp = conn.at(args.gsp) if args.gsp else None
     started = time.monotonic()
-    for graph, triples in graphs.items():
-        method = put_graph(gsp or update, graph, triples, gsp=gsp is not None, update=update)
+    sent_counts = {graph: triple_count(body) for graph, body in graphs.items()}
+    for graph, body in graphs.items():
+        method = put_graph(gsp or update, graph, body, gsp=gsp is not None, update=update)
+        count = sent_counts[graph]
         print(
             say(
-                f"envoyé {graph} : {len(triples)} triplets ({method})",
-                f"sent {graph}: {len(triples)} triples ({method})",
+                f"envoyé {graph} : {count} triplets ({method})",
+                f"sent {graph}: {count} triples ({method})",
             ),
             file=sys.stderr,
         )
@@ -234,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
         )
         held.pop(stale)
     elapsed = time.monotonic() - started
-    rows = [(g, len(t), held.get(g, 0)) for g, t in graphs.items()]
+    rows = [(g, n, held.get(g, 0)) for g, n in sent_counts.items()]
     print(say("graphe\tenvoyés\tserveur", "graph\tsent\tserver"))
     for graph, sent, count in rows:
         print(f"{graph}\t{sent}\t{count}")
