@@ -760,7 +760,7 @@ def test_void_examples_are_the_first_in_iri_order_not_in_line_order() -> None:
     esskg_actor = ox.NamedNode("https://w3id.org/esskg/ontology#Actor")
     triples.append(ox.Triple(triples[5].object, ox.NamedNode(RDF_TYPE), esskg_actor))
     stats = void_statistics(
-        [ox.Quad(*t, ox.NamedNode("urn:g")) for t in triples], ("https://example.org/",)
+        ox.Dataset(ox.Quad(*t, ox.NamedNode("urn:g")) for t in triples), ("https://example.org/",)
     )
     assert stats["examples"] == ["https://example.org/a"]
     assert stats["entities"] == 2 and stats["distinctSubjects"] == 3

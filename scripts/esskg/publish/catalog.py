@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from esskg.namespaces import PREFIXES, RDF_TYPE, prefix_header
 from esskg.publish.citation import SourceDocument
-from esskg.publish.formats import normal_form
+from esskg.publish.formats import normal_forms
 from esskg.publish.identity import (
     DATA_LICENCE,
     URI_SPACE,
@@ -141,13 +140,11 @@ def _q(store: ox.Store, text: str) -> list[dict[str, ox.NamedNode | ox.Literal]]
 
 
 def void_statistics(
-    quads: Iterable[ox.Quad], uri_spaces: tuple[str, ...] = (URI_SPACE,)
+    dataset: ox.Dataset, uri_spaces: tuple[str, ...] = (URI_SPACE,)
 ) -> dict[str, object]:
     """The VoID figures of the union of the graphs, counted on the terms as written."""
-    quads = list(quads)
-    return text_statistics(
-        normal_form(quads, keeps_graphs=False), normal_form(quads, keeps_graphs=True), uri_spaces
-    )
+    forms = normal_forms(dataset)
+    return text_statistics(forms.ntriples, forms.nquads, uri_spaces)
 
 
 def text_statistics(

@@ -16,18 +16,19 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from esskg.dump import ntriples_bytes, turtle_bytes
+from esskg.dump import turtle_bytes
 from esskg.i18n import say
 from esskg.namespaces import PREFIXES, RDF_TYPE
 
 __all__ = [
     "RDF_FORMATS",
+    "NormalForms",
     "RdfFile",
-    "graph_ordered_quads",
     "gzip_bytes",
     "gzip_check",
     "jsonld_context",
     "normal_form",
+    "normal_forms",
     "parsed_quads",
     "same_graph_check",
     "serialize",
@@ -66,47 +67,79 @@ def normal_form(quads: Iterable[ox.Quad], *, keeps_graphs: bool) -> bytes:
 
     The distinct statements, one per line in byte order, literals as written, blank nodes named
     by RDFC-1.0. Serialised and sorted as bytes, not as Python objects: at a million statements
-    this is seconds, where sorting Quad objects by their text took minutes. Without a blank node
-    (no "_:" in the text; one inside a literal only takes the longer way) nothing is renamed.
+    this is seconds, where sorting Quad objects by their text took minutes.
     """
-    rdf_format = ox.RdfFormat.N_QUADS if keeps_graphs else ox.RdfFormat.N_TRIPLES
     statements = quads if keeps_graphs else (q.triple for q in quads)
-    text = ox.serialize(statements, format=rdf_format)
+    return _normalise(_text(statements, keeps_graphs), keeps_graphs)
+
+
+def _text(statements: Iterable[ox.Quad | ox.Triple], keeps_graphs: bool) -> bytes:
+    """N-Quads (or N-Triples) text, statements in the order given."""
+    return ox.serialize(statements, format=_line_format(keeps_graphs))
+
+
+def _line_format(keeps_graphs: bool) -> ox.RdfFormat:
+    return ox.RdfFormat.N_QUADS if keeps_graphs else ox.RdfFormat.N_TRIPLES
+
+
+def _normalise(text: bytes, keeps_graphs: bool) -> bytes:
+    """normal_form of N-Quads (N-Triples) text. Without a blank node (no "_:" in the text; one
+    inside a literal only takes the longer way) nothing is renamed."""
     if b"_:" in text:
+        rdf_format = _line_format(keeps_graphs)
         dataset = ox.Dataset(ox.parse(text, format=rdf_format))
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         text = ox.serialize(dataset, format=rdf_format)
     return sorted_lines(text)
 
 
-def graph_ordered_quads(nquads: bytes) -> list[ox.Quad]:
-    """The quads of sorted N-Quads text, ordered by graph, subject, predicate, object.
+@dataclass(frozen=True)
+class NormalForms:
+    """The release's statements as text, made once: what the dumps are and are checked against."""
 
-    The lines are in (subject, predicate, object, graph) order; a stable sort on the graph alone
-    gives the TriG order. A line's order is its terms' order: a term never holds a character
-    below the space that ends it, so a shorter term that begins a longer one sorts first in both.
+    nquads: bytes  # normal_form of the dataset: the N-Quads file
+    by_graph: bytes  # the same lines graph after graph (the TriG order)
+    ntriples: bytes  # normal_form of the union of the graphs: the N-Triples file
+
+
+def normal_forms(dataset: ox.Dataset) -> NormalForms:
+    """The NormalForms of a dataset whose statements are all in named graphs (as loaded).
+
+    From the N-Quads lines, the graph term (the last before " .") sorts them into graphs, and
+    dropping it gives the union: one pass over the lines, no Python object per statement. A
+    line's order is its terms' order (a term never holds a character below the space that ends
+    it), so each graph's lines stay in (subject, predicate, object) order.
     """
-    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
-    return sorted(quads, key=lambda q: str(q.graph_name))
+    if next(iter(dataset.quads_for_graph_name(ox.DefaultGraph())), None) is not None:
+        raise ValueError("a release is made of named graphs: the default graph must be empty")
+    nquads = normal_form(dataset, keeps_graphs=True)
+    graphs: dict[bytes, list[bytes]] = {}
+    union = []
+    for line in nquads.splitlines(keepends=True):
+        statement, graph, _ = line.rsplit(b" ", 2)
+        graphs.setdefault(graph, []).append(line)
+        union.append(statement + b" .\n")
+    by_graph = b"".join(b"".join(graphs[g]) for g in sorted(graphs))
+    # With blank nodes the union's labels are the dataset's: _normalise names them again.
+    return NormalForms(nquads, by_graph, _normalise(b"".join(union), keeps_graphs=False))
 
 
-def serialize(
-    name: str, *, triples: list[ox.Triple], quads: list[ox.Quad], nquads: bytes
-) -> bytes:
+def serialize(name: str, *, triples: list[ox.Triple], forms: NormalForms) -> bytes:
     """The bytes of format `name` (a key of RDF_FORMATS): triples if merged, quads otherwise.
 
-    `quads` in graph order (graph_ordered_quads), `nquads` their normal form (normal_form).
+    `triples` are the statements of `forms.ntriples`, in its order.
     """
     if name == "ttl":
         return turtle_bytes(triples)
     if name == "nt":
-        return ntriples_bytes(triples)
+        return forms.ntriples
     if name == "jsonld":
         return jsonld_bytes(triples)
     if name == "trig":
+        quads = ox.parse(forms.by_graph, format=ox.RdfFormat.N_QUADS)
         return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
     if name == "nq":
-        return nquads
+        return forms.nquads
     raise ValueError(f"unknown RDF format {name!r}")
 
 
@@ -128,16 +161,26 @@ def jsonld_bytes(triples: list[ox.Triple]) -> bytes:
     """
     compact = _Compactor()
     nodes: dict[str, dict[str, list[str]]] = {}
-    for triple in triples:
-        node = nodes.setdefault(compact.node_id(triple.subject), {})
-        if triple.predicate.value == RDF_TYPE and isinstance(triple.object, ox.NamedNode):
-            node.setdefault("@type", []).append(
-                "    " + _json_string(compact(triple.object.value))
-            )
+    types: dict[str, str] = {}
+    node: dict[str, list[str]] = {}
+    last = None
+    for subject, predicate, obj in triples:
+        # Sorted: a subject's statements follow each other.
+        if subject != last:
+            last = subject
+            node = nodes.setdefault(compact.node_id(subject), {})
+        iri = predicate.value
+        if iri == RDF_TYPE and type(obj) is ox.NamedNode:
+            key, text = "@type", types.get(obj.value)
+            if text is None:
+                text = types[obj.value] = "    " + _json_string(compact(obj.value))
         else:
-            node.setdefault(compact(triple.predicate.value), []).append(
-                compact.object_text(triple.object)
-            )
+            key, text = compact(iri), compact.object_text(obj)
+        values = node.get(key)
+        if values is None:
+            node[key] = [text]
+        else:
+            values.append(text)
     context = ",\n".join(
         f"  {_json_string(k)}: {_json_string(v)}"
         for k, v in jsonld_context()["@context"].items()  # type: ignore[attr-defined]
@@ -204,14 +247,23 @@ def parsed_quads(path: Path, rdf_format: ox.RdfFormat) -> Iterator[ox.Quad]:
 
 
 def same_graph_check(
-    expected: bytes, rdf_format: ox.RdfFormat, *, keeps_graphs: bool
+    expected: bytes,
+    rdf_format: ox.RdfFormat,
+    *,
+    keeps_graphs: bool,
+    written_order: bytes | None = None,
 ) -> Callable[[Path], None]:
     """A verify function for atomic.write_atomically: the file must parse to exactly `expected`,
-    a normal_form text (N-Quads if `keeps_graphs`, else N-Triples of the union)."""
+    a normal_form text (N-Quads if `keeps_graphs`, else N-Triples of the union).
+
+    `written_order`: the lines of `expected` in the order the file was written in, if not sorted.
+    """
 
     def verify(temp: Path) -> None:
         try:
-            found = normal_form(parsed_quads(temp, rdf_format), keeps_graphs=keeps_graphs)
+            # Parsed from a file, merged formats give triples in the default graph: written as
+            # N-Triples as they come.
+            found = _text(parsed_quads(temp, rdf_format), keeps_graphs)
         except (SyntaxError, ValueError, OSError) as e:
             raise PublishCheckError(
                 say(
@@ -219,6 +271,11 @@ def same_graph_check(
                     f"{temp.name}: does not parse back as {rdf_format.name}: {e}",
                 )
             ) from e
+        # Turtle, N-Triples, N-Quads (and TriG, graph after graph) read back in the order they
+        # were written in: equal as they are, they need no sort.
+        if found in (expected, written_order):
+            return
+        found = _normalise(found, keeps_graphs)
         if found != expected:
             wanted, got = set(expected.splitlines()), set(found.splitlines())
             raise PublishCheckError(
