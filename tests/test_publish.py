@@ -667,6 +667,7 @@ def test_a_dump_that_fails_its_check_leaves_the_previous_release_whole(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     failure: str,
+    english: None,
 ) -> None:
     shutil.copytree(release, tmp_path / __version__)
     before = _tree(tmp_path / __version__)
