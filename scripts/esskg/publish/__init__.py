@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import hashlib
 import io
 import json
 import logging
@@ -33,7 +34,7 @@ import shutil
 import sys
 import urllib.parse
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -321,48 +322,68 @@ def _write_release(
         target = build / name
         write_atomically(target, data, verify)
         os.chmod(target, 0o644)
+        # The catalogue needs each file's size and checksum, not its bytes: a million triples
+        # make a gigabyte of files.
         distributions.append(
-            Distribution(name, media, title, data, compressed, licence, also_under)
+            Distribution(
+                name,
+                media,
+                title,
+                len(data),
+                hashlib.sha256(data).hexdigest(),
+                compressed,
+                licence,
+                also_under,
+            )
         )
         licences = " + ".join(licence_names(x)[0] for x in (licence, *also_under))
         downloads.append((name, what, len(data), licences))
 
     # The merged files also hold esskg's ontology and, in a workspace, esskg's vocabularies.
     dump_also_under = tuple(x for x in (ONTOLOGY_LICENCE, DATA_LICENCE) if x != identity.licence)
+    def keep_dump(key: str, data: bytes) -> None:
+        fmt = RDF_FORMATS[key]
+        keep(
+            f"esskg{fmt.suffix}",
+            data,
+            same_graph_check(
+                forms.nquads if fmt.keeps_graphs else forms.ntriples,
+                fmt.rdf_format,
+                keeps_graphs=fmt.keeps_graphs,
+                written_order=forms.by_graph if fmt.keeps_graphs else None,
+            ),
+            fmt.media_type,
+            _TITLES[key],
+            _DESCRIPTIONS[key],
+            also_under=dump_also_under,
+        )
+
+    def keep_gzip(key: str, data: bytes, compressed: Future[bytes]) -> None:
+        keep(
+            f"esskg{RDF_FORMATS[key].suffix}.gz",
+            compressed.result(),
+            gzip_check(data),
+            RDF_FORMATS[key].media_type,
+            f"{_TITLES[key]}, gzip",
+            f"{_DESCRIPTIONS[key]}, compressé gzip",
+            compressed=True,
+            also_under=dump_also_under,
+        )
+
     # gzip at level 9 is a third of the work at a million triples; zlib lets go of the GIL, so
-    # a second thread compresses each file while the next ones are serialised and checked.
+    # a second thread compresses each dump while the main one checks it and makes the next.
+    # Files are kept in the order the catalogue lists them: each dump, then its .gz.
     with ThreadPoolExecutor(max_workers=1) as zipper:
-        dumps = []
+        previous: tuple[str, bytes, Future[bytes]] | None = None
         for key in RDF_FORMATS:
             data = serialize(key, triples=triples, forms=forms)
-            dumps.append((key, data, zipper.submit(gzip_bytes, data)))
-        for key, data, compressed in dumps:
-            fmt = RDF_FORMATS[key]
-            name = f"esskg{fmt.suffix}"
-            keep(
-                name,
-                data,
-                same_graph_check(
-                    forms.nquads if fmt.keeps_graphs else forms.ntriples,
-                    fmt.rdf_format,
-                    keeps_graphs=fmt.keeps_graphs,
-                    written_order=forms.by_graph if fmt.keeps_graphs else None,
-                ),
-                fmt.media_type,
-                _TITLES[key],
-                _DESCRIPTIONS[key],
-                also_under=dump_also_under,
-            )
-            keep(
-                f"{name}.gz",
-                compressed.result(),
-                gzip_check(data),
-                fmt.media_type,
-                f"{_TITLES[key]}, gzip",
-                f"{_DESCRIPTIONS[key]}, compressé gzip",
-                compressed=True,
-                also_under=dump_also_under,
-            )
+            compressed = zipper.submit(gzip_bytes, data)
+            if previous is not None:
+                keep_gzip(*previous)
+            keep_dump(key, data)
+            previous = (key, data, compressed)
+        if previous is not None:
+            keep_gzip(*previous)
     context = jsonld_context()
     context_bytes = (
         json.dumps(context, ensure_ascii=False, indent=1, sort_keys=True) + "\n"

@@ -8,7 +8,6 @@ deterministic and each part can be pointed at.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -95,15 +94,12 @@ class Distribution:
     name: str
     media_type: str
     title: str
-    data: bytes
+    size: int  # bytes
+    sha256: str  # hex digest
     compressed: bool = False
     licence: str = DATA_LICENCE
     # Other licences that apply to part of the file (the ontology inside a merged dump).
     also_under: tuple[str, ...] = ()
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -477,7 +473,7 @@ def catalog_triples(
         if dist.compressed:
             add(d, "dcat:compressFormat", NS["iana"] + "application/gzip")
             typed(NS["iana"] + "application/gzip", "dcterms:MediaType")
-        add(d, "dcat:byteSize", lit(len(dist.data), "xsd:nonNegativeInteger"))
+        add(d, "dcat:byteSize", lit(dist.size, "xsd:nonNegativeInteger"))
         add(d, "dcterms:license", dist.licence)
         if dist.also_under:
             # DCAT-AP allows one licence per distribution; the rights statement says the rest.
