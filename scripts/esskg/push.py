@@ -16,6 +16,7 @@ import time
 
 import pyoxigraph as ox
 
+from esskg.build import quality_gate
 from esskg.endpoint import (
     DEFAULT_TIMEOUT,
     Connection,
@@ -29,7 +30,6 @@ from esskg.i18n import say
 from esskg.load import load_dataset
 from esskg.namespaces import GRAPH
 from esskg.resources import project
-from esskg.validate import render_table, summary, validate_store
 
 _NO_GRAPH_STORE = (404, 405, 501)
 
@@ -209,10 +209,10 @@ def run(args: argparse.Namespace) -> int:
     # as "2"^^xsd:integer (it keeps typed literals by value).
     dataset = load_dataset(root=layout.root)
     if not args.no_validate:
-        report = validate_store(dataset, layout.shapes)
-        if not report.conforms:
-            sys.stderr.write(render_table(report))
-            print(summary(report, len(dataset)), file=sys.stderr)
+        # build's quality gate, the one publish passes too.
+        gate = quality_gate(dataset, layout.root)
+        if not gate.passed:
+            sys.stderr.write(gate.explain())
             print(
                 say(
                     "push arrêté : les données ne sont pas conformes ; rien n'est envoyé",
