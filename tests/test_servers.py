@@ -42,6 +42,9 @@ from servers import (
     virtuoso_server,
 )
 
+# The messages read below are the English ones.
+pytestmark = pytest.mark.usefixtures("english")
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD_ENV = "ESSKG_TEST_SERVER_PASSWORD"
 # Values for the canned queries' required parameters; a new required parameter needs one here.
@@ -235,7 +238,7 @@ def test_push_replaces_previous_version(
     assert bool(remote_query(conn, ask_old)) is False, (
         "triples of the previous version survived the push"
     )
-    assert "supprimé https://w3id.org/esskg/graph/obsolete" in capsys.readouterr().err
+    assert "dropped https://w3id.org/esskg/graph/obsolete" in capsys.readouterr().err
 
 
 def test_push_as_one_graph(oxigraph: Server, local: ox.Store, capsys) -> None:
