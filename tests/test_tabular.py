@@ -601,7 +601,19 @@ def scoped_and_whole(ws: Path, folder: Path) -> tuple[list, list]:
     return sorted(errors + warnings, key=order), sorted(whole_errors + whole_warnings, key=order)
 
 
-def test_scoped_validation_sees_the_neighbours_whole_validation_sees(packaged: Path, tmp_path):
+@pytest.mark.parametrize("batch", [100_000, 1])
+def test_scoped_validation_sees_the_neighbours_whole_validation_sees(
+    packaged: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+):
+    from esskg.tabular import importer
+
+    # batch 1: each imported node validated on its own, with only what its shapes reach
+    monkeypatch.setattr(importer, "VALIDATION_BATCH", batch)
+    runs = []
+    validate = importer.validate_store
+    monkeypatch.setattr(
+        importer, "validate_store", lambda *a, **k: runs.append(1) or validate(*a, **k)
+    )
     ws = workspace(packaged / "ws", "--include-source")
     folder = tmp_path / "coop"
     shutil.copytree(FIXTURES / "occitanie-medenine", folder)
@@ -622,6 +634,7 @@ def test_scoped_validation_sees_the_neighbours_whole_validation_sees(packaged: P
     )
     scoped, whole = scoped_and_whole(ws, folder)
     assert scoped == whole
+    assert (len(runs) > 5) == (batch == 1)
     found = {(p.row, p.column, p.code, p.message_en[:30]) for p in scoped if not p.warning}
     assert found == {
         (2, "", "shacl:SPARQLConstraintComponent", "A decentralised cooperation in"),

@@ -13,6 +13,7 @@ import argparse
 import re
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -40,6 +41,9 @@ from esskg.tabular.spec import Vocabulary
 from esskg.validate import format_table, validate_store
 
 DEFAULT_GRAPH = "import"
+# Imported nodes validated at once: bounds the SHACL engine's memory (about 1 GB per 100,000
+# registry actors with pyshacl-turbo) at no cost in time, since the work grows with the nodes.
+VALIDATION_BATCH = 100_000
 
 
 def import_files(
@@ -98,14 +102,17 @@ def import_files(
             )
         )
         return target, conversion, problems, [], notes
-    data = ntriples_bytes(lines)
-    scope = scoped_input(dataset, lines, _whole_graphs(layout)) + data.decode("utf-8")
-    del lines
-    report = validate_store(scope, layout.shapes, engine=engine)
-    del scope
-    errors, warnings = _located(report, conversion)
+    errors, warnings = [], []
+    for text, focus in validation_inputs(dataset, lines, _whole_graphs(layout)):
+        report = validate_store(text, layout.shapes, engine=engine)
+        del text
+        found_errors, found_warnings = _located(report, conversion, focus)
+        errors.extend(found_errors)
+        warnings.extend(found_warnings)
     if errors or not write:
         return target, conversion, errors, warnings, notes
+    data = ntriples_bytes(lines)
+    del lines
     turtle = turtle_from_ntriples(data, _prefixes(layout))
     del data, dataset
     with output_folder(target.parent):
@@ -113,6 +120,66 @@ def import_files(
         # serialised them; parsing a million rows again would only say the same.
         write_atomically(target, turtle)
     return target, conversion, [], warnings, notes
+
+
+def validation_inputs(
+    rest: ox.Dataset, lines: pl.Series, whole: set[str]
+) -> Iterator[tuple[str, set[str]]]:
+    """The validator's inputs (N-Quads text), each with the imported nodes whose results it
+    decides: VALIDATION_BATCH nodes at a time, so the engine's memory does not grow with the
+    import.
+
+    Each batch carries what its nodes' shapes see: the imported statements about them and
+    pointing at them, the imported nodes reached forward from those, and the context of the rest
+    of the graph (scoped_input). When the rest of the graph points at imported nodes (a path
+    could leave the import and come back), or a statement has no IRI subject, all is validated
+    at once.
+    """
+    frame = lines.to_frame("line").with_columns(
+        pl.col("line").str.extract(r"^<([^>]*)>").alias("s"),
+        pl.col("line").str.extract(r"> <([^>]*)> \.$").alias("o"),
+    )
+    subjects = frame.get_column("s").unique().sort()
+    if (
+        len(subjects) <= VALIDATION_BATCH
+        or subjects.null_count()
+        or _points_into(rest, whole, set(subjects.to_list()))
+    ):
+        yield scoped_input(rest, lines, whole) + _text(lines), set(subjects.drop_nulls().to_list())
+        return
+    for start in range(0, len(subjects), VALIDATION_BATCH):
+        batch = subjects.slice(start, VALIDATION_BATCH)
+        picked = _neighbourhood(frame, batch)
+        yield scoped_input(rest, picked, whole) + _text(picked), set(batch.to_list())
+
+
+def _neighbourhood(frame: pl.DataFrame, batch: pl.Series) -> pl.Series:
+    """The imported statements about `batch`, pointing at it, and about every node reached
+    forward from these (as scoped_input does in the rest of the graph)."""
+    pointing = frame.filter(pl.col("o").is_in(batch.implode())).get_column("s")
+    reached = pl.concat([batch, pointing]).unique()
+    new = reached
+    while not new.is_empty():
+        objects = frame.filter(pl.col("s").is_in(new.implode())).get_column("o")
+        objects = objects.drop_nulls().unique()
+        new = objects.filter(~objects.is_in(reached.implode()))
+        reached = pl.concat([reached, new])
+    keep = pl.col("s").is_in(reached.implode()) | pl.col("o").is_in(batch.implode())
+    return frame.filter(keep).get_column("line")
+
+
+def _points_into(rest: ox.Dataset, whole: set[str], imported: set[str]) -> bool:
+    """True when a statement of the rest of the graph's data refers to an imported node."""
+    return any(
+        isinstance(quad.object, ox.NamedNode)
+        and quad.object.value in imported
+        and getattr(quad.graph_name, "value", "") not in whole
+        for quad in rest
+    )
+
+
+def _text(lines: pl.Series) -> str:
+    return ntriples_bytes(lines).decode("utf-8")
 
 
 def scoped_input(rest: ox.Dataset, lines: pl.Series, whole: set[str]) -> str:
@@ -216,12 +283,17 @@ def _rest_of_graph(layout: Project, target: Path) -> ox.Dataset:
     return dataset
 
 
-def _located(report, conversion: Conversion) -> tuple[list[Problem], list[Problem]]:
-    """SHACL results about imported nodes, each at the cell (or row) it came from."""
+def _located(
+    report, conversion: Conversion, focus: set[str] | None = None
+) -> tuple[list[Problem], list[Problem]]:
+    """SHACL results about imported nodes (those in `focus`, if given), each at the cell (or
+    row) it came from."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
     for result in report.results:
         if not isinstance(result.focus, rdflib.URIRef):
+            continue
+        if focus is not None and str(result.focus) not in focus:
             continue
         predicate, inverse = _path(report.graph, result.path)
         found = conversion.cell_of(str(result.focus), predicate, inverse)
