@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import BinaryIO
 
 import polars as pl
 import pycountry
@@ -866,13 +867,19 @@ def esskg_territories() -> dict[str, str]:
     return codes
 
 
+def _parts(conversion: Conversion) -> list[pl.Series]:
+    """The N-Triples lines of the bulk path's tables and of the row path, as Series."""
+    parts = list(conversion.bulk_lines)
+    if conversion.lines:
+        parts.append(pl.Series("line", "".join(conversion.lines).splitlines()))
+    return parts
+
+
 def ntriples_lines(conversion: Conversion, *, canonical: bool = True) -> pl.Series:
     """The conversion's statements as N-Triples lines (no "\\n"); `canonical`: each once, sorted,
     so the same rows give the same bytes. Done by polars: a million rows' lines never become
     Python strings."""
-    parts = list(conversion.bulk_lines)
-    if conversion.lines:
-        parts.append(pl.Series("line", "".join(conversion.lines).splitlines()))
+    parts = _parts(conversion)
     if not parts:
         return pl.Series("line", [], dtype=pl.String)
     lines = pl.concat(parts)
@@ -886,6 +893,15 @@ def ntriples_bytes(lines: pl.Series) -> bytes:
     buffer = io.BytesIO()
     lines.to_frame("line").write_csv(buffer, include_header=False, quote_style="never")
     return buffer.getvalue()
+
+
+def write_ntriples(conversion: Conversion, out: BinaryIO) -> int:
+    """Write the conversion's statements to `out` as N-Triples, part by part as converted (not
+    deduplicated nor sorted; no copy of the whole in memory); returns the number of lines."""
+    parts = _parts(conversion)
+    for part in parts:
+        part.to_frame("line").write_csv(out, include_header=False, quote_style="never")
+    return sum(len(part) for part in parts)
 
 
 def ntriples(conversion: Conversion, *, canonical: bool = True) -> bytes:
@@ -902,4 +918,5 @@ __all__ = [
     "ntriples",
     "ntriples_bytes",
     "ntriples_lines",
+    "write_ntriples",
 ]
