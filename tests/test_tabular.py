@@ -653,3 +653,18 @@ def test_scoped_validation_sees_the_neighbours_whole_validation_sees(
     }, found
     [rule] = [p for p in scoped if p.code == "shacl:SPARQLConstraintComponent"]
     assert "foreign" in rule.message_en and "French" not in rule.message_en
+
+
+def test_backward_predicates_are_those_the_shapes_follow_backward(tmp_path: Path):
+    from esskg.tabular.importer import backward_predicates
+
+    found = backward_predicates(resources.packaged_root() / "shapes" / "esskg-shapes.ttl")
+    esskg = "https://w3id.org/esskg/ontology#"
+    assert {esskg + "hasAxis", "http://www.w3.org/2004/02/skos/core#narrower"} <= found
+    assert esskg + "basedIn" not in found  # a million actors in one territory stay in their batch
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        '<urn:s> <http://www.w3.org/ns/shacl#select> "SELECT $this { ?x ?p $this }" .\n',
+        encoding="utf-8",
+    )
+    assert backward_predicates(shapes) is None  # any predicate may be followed backward

@@ -26,8 +26,8 @@ from esskg.atomic import output_folder, write_atomically
 from esskg.errors import EsskgError, Problem, ProblemsError, display_path
 from esskg.i18n import language, say
 from esskg.infer import closure_classes, closure_input, closure_predicates, inferred_quads
-from esskg.load import add_file, load_folder
-from esskg.namespaces import PREFIXES, RDF_TYPE, graph_iri
+from esskg.load import add_file, load_file, load_folder
+from esskg.namespaces import PREFIXES, RDF_TYPE, expand_curie, graph_iri
 from esskg.resources import Project, project
 from esskg.tabular.mapping import (
     Conversion,
@@ -44,6 +44,7 @@ DEFAULT_GRAPH = "import"
 # Imported nodes validated at once: bounds the SHACL engine's memory (about 1 GB per 100,000
 # registry actors with pyshacl-turbo) at no cost in time, since the work grows with the nodes.
 VALIDATION_BATCH = 100_000
+SH_NS = "http://www.w3.org/ns/shacl#"
 
 
 def import_files(
@@ -103,7 +104,7 @@ def import_files(
         )
         return target, conversion, problems, [], notes
     errors, warnings = [], []
-    for text, focus in validation_inputs(dataset, lines, _whole_graphs(layout)):
+    for text, focus in validation_inputs(dataset, lines, _whole_graphs(layout), layout.shapes):
         report = validate_store(text, layout.shapes, engine=engine)
         del text
         found_errors, found_warnings = _located(report, conversion, focus)
@@ -123,7 +124,7 @@ def import_files(
 
 
 def validation_inputs(
-    rest: ox.Dataset, lines: pl.Series, whole: set[str]
+    rest: ox.Dataset, lines: pl.Series, whole: set[str], shapes: Path
 ) -> Iterator[tuple[str, set[str]]]:
     """The validator's inputs (N-Quads text), each with the imported nodes whose results it
     decides: VALIDATION_BATCH nodes at a time, so the engine's memory does not grow with the
@@ -147,16 +148,21 @@ def validation_inputs(
     ):
         yield scoped_input(rest, lines, whole) + _text(lines), set(subjects.drop_nulls().to_list())
         return
+    backward = backward_predicates(shapes)
     for start in range(0, len(subjects), VALIDATION_BATCH):
         batch = subjects.slice(start, VALIDATION_BATCH)
-        picked = _neighbourhood(frame, batch)
+        picked = _neighbourhood(frame, batch, backward)
         yield scoped_input(rest, picked, whole) + _text(picked), set(batch.to_list())
 
 
-def _neighbourhood(frame: pl.DataFrame, batch: pl.Series) -> pl.Series:
-    """The imported statements about `batch`, pointing at it, and about every node reached
-    forward from these (as scoped_input does in the rest of the graph)."""
-    pointing = frame.filter(pl.col("o").is_in(batch.implode())).get_column("s")
+def _neighbourhood(frame: pl.DataFrame, batch: pl.Series, backward: set[str] | None) -> pl.Series:
+    """The imported statements about `batch`, pointing at it (through the `backward` predicates
+    only, when known), and about every node reached forward from these (as scoped_input does in
+    the rest of the graph)."""
+    pointing = pl.col("o").is_in(batch.implode())
+    if backward is not None:
+        pointing &= pl.col("line").str.extract(r"^<[^>]*> <([^>]*)>").is_in(list(backward))
+    pointing = frame.filter(pointing).get_column("s")
     reached = pl.concat([batch, pointing]).unique()
     new = reached
     while not new.is_empty():
@@ -166,6 +172,39 @@ def _neighbourhood(frame: pl.DataFrame, batch: pl.Series) -> pl.Series:
         reached = pl.concat([reached, new])
     keep = pl.col("s").is_in(reached.implode()) | pl.col("o").is_in(batch.implode())
     return frame.filter(keep).get_column("line")
+
+
+def backward_predicates(shapes: Path) -> set[str] | None:
+    """The predicates the shapes follow backward (sh:inversePath, and in SHACL-SPARQL `^p` or a
+    pattern `?x p $this`); None when one cannot be told (a variable there), meaning any.
+
+    So a node many imported rows point at (a territory a million actors are based in) does not
+    bring those rows into its batch unless a shape looks at them.
+    """
+    dataset = load_file(shapes)
+    found = {
+        q.object.value
+        for q in dataset.quads_for_predicate(ox.NamedNode(SH_NS + "inversePath"))
+        if isinstance(q.object, ox.NamedNode)
+    }
+    for quad in dataset.quads_for_predicate(ox.NamedNode(SH_NS + "select")):
+        query = quad.object.value
+        paths = re.findall(r"\^\s*([^\s()|/*+?]+)", query)
+        paths += [
+            path
+            for path in re.findall(r"\S\s+([^\s{}]+)\s+[$?]this\b", query)
+            if not (path.isalpha() and path.isupper())  # a keyword: SELECT DISTINCT ?this
+        ]
+        for path in paths:
+            for step in re.split(r"[|/()^]", path):
+                step = step.strip("+*?")
+                if not step or step == "a":
+                    continue
+                iri = step[1:-1] if step.startswith("<") else expand_curie(step)
+                if iri is None:  # a variable, or a name esskg cannot read: any predicate
+                    return None
+                found.add(iri)
+    return found
 
 
 def _points_into(rest: ox.Dataset, whole: set[str], imported: set[str]) -> bool:
