@@ -82,7 +82,7 @@ def test_failed_reparse_keeps_the_previous_file(tmp_path: Path, monkeypatch: pyt
     write_dumps(load_dataset(), tmp_path)
     before = (tmp_path / "esskg.ttl").read_bytes()
     monkeypatch.setattr(esskg.atomic, "count_triples", lambda path, fmt: -1)
-    with pytest.raises(OSError, match="parses back"):
+    with pytest.raises(OSError, match="se relit en"):
         write_dumps([ox.Triple(*(ox.NamedNode("http://example.org/e"),) * 3)], tmp_path)
     assert (tmp_path / "esskg.ttl").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["esskg.nt", "esskg.ttl"]

@@ -235,7 +235,12 @@ def write_rdf_atomically(target: Path, data: bytes, rdf_format: ox.RdfFormat, tr
     def verify(temp: Path) -> None:
         found = count_triples(temp, rdf_format)
         if found != triples:
-            raise OSError(f"{target}: wrote {triples} triples but the file parses back to {found}")
+            raise OSError(
+                say(
+                    f"{target} : {triples} triplets écrits mais le fichier se relit en {found}",
+                    f"{target}: wrote {triples} triples but the file parses back to {found}",
+                )
+            )
 
     write_atomically(target, data, verify)
 
