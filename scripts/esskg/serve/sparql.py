@@ -19,6 +19,7 @@ from pathlib import Path
 from starlette.requests import Request
 
 from esskg.errors import QueryError
+from esskg.i18n import say
 from esskg.query import CannedQuery, refuse_unsafe
 from esskg.serve.negotiate import parse_accept, quality
 
@@ -74,14 +75,28 @@ class SparqlRequest:
     page: str | None  # the HTML table's page, from ?page=
 
 
+def _read_only() -> str:
+    return say(
+        "ce point d'accès est en lecture seule : les mises à jour SPARQL sont refusées",
+        "this endpoint is read-only: SPARQL updates are not accepted",
+    )
+
+
 def check_query(query: str) -> None:
     """Refuse updates (403), then SERVICE and the rest of esskg query's rule (400), before the
     query reaches the engine."""
     if len(query.encode()) > MAX_QUERY:
-        raise ProtocolError(413, f"the query is longer than {MAX_QUERY // 1024} KiB; shorten it")
+        kib = MAX_QUERY // 1024
+        raise ProtocolError(
+            413,
+            say(
+                f"la requête dépasse {kib} Kio ; raccourcissez-la",
+                f"the query is longer than {kib} KiB; shorten it",
+            ),
+        )
     code = _BLANKED.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", query)
     if _UPDATE.match(_PROLOGUE.sub("", code)):
-        raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
+        raise ProtocolError(403, _read_only())
     try:
         refuse_unsafe(CannedQuery(name="sparql", path=Path("/sparql"), text=query))
     except QueryError as e:
@@ -98,7 +113,7 @@ async def read_request(request: Request) -> SparqlRequest | None:
         if media == "application/sparql-update" or (
             media == "application/x-www-form-urlencoded" and b"update=" in body
         ):
-            raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
+            raise ProtocolError(403, _read_only())
         if media == "application/sparql-query":
             params = urllib.parse.parse_qs(request.url.query, max_num_fields=32)
             params["query"] = [_text(body)]
@@ -109,16 +124,22 @@ async def read_request(request: Request) -> SparqlRequest | None:
         else:
             raise ProtocolError(
                 415,
-                "send the query as application/sparql-query or as a form "
-                "(application/x-www-form-urlencoded, field query)",
+                say(
+                    "envoyez la requête en application/sparql-query ou en formulaire "
+                    "(application/x-www-form-urlencoded, champ query)",
+                    "send the query as application/sparql-query or as a form "
+                    "(application/x-www-form-urlencoded, field query)",
+                ),
             )
     if "update" in params:
-        raise ProtocolError(403, "this endpoint is read-only: SPARQL updates are not accepted")
+        raise ProtocolError(403, _read_only())
     queries = params.get("query", [])
     if not queries:
         return None
     if len(queries) > 1:
-        raise ProtocolError(400, "give one query parameter, not several")
+        raise ProtocolError(
+            400, say("donnez un seul paramètre query", "give one query parameter, not several")
+        )
     query = queries[0]
     check_query(query)
     return SparqlRequest(
@@ -133,13 +154,17 @@ async def read_request(request: Request) -> SparqlRequest | None:
 async def read_body(request: Request) -> bytes:
     """The body, stopped with 413 as soon as it passes MAX_BODY (not after reading it all)."""
     declared = request.headers.get("content-length", "")
+    too_large = say(
+        f"le corps de la requête dépasse {MAX_BODY // 1024} Kio",
+        f"the request body is larger than {MAX_BODY // 1024} KiB",
+    )
     if declared.isdigit() and int(declared) > MAX_BODY:
-        raise ProtocolError(413, f"the request body is larger than {MAX_BODY // 1024} KiB")
+        raise ProtocolError(413, too_large)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            raise ProtocolError(413, f"the request body is larger than {MAX_BODY // 1024} KiB")
+            raise ProtocolError(413, too_large)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -148,7 +173,9 @@ def _text(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        raise ProtocolError(400, "the query is not UTF-8 text") from None
+        raise ProtocolError(
+            400, say("la requête n'est pas du texte UTF-8", "the query is not UTF-8 text")
+        ) from None
 
 
 def _form(body: bytes) -> dict[str, list[str]]:
@@ -157,7 +184,13 @@ def _form(body: bytes) -> dict[str, list[str]]:
             _text(body), max_num_fields=32, strict_parsing=False, errors="strict"
         )
     except (ValueError, UnicodeDecodeError):
-        raise ProtocolError(400, "the form is not valid UTF-8 or has too many fields") from None
+        raise ProtocolError(
+            400,
+            say(
+                "le formulaire n'est pas de l'UTF-8 valide ou a trop de champs",
+                "the form is not valid UTF-8 or has too many fields",
+            ),
+        ) from None
 
 
 def result_formats(accept: str | None, format_key: str | None) -> tuple[str | None, str | None]:
@@ -220,8 +253,12 @@ class TimeBudget:
             retry_after = str(max(1, int(retry + 0.999)))
             raise ProtocolError(
                 429,
-                f"you have used your {self.seconds:g} s of query time for this minute; "
-                f"try again in {retry_after} s",
+                say(
+                    f"vous avez utilisé vos {self.seconds:g} s de calcul pour cette minute ; "
+                    f"réessayez dans {retry_after} s",
+                    f"you have used your {self.seconds:g} s of query time for this minute; "
+                    f"try again in {retry_after} s",
+                ),
                 {"Retry-After": retry_after},
             )
 

@@ -20,7 +20,8 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from esskg.errors import LoadError
+from esskg.errors import LoadError, os_message
+from esskg.i18n import say
 from esskg.namespaces import ESSKG, SDG, UNSDG
 from esskg.suggest.lexical import Candidate, Passage
 from esskg.suggest.nodes import Node
@@ -65,13 +66,21 @@ def read_descriptions(path: Path) -> dict[str, list[Case]]:
         with path.open(encoding="utf-8", newline="") as stream:
             rows = list(csv.DictReader(stream, delimiter="\t"))
     except OSError as e:
-        raise LoadError(path, e.strerror or str(e), hint="give the descriptions TSV") from None
+        raise LoadError(
+            path,
+            os_message(e),
+            hint=say("donnez le TSV des descriptions", "give the descriptions TSV"),
+        ) from None
     cases: dict[str, list[Case]] = {"fr": [], "en": []}
     for line, row in enumerate(rows, 2):
         if None in row or not all(row.get(k) for k in ("id", "goals", "fr", "en")):
             raise LoadError(
                 path,
-                "expected five tab-separated cells: id, goals, targets, fr, en",
+                say(
+                    "cinq cellules séparées par des tabulations attendues : id, goals, targets, "
+                    "fr, en",
+                    "expected five tab-separated cells: id, goals, targets, fr, en",
+                ),
                 line=line,
             )
         for lang in cases:
