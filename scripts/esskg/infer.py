@@ -115,22 +115,38 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     participations: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # participation -> nodes
     copies: list[ox.Quad] = []
     partnerships: set[ox.Term] = set()
+    # What each predicate feeds, looked up once per statement (a statement's terms are Rust
+    # objects: each .value read makes a new Python string, which at a million statements was
+    # most of the closures' time).
+    forward: dict[str, list[int]] = defaultdict(list)
+    backward: dict[str, list[int]] = defaultdict(list)
+    typed: dict[str, list[int]] = defaultdict(list)
+    for i, closure in enumerate(CLOSURES):
+        for predicate in closure.asserted:
+            forward[predicate].append(i)
+        for predicate in closure.asserted_inverse:
+            backward[predicate].append(i)
+        for cls in closure.reflexive_for:
+            typed[cls].append(i)
     for quad in quads:
         if quad.graph_name == inferred:
             continue
-        if quad.predicate.value == _QUALIFIED_ASSOCIATION:
+        predicate = quad.predicate.value
+        if predicate == _QUALIFIED_ASSOCIATION:
             participations[quad.object].add(quad.subject)
-        elif quad.predicate.value in _ORG_COPIES:
+        elif predicate in _ORG_COPIES:
             copies.append(quad)
-        elif quad.predicate == RDF_TYPE and quad.object.value == _PARTNERSHIP:
-            partnerships.add(quad.subject)
-        for closure, step, own in zip(CLOSURES, steps, selves, strict=True):
-            if quad.predicate.value in closure.asserted:
-                step[quad.subject].add(quad.object)
-            elif quad.predicate.value in closure.asserted_inverse:
-                step[quad.object].add(quad.subject)
-            elif quad.predicate == RDF_TYPE and quad.object.value in closure.reflexive_for:
-                own.add(quad.subject)
+        elif predicate == RDF_TYPE_IRI:
+            cls = quad.object.value
+            if cls == _PARTNERSHIP:
+                partnerships.add(quad.subject)
+            for i in typed.get(cls, ()):
+                selves[i].add(quad.subject)
+            continue
+        for i in forward.get(predicate, ()):
+            steps[i][quad.subject].add(quad.object)
+        for i in backward.get(predicate, ()):
+            steps[i][quad.object].add(quad.subject)
     out = set()
     for closure, step, own in zip(CLOSURES, steps, selves, strict=True):
         predicate = ox.NamedNode(closure.closure)
