@@ -53,6 +53,9 @@ SERVICE_SPELLINGS = {
     "construct": "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <{url}> { ?s ?p ?o } }",
     "ask": "ASK { SERVICE <{url}> { ?s ?p ?o } }",
     "sparql-1.2-syntax": "SELECT * { SERVICE <{url}> { ?s ?p ?o } BIND(<<( ?s ?p ?o )>> AS ?t) }",
+    "after-a-dot": "SELECT * { ?a ?b ?c .SERVICE<{url}>{?s ?p ?o} }",
+    "after-a-literal": "SELECT * { ?a ?b true SERVICE <{url}> { ?s ?p ?o } }",
+    "in-a-long-string-then-real": 'SELECT * { ?a ?b """x""" SERVICE <{url}> { ?s ?p ?o } }',
 }
 UPDATES = {
     "load": "LOAD <{url}>",
@@ -71,6 +74,8 @@ LOOK_ALIKES = {
     "in-a-comment": "# SERVICE <{url}> { ?s ?p ?o }\nSELECT * { ?s ?p ?o }",
     "a-variable-named-service": "SELECT ?service { ?service ?p ?o }",
     "load-in-a-string": 'SELECT * { ?s ?p "LOAD <{url}>" }',
+    "a-name-ending-in-service": "PREFIX ex: <http://example.org/> SELECT * { ?s ex:food-service ?o }",
+    "in-a-long-string": 'SELECT * { ?s ?p """SERVICE <{url}> {{ ?s ?p ?o }}""" }',
 }
 
 
