@@ -46,6 +46,7 @@ LABEL_PREDICATES = (
     PREFIXES["foaf"] + "name",
 )
 _OUT_CACHE = 50_000
+_IN_CACHE = 10_000  # fewer: a territory's incoming links can be thousands of quads
 
 
 class ServeError(EsskgError):
@@ -78,6 +79,7 @@ class ServedData:
     hash_terms: dict[str, list[str]] = field(default_factory=dict)
     graph_counts: dict[str, int] = field(default_factory=dict)
     _out: dict[object, tuple[ox.Quad, ...]] = field(default_factory=dict, repr=False)
+    _in: dict[tuple[object, object], tuple[ox.Quad, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def statements(self) -> int:
@@ -91,6 +93,19 @@ class ServedData:
             found = self._out[subject] = tuple(self.store.quads_for_pattern(subject, None, None))
             if len(self._out) > _OUT_CACHE:
                 del self._out[next(iter(self._out))]
+        return found
+
+    def into(
+        self, predicate: ox.NamedNode | None, obj: ox.NamedNode | ox.BlankNode | ox.Literal
+    ) -> tuple[ox.Quad, ...]:
+        """The quads pointing at `obj` (through `predicate`, or any), kept as out() keeps its
+        (a partnership's page asks twice for what lies within it)."""
+        key = (predicate, obj)
+        found = self._in.get(key)
+        if found is None:
+            found = self._in[key] = tuple(self.store.quads_for_pattern(None, predicate, obj))
+            if len(self._in) > _IN_CACHE:
+                del self._in[next(iter(self._in))]
         return found
 
     def label(self, iri: str) -> tuple[str, str] | None:
@@ -281,8 +296,10 @@ def quads(
     predicate: ox.NamedNode | None,
     obj: ox.NamedNode | ox.BlankNode | ox.Literal | None,
 ) -> list[ox.Quad]:
-    """The quads matching a pattern (None: any); a subject's from the page cache."""
+    """The quads matching a pattern (None: any); a subject's, or an object's, from the caches."""
     if subject is None:
+        if obj is not None:
+            return list(data.into(predicate, obj))
         return list(data.store.quads_for_pattern(None, predicate, obj))
     return [
         q
