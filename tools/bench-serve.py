@@ -85,6 +85,8 @@ def main() -> int:
                 sys.executable,
                 "-m",
                 "esskg",
+                "--lang",
+                "en",  # read_statements() reads its English start line
                 "-C",
                 str(tree),
                 "serve",
