@@ -132,3 +132,18 @@ def test_error_paths_speak_one_language(case: str, lang: str, packaged: Path, ca
         assert FRENCH.search(words(text)), text
     else:
         assert ENGLISH.search(words(text)), text
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["check"], "as esskg validate does"),
+        (["import", "x.csv"], "esskg import writes into a workspace"),
+        (["suggest", "sdg", "--for", "nope:x"], "UN SDG targets"),
+    ],
+)
+def test_lang_before_the_verb_is_not_overridden_by_the_verb(argv: list[str], words: str, capsys):
+    # check, import and suggest sdg declared a --lang of their own, whose French default won.
+    main(["--lang", "en", *argv])
+    err = capsys.readouterr().err
+    assert words in err and not mixed(err, "en"), err

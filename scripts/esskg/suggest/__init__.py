@@ -102,6 +102,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     sdg.add_argument(
         "--lang",
         choices=("fr", "en"),
+        # SUPPRESS: absent here, the --lang given before the verb stays (a default would win).
+        default=argparse.SUPPRESS,
         help=say(
             "langue des messages, des libellés et des commentaires écrits (défaut fr) ; avec "
             "--text, la langue du texte (défaut : lu comme français et anglais)",
