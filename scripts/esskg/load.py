@@ -1,12 +1,13 @@
 """Loads the project (ontology + data/<name>/ folders), one named graph each.
 
-Every file is parsed into an in-memory dataset of its own first and only then merged, so a bad
-file adds nothing and the result is never half-loaded. Parsing is strict (no lenient mode, no
+Every file is parsed into a list of its own first and only then added, so a bad file adds
+nothing and the result is never half-loaded. Parsing is strict (no lenient mode, no
 base IRI): what esskg accepts, any RDF tool accepts.
 
-Two results: load_dataset() keeps every term exactly as written; load_project() gives a Store to
-run SPARQL on. They differ because pyoxigraph's Store keeps typed literals by value
-("01"^^xsd:integer comes back as "1"); validation and dumps therefore read the dataset.
+Three results: load_dataset() keeps every term exactly as written; load_quads() the same
+statements as a plain list, for what only reads them in turn (validate, build); load_project()
+gives a Store to run SPARQL on. The Store keeps typed literals by value ("01"^^xsd:integer comes
+back as "1"); validation and dumps therefore read the terms as parsed.
 """
 
 from __future__ import annotations
