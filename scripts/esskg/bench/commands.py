@@ -29,6 +29,7 @@ from pathlib import Path
 
 from esskg.bench.generate import size_label, write_file
 from esskg.bench.steps import QUERY_PARAMS
+from esskg.i18n import say
 from esskg.resources import packaged_root
 
 START, END = "<!-- bench:commands -->", "<!-- /bench:commands -->"
@@ -52,7 +53,7 @@ TARGETS_1M = {
 
 
 def log(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
+    print(say(f"bench : {message}", f"bench: {message}"), file=sys.stderr, flush=True)
 
 
 def timed(argv: list[str], *, timeout: float, cwd: Path | None = None) -> dict:
@@ -109,7 +110,7 @@ def make_workspace(workdir: Path, triples: int, seed: int) -> Path:
     label = size_label(triples)
     data = workdir / f"esskg-{label}-seed{seed}-v0.nt"
     if not data.exists():
-        log(f"{label}: generating {data}")
+        log(say(f"{label} : génération de {data}", f"{label}: generating {data}"))
         write_file(data, triples, seed=seed, violations=0.0, progress=True)
     ws = workdir / f"ws-{label}-seed{seed}"
     if not (ws / "CITATION.cff").exists():
@@ -177,7 +178,7 @@ def time_import(ws: Path, scratch: Path) -> tuple[dict, dict]:
     They go into a fresh workspace (made by `esskg init`), as a CRESS would bring its register.
     """
     sheets = scratch / "sheets"
-    log(f"{ws.name}: export")
+    log(say(f"{ws.name} : export", f"{ws.name}: export"))
     exported = timed(
         ["esskg", "-C", str(ws), "export", "-o", str(sheets)], timeout=TIMEOUT_S["export"]
     )
@@ -188,7 +189,7 @@ def time_import(ws: Path, scratch: Path) -> tuple[dict, dict]:
     for name in files:
         with open(name, "rb") as f:
             rows += max(sum(1 for _ in f) - 1, 0)  # less the header; a quoted newline counts
-    log(f"{ws.name}: import of {rows:,} rows")
+    log(say(f"{ws.name} : import de {rows:,} lignes", f"{ws.name}: import of {rows:,} rows"))
     imported = timed(["esskg", "-C", str(target), "import", *files], timeout=TIMEOUT_S["import"])
     imported["rows"] = rows
     return exported, imported
@@ -269,7 +270,7 @@ def bench_size(ws: Path, repeat: int, scratch: Path, only: tuple[str, ...] = COM
     def run(name: str, argv: list[str], kind: str, n: int = 1) -> dict:
         runs = []
         for i in range(n):
-            log(f"{ws.name}: {name} {i + 1}/{n}")
+            log(say(f"{ws.name} : {name} {i + 1}/{n}", f"{ws.name}: {name} {i + 1}/{n}"))
             runs.append(timed(["esskg", "-C", str(ws), *argv], timeout=TIMEOUT_S[kind]))
             if runs[-1]["code"] not in (0, 1) or runs[-1]["s"] > 20:
                 break  # failed, or slow enough that one run says it
@@ -306,12 +307,12 @@ def bench_size(ws: Path, repeat: int, scratch: Path, only: tuple[str, ...] = COM
             "publish", ["publish", "-o", str(scratch / "pub"), "--replace"], "publish"
         )
     if "push" in only:
-        log(f"{ws.name}: push")
+        log(say(f"{ws.name} : push", f"{ws.name}: push"))
         out["push"] = time_push(ws, scratch)
     if "import" in only:
         out["export"], out["import"] = time_import(ws, scratch)
     if "serve" in only:
-        log(f"{ws.name}: serve")
+        log(say(f"{ws.name} : serve", f"{ws.name}: serve"))
         out["serve"] = time_serve(ws)
     return out
 

@@ -21,6 +21,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from esskg.i18n import say
 from esskg.load import load_folder
 from esskg.namespaces import RDF_TYPE, graph_iri
 from esskg.resources import project
@@ -246,7 +247,8 @@ def generate(
         _partnership(w, rng, vocab, p, actors, (french, foreign), defect)
         p += 1
         if progress and w.count >= next_report:
-            print(f"generate: {w.count:,}/{triples:,} triples", file=sys.stderr)
+            done = f"{w.count:,}/{triples:,}"
+            print(say(f"generate : {done} triplets", f"generate: {done} triples"), file=sys.stderr)
             while next_report <= w.count:
                 next_report += report_every
     return seeded

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from esskg.bench.generate import parse_size, size_label, write_file
 from esskg.fastvalidate import resolve_engine
+from esskg.i18n import say
 from esskg.resources import project
 
 BASELINE_TIMEOUT_S = 600
@@ -35,7 +36,7 @@ DISK_FROM = 2_000_000
 
 
 def log(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
+    print(say(f"bench : {message}", f"bench: {message}"), file=sys.stderr, flush=True)
 
 
 def run_step(step: str, cfg: dict, timeout: float | None = None) -> list[dict]:
@@ -68,7 +69,7 @@ def bench_size(triples: int, cfg: dict, repeat: int, baseline: bool) -> dict:
     label = size_label(triples)
     data = Path(cfg["workdir"]) / f"esskg-{label}-seed{cfg['seed']}-v{cfg['violations']}.nt"
     if not data.exists():
-        log(f"{label}: generating {data}")
+        log(say(f"{label} : génération de {data}", f"{label}: generating {data}"))
         write_file(data, triples, seed=cfg["seed"], violations=cfg["violations"], progress=True)
     step_cfg = {**cfg, "data": str(data), "store": "memory" if triples < DISK_FROM else "disk"}
     out: dict = {"triples_requested": triples, "file_mb": round(data.stat().st_size / 2**20, 1)}
@@ -76,10 +77,16 @@ def bench_size(triples: int, cfg: dict, repeat: int, baseline: bool) -> dict:
     def timed(step: str, n: int, timeout: float | None = None) -> list[dict]:
         runs = []
         for i in range(n):
-            log(f"{label}: {step} {i + 1}/{n}")
+            log(say(f"{label} : {step} {i + 1}/{n}", f"{label}: {step} {i + 1}/{n}"))
             start = time.perf_counter()
             runs.append(run_step(step, step_cfg, timeout)[-1])
-            log(f"{label}: {step} {i + 1}/{n} done in {time.perf_counter() - start:.1f} s")
+            took = time.perf_counter() - start
+            log(
+                say(
+                    f"{label} : {step} {i + 1}/{n} fait en {took:.1f} s",
+                    f"{label}: {step} {i + 1}/{n} done in {took:.1f} s",
+                )
+            )
         return runs
 
     wanted = set(cfg.get("steps") or STEPS)
@@ -122,7 +129,12 @@ def time_queries(cfg: dict, step_cfg: dict, label: str) -> dict:
         if query.name in cfg.get("slow_queries", {}):
             out[query.name] = {"timeout_s": QUERY_TIMEOUT_S, "skipped": True}
             continue
-        log(f"{label}: query {query.name} (stopped after {QUERY_TIMEOUT_S} s)")
+        log(
+            say(
+                f"{label} : requête {query.name} (arrêtée après {QUERY_TIMEOUT_S} s)",
+                f"{label}: query {query.name} (stopped after {QUERY_TIMEOUT_S} s)",
+            )
+        )
         lines = run_step("queries", {**step_cfg, "query": query.name}, timeout=QUERY_TIMEOUT_S + 60)
         found = lines[-1].get("queries", {}).get(query.name) if lines else None
         if found is None or lines[-1].get("timeout") or found["median_s"] > QUERY_TIMEOUT_S:
@@ -137,13 +149,24 @@ def time_baseline(cfg: dict, step_cfg: dict, label: str) -> dict:
     """rdflib + pyshacl once, stopped after BASELINE_TIMEOUT_S (and not rerun larger then)."""
     if cfg.get("baseline_timed_out"):
         return {"timeout": True, "elapsed_s": BASELINE_TIMEOUT_S, "skipped": True}
-    log(f"{label}: baseline rdflib + pyshacl (stopped after {BASELINE_TIMEOUT_S} s)")
+    log(
+        say(
+            f"{label} : référence rdflib + pyshacl (arrêtée après {BASELINE_TIMEOUT_S} s)",
+            f"{label}: baseline rdflib + pyshacl (stopped after {BASELINE_TIMEOUT_S} s)",
+        )
+    )
     start = time.perf_counter()
     lines = run_step("baseline", step_cfg, timeout=BASELINE_TIMEOUT_S)
     elapsed = time.perf_counter() - start
     last = lines[-1]
     phases = [line for line in lines if "phase" in line]
-    log(f"{label}: baseline {'stopped' if last.get('timeout') else 'done'} after {elapsed:.0f} s")
+    stopped = last.get("timeout")
+    log(
+        say(
+            f"{label} : référence {'arrêtée' if stopped else 'faite'} après {elapsed:.0f} s",
+            f"{label}: baseline {'stopped' if stopped else 'done'} after {elapsed:.0f} s",
+        )
+    )
     if last.get("timeout"):
         cfg["baseline_timed_out"] = label
     return {
