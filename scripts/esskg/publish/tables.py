@@ -117,17 +117,25 @@ def neutralise(cell: str) -> str:
 def table_rows(store: ox.Store, table: Table) -> list[list[str]]:
     """One row per key value, in key order; each cell the sorted distinct values joined."""
     result = store.query(prefix_header() + table.query, use_default_graph_as_union=True)
-    grouped: dict[str, dict[str, set[str]]] = {}
+    names = [v.value for v in result.variables]
+    key_at = names.index(table.key)
+    column_at = [names.index(c) for c in table.columns]
+    grouped: dict[str, list[set[str]]] = {}
     for solution in result:
-        key = solution[table.key]
+        # All of a row's terms at once, by position: a lookup by name per cell cost a third
+        # of the tables at a million triples.
+        terms = tuple(solution)
+        key = terms[key_at]
         if key is None:
             continue
-        cells = grouped.setdefault(key.value, {c: set() for c in table.columns})
-        for column in table.columns:
-            term = solution[column]
+        cells = grouped.get(key.value)
+        if cells is None:
+            cells = grouped[key.value] = [set() for _ in column_at]
+        for cell, at in zip(cells, column_at, strict=True):
+            term = terms[at]
             if term is not None:
-                cells[column].add(term.value)
-    return [[_JOIN.join(sorted(grouped[key][c])) for c in table.columns] for key in sorted(grouped)]
+                cell.add(term.value)
+    return [[_JOIN.join(sorted(cell)) for cell in grouped[key]] for key in sorted(grouped)]
 
 
 def table_csv(store: ox.Store, table: Table) -> bytes:
