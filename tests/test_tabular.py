@@ -579,7 +579,7 @@ def test_formula_cells_are_never_evaluated(packaged: Path, capsys, tmp_path: Pat
 # ---- validation scoped to the imported nodes (issue 9)
 
 
-def scoped_and_whole(ws: Path, folder: Path) -> tuple[list, list]:
+def scoped_and_whole(ws: Path, folder: Path, engine: str = "auto") -> tuple[list, list]:
     """The problems `esskg import` reports (scoped validation) and those whole-graph validation
     gives for the same imported rows."""
     from esskg.infer import closure_input, inferred_quads
@@ -587,7 +587,9 @@ def scoped_and_whole(ws: Path, folder: Path) -> tuple[list, list]:
     from esskg.validate import validate_store
 
     layout = resources.project(ws)
-    target, conversion, errors, warnings, _ = importer.import_files([folder], layout, write=False)
+    target, conversion, errors, warnings, _ = importer.import_files(
+        [folder], layout, write=False, engine=engine
+    )
     dataset = importer._rest_of_graph(layout, target)
     own = ox.NamedNode(layout.own_graph_iri("import"))
     for quad in ox.parse(ntriples(conversion), format=ox.RdfFormat.N_TRIPLES):
@@ -601,9 +603,11 @@ def scoped_and_whole(ws: Path, folder: Path) -> tuple[list, list]:
     return sorted(errors + warnings, key=order), sorted(whole_errors + whole_warnings, key=order)
 
 
-@pytest.mark.parametrize("batch", [100_000, 1])
+@pytest.mark.parametrize(
+    ("batch", "engine"), [(100_000, "auto"), (1, "auto"), (100_000, "pyshacl")]
+)
 def test_scoped_validation_sees_the_neighbours_whole_validation_sees(
-    packaged: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+    packaged: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int, engine: str
 ):
     from esskg.tabular import importer
 
@@ -632,7 +636,7 @@ def test_scoped_validation_sees_the_neighbours_whole_validation_sees(
         f'<{BASE}association-zarzis> <http://www.w3.org/2000/01/rdf-schema#label> "Autre"@fr .\n',
         encoding="utf-8",
     )
-    scoped, whole = scoped_and_whole(ws, folder)
+    scoped, whole = scoped_and_whole(ws, folder, engine)
     assert scoped == whole
     assert (len(runs) > 5) == (batch == 1)
     found = {(p.row, p.column, p.code, p.message_en[:30]) for p in scoped if not p.warning}
