@@ -133,3 +133,17 @@ def test_an_answer_larger_than_the_pipe_buffer_arrives_whole(tmp_path: Path) -> 
             assert response.headers["X-SPARQL-MaxRows"] == "5000"
     assert len(body) > 256 * 1024
     assert body.count(b"\n") == 5001  # the header line and every row up to the cap
+
+
+def test_a_stop_does_not_wait_for_a_long_query(tmp_path: Path) -> None:
+    with serve(tmp_path, "--timeout", "120", "--workers", "1") as (base, process):
+        worker = wait_for_workers(process, 1)[0]
+        thread = threading.Thread(target=lambda: ask(base, RUNAWAY), daemon=True)
+        thread.start()
+        time.sleep(1.0)  # the runaway is now busy in the worker
+        started = time.monotonic()
+        process.terminate()
+        process.wait(timeout=15)
+        # stopped after the grace period (3 s), not the query's 120 s; its worker killed too
+        assert time.monotonic() - started < 8
+        assert not _alive(worker.pid)

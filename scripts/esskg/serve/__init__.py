@@ -130,7 +130,15 @@ def run(args: argparse.Namespace) -> int:
             ),
             file=sys.stderr,
         )
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+        # A stop (SIGTERM, Ctrl-C) waits at most this long for the answers under way, then
+        # cancels them (their workers are killed): never a whole --timeout for a running query.
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=_GRACE,
+        )
         uvicorn.Server(config).run(sockets=[listener])
     except _Stopped:
         pass
@@ -139,6 +147,9 @@ def run(args: argparse.Namespace) -> int:
         listener.close()
     print(say("esskg : arrêté", "esskg: stopped"), file=sys.stderr)
     return 0
+
+
+_GRACE = 3.0
 
 
 class _Stopped(Exception):
