@@ -28,6 +28,7 @@ from esskg.i18n import language, say
 from esskg.infer import closure_classes, closure_input, closure_predicates, inferred_quads
 from esskg.load import add_file, load_file, load_folder
 from esskg.namespaces import PREFIXES, RDF_TYPE, expand_curie, graph_iri
+from esskg.progress import note as progress_note
 from esskg.resources import Project, project
 from esskg.tabular.mapping import (
     Conversion,
@@ -104,7 +105,15 @@ def import_files(
         )
         return target, conversion, problems, [], notes
     errors, warnings = [], []
+    progress_note(
+        f"validation de {len(lines):,} énoncés…".replace(",", "\u202f"),
+        f"validating {len(lines):,} statements…",
+    )
     for text, focus in validation_inputs(dataset, lines, _whole_graphs(layout), layout.shapes):
+        progress_note(
+            f"  {len(focus):,} nœuds importés…".replace(",", "\u202f"),
+            f"  {len(focus):,} imported nodes…",
+        )
         report = validate_store(text, layout.shapes, engine=engine)
         del text
         found_errors, found_warnings = _located(report, conversion, focus)
