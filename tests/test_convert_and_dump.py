@@ -8,7 +8,14 @@ import rdflib
 
 import esskg.atomic
 from esskg.convert import to_rdflib
-from esskg.dump import merged_triples, write_dumps
+from esskg.dump import (
+    merged_triples,
+    ntriples_bytes,
+    ntriples_text,
+    turtle_bytes,
+    write_dumps,
+    write_dumps_from_ntriples,
+)
 from esskg.load import load_dataset
 
 MEMBER_COUNT = rdflib.URIRef("https://w3id.org/esskg/ontology#memberCount")
@@ -53,6 +60,25 @@ def test_two_builds_give_the_same_bytes(tmp_path: Path):
     assert [n for _, n in first] == [n for _, n in second]
     for name in ("esskg.ttl", "esskg.nt"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_build_writes_what_the_in_memory_canonical_path_writes(tmp_path: Path):
+    # build validates and dumps from one N-Triples text (dump.ntriples_text), not a Dataset:
+    # its files are byte for byte those of merged_triples' sorted, canonical triples.
+    from esskg.build import build
+
+    passed, written = build(tmp_path / "built")
+    triples = merged_triples(load_dataset())
+    assert passed and [n for _, n in written] == [len(triples)] * 2
+    assert (tmp_path / "built" / "esskg.nt").read_bytes() == ntriples_bytes(triples)
+    assert (tmp_path / "built" / "esskg.ttl").read_bytes() == turtle_bytes(triples)
+
+
+def test_dumps_with_blank_nodes_come_from_the_canonical_path(tmp_path: Path):
+    e = ox.NamedNode("http://example.org/e")
+    quads = [ox.Quad(e, e, ox.BlankNode("b1")), ox.Quad(ox.BlankNode("b1"), e, ox.Literal("x"))]
+    write_dumps_from_ntriples(ntriples_text(quads), tmp_path)
+    assert (tmp_path / "esskg.nt").read_bytes() == ntriples_bytes(merged_triples(quads))
 
 
 def test_blank_nodes_get_stable_labels():

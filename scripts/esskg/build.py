@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from esskg.atomic import output_folder
-from esskg.dump import write_dumps
+from esskg.dump import ntriples_text, write_dumps_from_ntriples
 from esskg.errors import display_path
 from esskg.i18n import say
 from esskg.load import load_quads
@@ -69,19 +69,24 @@ def build(
     """
     layout = project(root)
     note("lecture du graphe…", "reading the graph…")
-    # A list, not a Dataset: the gate and the dumps only read it in turn (load.load_quads).
+    # A list, not a Dataset (load.load_quads): it is read once, into the N-Triples text that both
+    # the gate (N-Triples is N-Quads in the default graph: the union the shapes validate) and the
+    # dumps take, and let go before the validator makes its own copy.
     quads = load_quads(root=layout.root)
+    statements = len(quads)
     note(
-        f"validation de {len(quads):,} énoncés…".replace(",", "\u202f"),
-        f"validating {len(quads):,} statements…",
+        f"validation de {statements:,} énoncés…".replace(",", "\u202f"),
+        f"validating {statements:,} statements…",
     )
-    gate = quality_gate(quads, layout.root, engine=engine)
+    text = ntriples_text(quads).decode("utf-8")
+    del quads
+    gate = GateOutcome(validate_store(text, layout.shapes, engine=engine), statements)
     if not gate.passed:
         sys.stderr.write(gate.explain())
         return False, []
     note("écriture des exports…", "writing the dumps…")
     with output_folder(outdir):
-        return True, write_dumps(quads, outdir)
+        return True, write_dumps_from_ntriples(text.encode("utf-8"), outdir)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

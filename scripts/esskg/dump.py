@@ -76,16 +76,30 @@ def ntriples_bytes(triples: list[ox.Triple]) -> bytes:
     return b"".join(sorted(lines))
 
 
+def ntriples_text(source: ox.Dataset | ox.Store | Iterable[ox.Quad | ox.Triple]) -> bytes:
+    """The union of all graphs as N-Triples: its lines unique and sorted when it has no blank
+    nodes (as write_dumps writes them), else as serialised."""
+    text = _ntriples(source)
+    return _sorted_lines(text) or text
+
+
 def write_dumps(
     source: ox.Dataset | ox.Store | Iterable[ox.Quad | ox.Triple], outdir: Path
 ) -> list[tuple[Path, int]]:
     """Write esskg.ttl and esskg.nt into `outdir`; returns each path with its triple count.
 
     Pass the Dataset from load_dataset() (or load_quads' list) to keep literals as written; a
-    Store gives their values. Without blank nodes the sorted N-Triples lines are esskg.nt as they
-    are, and the Turtle is written from them as they parse: no list of the triples is held.
+    Store gives their values.
     """
-    text = _ntriples(source)
+    return write_dumps_from_ntriples(_ntriples(source), outdir)
+
+
+def write_dumps_from_ntriples(text: bytes, outdir: Path) -> list[tuple[Path, int]]:
+    """write_dumps() of the N-Triples `text` (ntriples_text() gives it ready, sorted).
+
+    Without blank nodes the sorted lines are esskg.nt as they are, and the Turtle is written from
+    them as they parse: no list of the triples is held.
+    """
     lines = _sorted_lines(text)
     if lines is None:
         triples = _merged(text)
