@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,26 @@ def test_lang_before_the_verb_is_not_overridden_by_the_verb(argv: list[str], wor
     main(["--lang", "en", *argv])
     err = capsys.readouterr().err
     assert words in err and not mixed(err, "en"), err
+
+
+def test_canned_query_titles_follow_the_language() -> None:
+    """`esskg queries` lists each canned query's title in the chosen language (issue 12)."""
+    from esskg.query import list_queries
+    from esskg.resources import packaged_root
+
+    root = packaged_root()
+    listed = {
+        lang: subprocess.run(
+            ["esskg", "-C", str(root), "--lang", lang, "queries"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for lang in ("fr", "en")
+    }
+    for query in list_queries(root):
+        assert query.title and query.title_en, f"{query.name}: a title in French and in English"
+        assert query.title in listed["fr"] and query.title_en not in listed["fr"]
+        assert query.title_en in listed["en"] and query.title not in listed["en"]
+        for param in query.params:
+            assert param.description_en, f"{query.name} {param.name}: no English description"

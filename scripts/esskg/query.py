@@ -100,10 +100,17 @@ class QueryParam:
     default: str | None
     description: str
     line: int = field(default=0, compare=False)
+    # `# param-en: NAME -- text`: the description in English (the `# param:` line's is French).
+    description_en: str = ""
 
     @property
     def required(self) -> bool:
         return self.default is None
+
+    @property
+    def shown_description(self) -> str:
+        """The description in the language of the messages (French when no English is given)."""
+        return say(self.description, self.description_en or self.description)
 
     def summary(self) -> str:
         default = (
@@ -122,11 +129,23 @@ class CannedQuery:
     title: str = ""
     description: str = ""
     params: tuple[QueryParam, ...] = ()
+    # `# title-en:` and `# description-en:`; title and description are the French ones.
+    title_en: str = ""
+    description_en: str = ""
     # `# sorted-list: VAR...`: GROUP_CONCAT cells ("a; b") whose parts esskg puts in order.
     sorted_lists: tuple[str, ...] = ()
 
     def param(self, name: str) -> QueryParam | None:
         return next((p for p in self.params if p.name == name), None)
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the language of the messages (French when no English is given)."""
+        return say(self.title, self.title_en or self.title) or self.name
+
+    @property
+    def shown_description(self) -> str:
+        return say(self.description, self.description_en or self.description)
 
 
 def read_query(path: Path) -> CannedQuery:
@@ -164,11 +183,21 @@ def read_query(path: Path) -> CannedQuery:
             fields[-1] = (key_name, f"{value} {content.strip()}".strip(), first_line)
     title = next((v for k, v, _ in fields if k == "title"), "")
     description = next((v for k, v, _ in fields if k == "description"), "")
+    english = {
+        "title": next((v for k, v, _ in fields if k == "title-en"), ""),
+        "description": next((v for k, v, _ in fields if k == "description-en"), ""),
+    }
     alias = next(((v, line) for k, v, line in fields if k == "alias"), None)
     if alias is not None:
-        return _alias_query(path, name, title, description, *alias)
+        return _alias_query(path, name, title, description, *alias, english=english)
+    params_en = dict(
+        (v.partition(" -- ")[0].strip().lstrip("?$"), v.partition(" -- ")[2].strip())
+        for k, v, _ in fields
+        if k == "param-en"
+    )
     params = tuple(
-        _read_param(path, value, line, text) for k, value, line in fields if k == "param"
+        replace(p, description_en=params_en.get(p.name, ""))
+        for p in (_read_param(path, value, line, text) for k, value, line in fields if k == "param")
     )
     duplicates = {p.name for p in params if sum(q.name == p.name for q in params) > 1}
     if duplicates:
@@ -194,11 +223,20 @@ def read_query(path: Path) -> CannedQuery:
         description=description,
         params=params,
         sorted_lists=sorted_list_columns,
+        title_en=english["title"],
+        description_en=english["description"],
     )
 
 
 def _alias_query(
-    path: Path, name: str, title: str, description: str, value: str, line: int
+    path: Path,
+    name: str,
+    title: str,
+    description: str,
+    value: str,
+    line: int,
+    *,
+    english: dict[str, str],
 ) -> CannedQuery:
     """`# alias: OTHER KEY=VALUE...`: the canned query OTHER (same folder), with new defaults.
 
@@ -252,6 +290,8 @@ def _alias_query(
         title=title or target.title,
         description=description or target.description,
         params=tuple(params),
+        title_en=english["title"] or (target.title_en if not title else ""),
+        description_en=english["description"] or (target.description_en if not description else ""),
     )
 
 
@@ -354,9 +394,9 @@ def bind_params(
             raise ParameterError(
                 say(
                     f"la requête {query.name} demande --param {param.name}=VALEUR "
-                    f"({param.type} : {param.description})",
+                    f"({param.type} : {param.shown_description})",
                     f"query {query.name} needs --param {param.name}=VALUE "
-                    f"({param.type}: {param.description})",
+                    f"({param.type}: {param.shown_description})",
                 )
             )
         bindings[ox.Variable(param.name)] = convert_value(param, value)
@@ -1177,7 +1217,9 @@ def run_listing(args: argparse.Namespace) -> int:
             )
         )
     queries = list_queries(args.root)
-    rows = [(q.name, q.title, ", ".join(p.summary() for p in q.params) or "-") for q in queries]
+    rows = [
+        (q.name, q.shown_title, ", ".join(p.summary() for p in q.params) or "-") for q in queries
+    ]
     sys.stdout.write(
         format_table(
             say(("requête", "titre", "paramètres"), ("query", "title", "parameters")), rows
