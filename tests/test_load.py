@@ -161,3 +161,18 @@ def test_load_quads_holds_what_a_dataset_of_the_files_infers(tmp_path: Path):
     assert (id_ + "part", org + "organization", id_ + "p") in said
     assert (id_ + "part", org + "member", id_ + "a") in said
     assert len(quads) == len(set(quads)) == len(load_dataset([extra]))
+
+
+def test_two_files_writing_the_same_blank_node_label_describe_two_nodes(tmp_path: Path):
+    # _:b0 is local to its file (RDF 1.1 Concepts 3.4): merging two files must not join them,
+    # or validate and build would see one node where the store, and any RDF tool, sees two.
+    a, b = tmp_path / "a.ttl", tmp_path / "b.ttl"
+    a.write_text('_:b0 <https://example.org/p> "1" .\n', encoding="utf-8")
+    b.write_text('_:b0 <https://example.org/p> "2" .\n', encoding="utf-8")
+    dataset = load_dataset([a, b], include_project_data=False)
+    p = ox.NamedNode("https://example.org/p")
+    subjects = {q.subject for q in dataset if q.predicate == p}
+    assert len(subjects) == 2
+    # within one file, one label is one node
+    a.write_text('_:b0 <https://example.org/p> "1" .\n_:b0 <https://example.org/p> "3" .\n')
+    assert len({q.subject for q in load_file(a)}) == 1

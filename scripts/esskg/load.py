@@ -256,7 +256,9 @@ def file_quads(path: Path, *, graph: str | None = None, user: bool = False) -> l
         )
     _check_readable(path)
     try:
-        parsed = ox.parse(path=path, format=rdf_format, base_iri=None)
+        # Each file's blank nodes are its own: two files that both write _:b0 describe two
+        # nodes, as the on-disk store (Store.bulk_load) and every RDF merge read them.
+        parsed = ox.parse(path=path, format=rdf_format, base_iri=None, rename_blank_nodes=True)
         if rdf_format in DATA_FORMATS.values():
             # Triples only: every statement goes into `target`.
             quads = [ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed]
