@@ -493,6 +493,8 @@ def test_a_release_whose_dump_is_broken_says_where(
     assert main(["serve", "--release", str(tmp_path), "--port", "0"]) == 2
     error = capsys.readouterr().err
     assert "esskg.nq:1:" in error and "Traceback" not in error
+    # it says it reads the release, not the project it was started in
+    assert error.splitlines()[0].endswith(str(tmp_path)) and "release" in error.splitlines()[0]
     leftovers = list((tmp_path / "cache" / "esskg" / "releases").iterdir())
     assert leftovers == []  # no half-built store
 

@@ -211,12 +211,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             layout = project(args.root)
             config = layout.config
             register_prefix(config and config.prefix, config and config.base)
-            print(
+            # `serve --release DIR` reads the release, not the project it is run in.
+            release = getattr(args, "release", None)
+            what = (
                 say(
-                    f"esskg : lecture : {layout.describe()}", f"esskg: reading {layout.describe()}"
-                ),
-                file=sys.stderr,
+                    f"la version publiée {display_path(release)}",
+                    f"the published release {display_path(release)}",
+                )
+                if release
+                else layout.describe()
             )
+            print(say(f"esskg : lecture : {what}", f"esskg: reading {what}"), file=sys.stderr)
         return args.run(args)
     except EsskgError as e:
         print(say("esskg : erreur : ", "esskg: error: ") + str(e), file=sys.stderr)
