@@ -777,7 +777,9 @@ def test_a_gzip_variant_that_does_not_hold_the_bytes_is_refused(tmp_path: Path) 
     good.write_bytes(publish_formats.gzip_bytes(data))
     check(good)
     bad.write_bytes(publish_formats.gzip_bytes(data[:-2]))
-    with pytest.raises(publish_formats.PublishCheckError, match=r"bad\.nt\.gz: does not decompress to"):
+    with pytest.raises(
+        publish_formats.PublishCheckError, match=r"bad\.nt\.gz: does not decompress to"
+    ):
         check(bad)
     bad.write_bytes(b"not gzip")
     with pytest.raises(publish_formats.PublishCheckError, match="does not decompress"):

@@ -60,9 +60,7 @@ def triple_count(body: bytes) -> int:
     return body.count(b"\n")
 
 
-def put_graph(
-    target: Connection, graph: str, body: bytes, *, gsp: bool, update: Connection
-) -> str:
+def put_graph(target: Connection, graph: str, body: bytes, *, gsp: bool, update: Connection) -> str:
     """Replace `graph` on the server with the N-Triples `body` in one request; the method used."""
     if gsp:
         try:

@@ -341,6 +341,7 @@ def _write_release(
 
     # The merged files also hold esskg's ontology and, in a workspace, esskg's vocabularies.
     dump_also_under = tuple(x for x in (ONTOLOGY_LICENCE, DATA_LICENCE) if x != identity.licence)
+
     def keep_dump(key: str, data: bytes) -> None:
         fmt = RDF_FORMATS[key]
         keep(

@@ -185,9 +185,7 @@ def jsonld_bytes(triples: list[ox.Triple]) -> bytes:
         f"  {_json_string(k)}: {_json_string(v)}"
         for k, v in jsonld_context()["@context"].items()  # type: ignore[attr-defined]
     )
-    graph = ",\n".join(
-        _node_text(subject, values) for subject, values in sorted(nodes.items())
-    )
+    graph = ",\n".join(_node_text(subject, values) for subject, values in sorted(nodes.items()))
     graph = f"[\n{graph}\n ]" if graph else "[]"
     return f'{{\n "@context": {{\n{context}\n }},\n "@graph": {graph}\n}}\n'.encode()
 
