@@ -54,6 +54,7 @@ from esskg.resources import Project, packaged_root
 from esskg.sssom import SSSOM_SUFFIX
 
 __all__ = [
+    "bulk_load_file",
     "input_digest",
     "open_held",
     "open_store",
@@ -270,21 +271,32 @@ def _build(layout: Project, home: Path, target: Path) -> None:
 def _fill(folder: Path, layout: Project) -> None:
     store = ox.Store(str(folder))
     for path, graph in input_files(layout):
-        _bulk_load(store, path, graph)
+        bulk_load_file(store, path, graph=graph)
     store.bulk_extend(inferred_quads(closure_input(store)))
     # Compacting what the bulk loads wrote: the canned queries then read 25-40% faster (100k
     # triples), for a fraction of a second here.
     store.optimize()
 
 
-def _bulk_load(store: ox.Store, path: Path, graph: str) -> None:
-    """One file into its graph; the same errors as load.load_file (file, line, column, hint)."""
+def bulk_load_file(
+    store: ox.Store,
+    path: Path,
+    *,
+    graph: str | None = None,
+    rdf_format: ox.RdfFormat | None = None,
+) -> None:
+    """One file into `graph` (or the graphs it names: N-Quads), with load.load_file's errors.
+
+    The format is the data folder's by extension unless given; the errors name the file, line,
+    column and what to do, as for any file esskg reads.
+    """
     if path.name.endswith(SSSOM_SUFFIX):
         store.bulk_extend(load_file(path, graph=graph))
         return
+    target = {"to_graph": ox.NamedNode(graph)} if graph else {}
     try:
         store.bulk_load(
-            path=path, format=DATA_FORMATS[path.suffix], base_iri=None, to_graph=ox.NamedNode(graph)
+            path=path, format=rdf_format or DATA_FORMATS[path.suffix], base_iri=None, **target
         )
     except SyntaxError as e:
         raise syntax_error(path, e) from None

@@ -23,13 +23,13 @@ import pyoxigraph as ox
 
 from esskg import __version__, sssom
 from esskg.atomic import output_folder, replace_folder, temp_folder
-from esskg.errors import EsskgError, LoadError, display_path, os_message
+from esskg.errors import EsskgError, display_path
 from esskg.i18n import say
-from esskg.load import syntax_error
 from esskg.namespaces import GRAPH, PREFIXES
 from esskg.resources import Project
 from esskg.store import (
     STORE_PREFIX,
+    bulk_load_file,
     open_held,
     open_store_at,
     remove_unused_stores,
@@ -217,16 +217,7 @@ def _build_release_store(dump: Path, home: Path, target: Path) -> None:
     build = temp_folder(home, target.name)
     try:
         store = ox.Store(str(build))
-        try:
-            store.bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
-        except SyntaxError as e:
-            raise syntax_error(dump, e) from None
-        except OSError as e:
-            raise LoadError(
-                dump,
-                os_message(e),
-                hint=say("vérifiez que le fichier est lisible", "check the file is readable"),
-            ) from None
+        bulk_load_file(store, dump, rdf_format=ox.RdfFormat.N_QUADS)
         store.optimize()
         del store  # closes RocksDB before the folder is renamed
     except BaseException as e:
