@@ -38,7 +38,7 @@ TIMEOUT_S = {
     "query": 120,
     "build": 600,
     "validate": 600,
-    "publish": 300,
+    "publish": 900,
     "push": 600,
     "export": 600,
     "import": 1200,
