@@ -22,7 +22,7 @@ def merged_triples(
     (subject, predicate, object) texts) and parsed back, a third of the time at a million
     triples, and the same triples in the same order.
     """
-    return _merged(_ntriples(source))
+    return _merged(union_ntriples(source))
 
 
 def _merged(text: bytes) -> list[ox.Triple]:
@@ -36,7 +36,9 @@ def _merged(text: bytes) -> list[ox.Triple]:
     return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
-def _ntriples(source: ox.Dataset | ox.Store | Iterable[ox.Quad | ox.Triple]) -> bytes:
+def union_ntriples(source: ox.Dataset | ox.Store | Iterable[ox.Quad | ox.Triple]) -> bytes:
+    """The union of the graphs of `source` as N-Triples, as serialised (neither sorted nor
+    made unique): what the SHACL engine is handed, since the shapes validate the union."""
     return ox.serialize(
         (ox.Triple(s.subject, s.predicate, s.object) for s in source),
         format=ox.RdfFormat.N_TRIPLES,
@@ -79,7 +81,7 @@ def ntriples_bytes(triples: list[ox.Triple]) -> bytes:
 def ntriples_text(source: ox.Dataset | ox.Store | Iterable[ox.Quad | ox.Triple]) -> bytes:
     """The union of all graphs as N-Triples: its lines unique and sorted when it has no blank
     nodes (as write_dumps writes them), else as serialised."""
-    text = _ntriples(source)
+    text = union_ntriples(source)
     return _sorted_lines(text) or text
 
 
@@ -91,7 +93,7 @@ def write_dumps(
     Pass the Dataset from load_dataset() (or load_quads' list) to keep literals as written; a
     Store gives their values.
     """
-    return write_dumps_from_ntriples(_ntriples(source), outdir)
+    return write_dumps_from_ntriples(union_ntriples(source), outdir)
 
 
 def write_dumps_from_ntriples(text: bytes, outdir: Path) -> list[tuple[Path, int]]:

@@ -423,9 +423,8 @@ def refuse_unsafe(query: CannedQuery) -> None:
                 f"{where}: no query in it (the text is empty, or comments only)",
             )
         )
-    first = _after_prologue(tokens)
-    op = next((o for o in _UPDATE_OPS if first and first[1].upper().startswith(o)), None)
-    if first is not None and first[0] == "word" and op is not None:
+    op = _update_operation(tokens)
+    if op is not None:
         raise QueryError(
             say(
                 f"{where} : c'est une mise à jour SPARQL ({op}) ; esskg query ne fait que "
@@ -446,6 +445,18 @@ def refuse_unsafe(query: CannedQuery) -> None:
                 f"{where}: esskg runs queries offline; SERVICE {iri} is not allowed",
             )
         )
+
+
+def update_operation(text: str) -> str | None:
+    """The SPARQL update operation `text` begins with (INSERT, LOAD...), None for a query."""
+    return _update_operation(sparql_tokens(text))
+
+
+def _update_operation(tokens: list[tuple[str, str]]) -> str | None:
+    first = _after_prologue(tokens)
+    if first is None or first[0] != "word":
+        return None
+    return next((o for o in _UPDATE_OPS if first[1].upper().startswith(o)), None)
 
 
 def sparql_tokens(text: str) -> list[tuple[str, str]]:

@@ -1,15 +1,15 @@
 """The SPARQL 1.1 Protocol at /sparql: reading the request, the safety checks, the limits.
 
 Read-only by construction: there is no update route, the store is opened read-only, and an
-update sent here is refused with 403 before anything runs (a lexical look at the query's first
-keyword, with comments, strings and <IRIs> blanked). SERVICE (which pyoxigraph would follow over
-the network), and whatever else `esskg query` refuses, is refused by the same rule as the
-command line's (esskg.query.refuse_unsafe), with 400, before evaluation.
+update sent here is refused with 403 before anything runs (its first keyword after the prologue,
+read from SPARQL tokens by esskg.query.update_operation, as the command line reads it).
+SERVICE (which pyoxigraph would follow over the network), and whatever else `esskg query`
+refuses, is refused by the same rule as the command line's (esskg.query.refuse_unsafe), with
+400, before evaluation.
 """
 
 from __future__ import annotations
 
-import re
 import time
 import urllib.parse
 from collections import defaultdict, deque
@@ -20,7 +20,7 @@ from starlette.requests import Request
 
 from esskg.errors import QueryError
 from esskg.i18n import say
-from esskg.query import CannedQuery, refuse_unsafe
+from esskg.query import CannedQuery, refuse_unsafe, update_operation
 from esskg.serve.negotiate import parse_accept, quality
 
 MAX_BODY = 64 * 1024
@@ -43,17 +43,6 @@ _FORMAT_KEYS = {
     "ttl": "TURTLE", "turtle": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD",
     "rdf": "RDF_XML",
 }  # fmt: skip
-_BLANKED = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\s]*>"
-    r"|#[^\n]*",
-    re.S,
-)
-_PROLOGUE = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s+)<>\s*)*", re.I)
-_UPDATE = re.compile(r"^(?:INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I)
 
 
 class ProtocolError(Exception):
@@ -94,8 +83,7 @@ def check_query(query: str) -> None:
                 f"the query is longer than {kib} KiB; shorten it",
             ),
         )
-    code = _BLANKED.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", query)
-    if _UPDATE.match(_PROLOGUE.sub("", code)):
+    if update_operation(query) is not None:
         raise ProtocolError(403, _read_only())
     try:
         refuse_unsafe(CannedQuery(name="sparql", path=Path("/sparql"), text=query))

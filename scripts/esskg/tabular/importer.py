@@ -23,6 +23,7 @@ from rdflib.namespace import SH
 
 from esskg import fastvalidate
 from esskg.atomic import output_folder, write_atomically
+from esskg.dump import union_ntriples
 from esskg.errors import EsskgError, Problem, ProblemsError, display_path
 from esskg.i18n import language, say
 from esskg.infer import closure_classes, closure_input, closure_predicates, inferred_quads
@@ -274,8 +275,7 @@ def scoped_input(rest: ox.Dataset, lines: pl.Series, whole: set[str]) -> str:
     for quad in inferred_quads(closure_input(closure)):
         scope.add(quad)
     # The union, in N-Triples: what the shapes validate, and the engine is slower with graphs.
-    union = (ox.Triple(q.subject, q.predicate, q.object) for q in scope)
-    return ox.serialize(union, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return union_ntriples(scope).decode("utf-8")
 
 
 def _closure_lines(lines: pl.Series) -> bytes:
