@@ -9,7 +9,14 @@ from conftest import FILES, PROJECT
 from esskg.errors import EsskgError, LoadError
 from esskg.i18n import set_language
 from esskg.infer import closure_input, inferred_quads
-from esskg.load import add_file, load_dataset, load_file, load_project, load_quads
+from esskg.load import (
+    add_file,
+    load_dataset,
+    load_file,
+    load_ntriples,
+    load_project,
+    load_quads,
+)
 from esskg.namespaces import graph_iri
 
 ID = "https://w3id.org/esskg/id/"
@@ -176,3 +183,101 @@ def test_two_files_writing_the_same_blank_node_label_describe_two_nodes(tmp_path
     # within one file, one label is one node
     a.write_text('_:b0 <https://example.org/p> "1" .\n_:b0 <https://example.org/p> "3" .\n')
     assert len({q.subject for q in load_file(a)}) == 1
+
+
+def _union_lines(quads: list[ox.Quad]) -> list[bytes]:
+    text = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
+    return sorted(set(text.splitlines(keepends=True)))
+
+
+def test_load_ntriples_is_the_union_of_load_quads_and_counts_its_statements(tmp_path: Path):
+    # build reads the graph as text (load_ntriples), validate as quads (load_quads): the gate
+    # and the dumps must see the same statements, closures included, and say the same count.
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        "@prefix esskg: <https://w3id.org/esskg/ontology#> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "<https://w3id.org/esskg/id/p> a esskg:Partnership ;\n"
+        "    esskg:hasAxis <https://w3id.org/esskg/id/axis> .\n"
+        "<https://w3id.org/esskg/id/axis> a esskg:CooperationAxis ;\n"
+        "    prov:qualifiedAssociation <https://w3id.org/esskg/id/part> .\n"
+        "<https://w3id.org/esskg/id/part> prov:agent <https://w3id.org/esskg/id/a> .\n"
+        '<https://w3id.org/esskg/id/t1> <http://example.org/n> "a \\" <https://w3id.org/esskg/'
+        'ontology#liesWithin> b" ;\n'
+        "    esskg:liesWithin <https://w3id.org/esskg/id/t0> .\n",
+        encoding="utf-8",
+    )
+    # the same statements again in N-Quads, one of them in a graph of its own
+    again = tmp_path / "again.nq"
+    again.write_text(
+        "<https://w3id.org/esskg/id/t2> <https://w3id.org/esskg/ontology#liesWithin> "
+        "<https://w3id.org/esskg/id/t1> <https://example.org/g> .\n"
+        "<https://w3id.org/esskg/id/part> <http://www.w3.org/ns/prov#agent> "
+        "<https://w3id.org/esskg/id/a> .\n",
+        encoding="utf-8",
+    )
+    quads = load_quads([extra, again])
+    text, statements = load_ntriples([extra, again])
+    assert statements == len(quads)
+    assert text.splitlines(keepends=True) == _union_lines(quads)
+    assert (
+        b"<https://w3id.org/esskg/id/t2> <https://w3id.org/esskg/ontology#liesWithinTransitive> "
+        b"<https://w3id.org/esskg/id/t0> .\n" in text
+    )
+    # the project alone too (no blank nodes in the fixture: the lines compare as they are)
+    text, statements = load_ntriples()
+    assert statements == len(load_quads())
+    assert text.splitlines(keepends=True) == _union_lines(load_quads())
+
+
+def test_load_ntriples_keeps_each_files_blank_nodes_apart(tmp_path: Path):
+    a, b = tmp_path / "a.ttl", tmp_path / "b.ttl"
+    a.write_text('_:b0 <https://example.org/p> "1" .\n_:b0 <https://example.org/q> "1" .\n')
+    b.write_text('_:b0 <https://example.org/p> "2" .\n', encoding="utf-8")
+    text, _ = load_ntriples([a, b], include_project_data=False)
+    p = ox.NamedNode("https://example.org/p")
+    q = ox.NamedNode("https://example.org/q")
+    triples = list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+    assert len({t.subject for t in triples if t.predicate == p}) == 2
+    assert len({t.subject for t in triples if t.predicate in (p, q)}) == 2
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.mark.parametrize(
+    ("literal", "error"),
+    [
+        (f'"douze"^^<{XSD}integer>', "'douze' is not a valid xsd:integer"),
+        (f'"2021-02-29"^^<{XSD}date>', "'2021-02-29' is not a valid xsd:date"),
+        (f'"d\\u00F6uze"^^<{XSD}integer>', "'döuze' is not a valid xsd:integer"),
+        (f'"12"^^<{XSD}integer>', None),
+        (f'"2020-02-29"^^<{XSD}date>', None),
+        # the pattern of a bad value inside a plain string is not a value
+        (f'"x \\"douze\\"^^<{XSD}integer> y"', None),
+    ],
+)
+def test_the_text_path_judges_typed_values_as_the_quads_path(tmp_path: Path, literal, error):
+    path = tmp_path / "v.nt"
+    path.write_text(
+        f"<https://w3id.org/esskg/id/a> <http://example.org/p> {literal} .\n", encoding="utf-8"
+    )
+    if error is None:
+        assert load_ntriples([path], include_project_data=False)[1] == len(
+            load_quads([path], include_project_data=False)
+        )
+        return
+    for load in (load_ntriples, load_quads):
+        with pytest.raises(LoadError) as caught:
+            load([path], include_project_data=False)
+        assert error in str(caught.value)
+        # an escaped value is not found as written in the file: its position is not given
+        assert (":1:" in str(caught.value)) == ("\\u" not in literal)
+
+
+def test_the_text_path_names_the_line_and_column_of_a_syntax_error(tmp_path: Path):
+    path = tmp_path / "bad.ttl"
+    path.write_text("<https://w3id.org/esskg/id/a> <http://example.org/p> .\n", encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        load_ntriples([path], include_project_data=False)
+    assert caught.value.line == 1 and caught.value.column

@@ -15,10 +15,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from esskg.atomic import output_folder
-from esskg.dump import ntriples_text, write_dumps_from_ntriples
+from esskg.dump import write_dumps_from_ntriples
 from esskg.errors import display_path
 from esskg.i18n import say
-from esskg.load import load_quads
+from esskg.load import load_ntriples
 from esskg.progress import note
 from esskg.resources import project
 from esskg.validate import (
@@ -69,24 +69,23 @@ def build(
     """
     layout = project(root)
     note("lecture du graphe…", "reading the graph…")
-    # A list, not a Dataset (load.load_quads): it is read once, into the N-Triples text that both
-    # the gate (N-Triples is N-Quads in the default graph: the union the shapes validate) and the
-    # dumps take, and let go before the validator makes its own copy.
-    quads = load_quads(root=layout.root)
-    statements = len(quads)
+    # The union of the graphs as N-Triples, lines unique and sorted (load.load_ntriples): the
+    # gate takes it (N-Triples is N-Quads in the default graph: the union the shapes validate)
+    # and, when it passes, it is esskg.nt as it is. No statement is a Python object.
+    text, statements = load_ntriples(root=layout.root)
     note(
         f"validation de {statements:,} énoncés…".replace(",", "\u202f"),
         f"validating {statements:,} statements…",
     )
-    text = ntriples_text(quads).decode("utf-8")
-    del quads
-    gate = GateOutcome(validate_store(text, layout.shapes, engine=engine), statements)
+    gate = GateOutcome(
+        validate_store(text.decode("utf-8"), layout.shapes, engine=engine), statements
+    )
     if not gate.passed:
         sys.stderr.write(gate.explain())
         return False, []
     note("écriture des exports…", "writing the dumps…")
     with output_folder(outdir):
-        return True, write_dumps_from_ntriples(text.encode("utf-8"), outdir)
+        return True, write_dumps_from_ntriples(text, outdir, in_order=True)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

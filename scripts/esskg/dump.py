@@ -78,13 +78,6 @@ def ntriples_bytes(triples: list[ox.Triple]) -> bytes:
     return b"".join(sorted(lines))
 
 
-def ntriples_text(source: ox.Dataset | ox.Store | Iterable[ox.Quad | ox.Triple]) -> bytes:
-    """The union of all graphs as N-Triples: its lines unique and sorted when it has no blank
-    nodes (as write_dumps writes them), else as serialised."""
-    text = union_ntriples(source)
-    return _sorted_lines(text) or text
-
-
 def write_dumps(
     source: ox.Dataset | ox.Store | Iterable[ox.Quad | ox.Triple], outdir: Path
 ) -> list[tuple[Path, int]]:
@@ -96,13 +89,16 @@ def write_dumps(
     return write_dumps_from_ntriples(union_ntriples(source), outdir)
 
 
-def write_dumps_from_ntriples(text: bytes, outdir: Path) -> list[tuple[Path, int]]:
-    """write_dumps() of the N-Triples `text` (ntriples_text() gives it ready, sorted).
+def write_dumps_from_ntriples(
+    text: bytes, outdir: Path, *, in_order: bool = False
+) -> list[tuple[Path, int]]:
+    """write_dumps() of the N-Triples `text`; `in_order`: its lines are already unique and in
+    byte order (load.load_ntriples() gives them so), not sorted again.
 
     Without blank nodes the sorted lines are esskg.nt as they are, and the Turtle is written from
     them as they parse: no list of the triples is held.
     """
-    lines = _sorted_lines(text)
+    lines = text if in_order and b"_:" not in text else _sorted_lines(text)
     if lines is None:
         triples = _merged(text)
         count = len(triples)

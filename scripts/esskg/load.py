@@ -12,11 +12,12 @@ back as "1"); validation and dumps therefore read the terms as parsed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -32,11 +33,14 @@ __all__ = [
     "DATA_FORMATS",
     "USER_FORMATS",
     "LoadError",
+    "TextIndex",
     "add_file",
+    "file_ntriples",
     "file_quads",
     "folder_files",
     "load_dataset",
     "load_file",
+    "load_ntriples",
     "load_project",
     "load_quads",
     "parse_rdf_file",
@@ -119,36 +123,86 @@ def load_quads(
     include_project_data: bool = True,
     root: Path | str | None = None,
 ) -> list[ox.Quad]:
-    """What load_dataset() holds, each statement once, as a list: for `validate` and `build`.
+    """What load_dataset() holds, each statement once, as a list: for `validate`.
 
     An ox.Dataset costs some 11 µs and 1 KB a statement to build (11 s and 1 GB at a million);
-    validating and dumping only read the statements in turn, which a list does at a third of
-    the time and memory.
+    validating only reads the statements in turn, which a list does at a third of the time and
+    memory.
     """
-    layout = project(root)
-    quads = file_quads(layout.ontology, graph=graph_iri("ontology"))
-    for entry in layout.graph_folders(include_data=include_project_data):
-        for path in folder_files(entry.folder, only=entry.only):
-            quads.extend(file_quads(path, graph=entry.iri))
-    for path in extra or []:
-        path = Path(path)
-        part = file_quads(path, graph=path.resolve().as_uri(), user=True)
-        if not part:
-            # Conforming because it says nothing is a silent wrong answer: say so.
-            log.warning(
-                say(
-                    "avertissement : %s ne contient aucun énoncé (vide, ou seulement des préfixes "
-                    "et des commentaires) ; vérifiez que c'est le bon fichier",
-                    "warning: %s holds no statements (empty, or only prefixes and comments); "
-                    "check it is the file you meant",
-                ),
-                display_path(path),
-            )
+    quads: list[ox.Quad] = []
+    for path, graph, user in _sources(extra, include_project_data, root):
+        part = file_quads(path, graph=graph, user=user)
+        if user and not part:
+            _warn_empty(path)
         quads.extend(part)
     # The same statement in two files of one folder is one statement, as in a Dataset.
     quads = list(dict.fromkeys(quads))
     quads.extend(inferred_quads(closure_input(_PredicateIndex(quads))))
     return quads
+
+
+def load_ntriples(
+    extra: list[Path] | None = None,
+    *,
+    include_project_data: bool = True,
+    root: Path | str | None = None,
+) -> tuple[bytes, int]:
+    """The union of load_quads()'s graphs as N-Triples, lines unique and in byte order, and how
+    many statements load_quads() holds: what `build` validates and dumps.
+
+    No statement becomes a Python object: pyoxigraph parses each file and writes it back as
+    N-Triples (2 s a million, where a list of quads took 17 s with the closures), the lines of
+    each graph are made unique as bytes, and only the statements the closures follow are parsed
+    again, found by their predicate's text. Files are read as strictly, each all or none, with
+    the same errors as load_quads().
+    """
+    graphs: dict[str, set[bytes]] = defaultdict(set)
+    for path, graph, user in _sources(extra, include_project_data, root):
+        part = file_ntriples(path, graph=graph, user=user)
+        if user and not any(part.values()):
+            _warn_empty(path)
+        for name, text in part.items():
+            graphs[name].update(text.splitlines(keepends=True))
+    statements = sum(len(lines) for lines in graphs.values())
+    union = set().union(*graphs.values()) if len(graphs) > 1 else graphs.popitem()[1]
+    del graphs
+    text = b"".join(union)
+    inferred = inferred_quads(closure_input(TextIndex(text)))
+    del text
+    statements += len(inferred)
+    union.update(
+        ox.serialize((q.triple for q in inferred), format=ox.RdfFormat.N_TRIPLES).splitlines(
+            keepends=True
+        )
+    )
+    return b"".join(sorted(union)), statements
+
+
+def _sources(
+    extra: list[Path] | None, include_project_data: bool, root: Path | str | None
+) -> Iterator[tuple[Path, str, bool]]:
+    """Each file to load, in load order, with its graph and whether the user named it."""
+    layout = project(root)
+    yield layout.ontology, graph_iri("ontology"), False
+    for entry in layout.graph_folders(include_data=include_project_data):
+        for path in folder_files(entry.folder, only=entry.only):
+            yield path, entry.iri, False
+    for path in extra or []:
+        path = Path(path)
+        yield path, path.resolve().as_uri(), True
+
+
+def _warn_empty(path: Path) -> None:
+    # Conforming because it says nothing is a silent wrong answer: say so.
+    log.warning(
+        say(
+            "avertissement : %s ne contient aucun énoncé (vide, ou seulement des préfixes "
+            "et des commentaires) ; vérifiez que c'est le bon fichier",
+            "warning: %s holds no statements (empty, or only prefixes and comments); "
+            "check it is the file you meant",
+        ),
+        display_path(path),
+    )
 
 
 class _PredicateIndex:
@@ -171,6 +225,43 @@ class _PredicateIndex:
         for the instances of classes), and scanning the whole graph for them would cost more
         than all the rest (tests/test_load.py checks the closures match a Dataset's)."""
         return (q for q in self._by_predicate.get(_RDF_TYPE, []) if q.object == term)
+
+
+class TextIndex:
+    """N-Triples text looked up as infer.closure_input looks up a Dataset: the lines naming the
+    predicate (or the class) it asks for are found as bytes and only those are parsed.
+
+    A literal holding the searched text is parsed too and dropped by the check on its terms;
+    blank node labels are kept as written, so the closures name the nodes the text names.
+    """
+
+    def __init__(self, text: bytes) -> None:
+        self._text = text
+
+    def quads_for_text(self, needle: bytes) -> Iterator[ox.Quad]:
+        """The statements of the lines holding `needle`, parsed."""
+        text, lines = self._text, []
+        found = text.find(needle)
+        while found >= 0:
+            start = text.rfind(b"\n", 0, found) + 1
+            end = text.find(b"\n", found) + 1 or len(text)
+            lines.append(text[start:end])
+            found = text.find(needle, end)
+        return ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)
+
+    def quads_for_predicate(self, predicate: ox.NamedNode) -> list[ox.Quad]:
+        return [
+            q
+            for q in self.quads_for_text(f" <{predicate.value}> ".encode())
+            if q.predicate == predicate
+        ]
+
+    def quads_for_object(self, term: ox.Term) -> list[ox.Quad]:
+        """Only the rdf:type statements naming `term`, as _PredicateIndex gives them."""
+        needle = f" <{RDF_TYPE}> {term} .".encode()
+        return [
+            q for q in self.quads_for_text(needle) if q.predicate == _RDF_TYPE and q.object == term
+        ]
 
 
 def add_file(into: ox.Dataset, path: Path, *, graph: str | None = None, user: bool = False) -> None:
@@ -242,20 +333,8 @@ def file_quads(path: Path, *, graph: str | None = None, user: bool = False) -> l
         return [
             ox.Quad(t.subject, t.predicate, t.object, target) for t in sssom.mapping_triples(rows)
         ]
-    formats = USER_FORMATS if user else DATA_FORMATS
-    rdf_format = formats.get(path.suffix.lower())
-    if rdf_format is None:
-        accepted = ", ".join(sorted(formats)) + ("" if user else f", {_SSSOM_SUFFIX}")
-        raise LoadError(
-            path,
-            say(
-                f"type de fichier inconnu {path.suffix or '(sans extension)'!r}",
-                f"unknown file type {path.suffix or '(no extension)'!r}",
-            ),
-            hint=say(f"esskg lit {accepted}", f"esskg reads {accepted}"),
-        )
-    _check_readable(path)
-    try:
+    rdf_format = _format_of(path, user)
+    with _reading(path):
         # Each file's blank nodes are its own: two files that both write _:b0 describe two
         # nodes, as the on-disk store (Store.bulk_load) and every RDF merge read them.
         parsed = ox.parse(path=path, format=rdf_format, base_iri=None, rename_blank_nodes=True)
@@ -269,6 +348,64 @@ def file_quads(path: Path, *, graph: str | None = None, user: bool = False) -> l
                 else q
                 for q in parsed
             ]
+    _check_typed_literals(path, (q.object for q in quads))
+    return quads
+
+
+def file_ntriples(
+    path: Path, *, graph: str, user: bool = False, check_values: bool = True
+) -> dict[str, bytes]:
+    """One file's statements as N-Triples, by graph (`graph` for its triples): what
+    file_quads() holds, without a Python object a statement for the triple formats.
+
+    All or none, with file_quads()'s errors; `check_values=False` leaves ill-typed values
+    ("douze"^^xsd:integer) to `validate`, as the on-disk store does (esskg.store).
+    """
+    path = Path(path)
+    if not (path.name.endswith(_SSSOM_SUFFIX) and not user):
+        rdf_format = _format_of(path, user)
+        if rdf_format in DATA_FORMATS.values():
+            with _reading(path):
+                parsed = ox.parse(
+                    path=path, format=rdf_format, base_iri=None, rename_blank_nodes=True
+                )
+                text = ox.serialize(parsed, format=ox.RdfFormat.N_TRIPLES)
+            if check_values:
+                _check_typed_text(path, text)
+            return {graph: text}
+    # A mapping table, or a user's N-Quads or TriG naming its own graphs: small files.
+    by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
+    for quad in file_quads(path, graph=graph, user=user):
+        name = quad.graph_name
+        by_graph[name.value if isinstance(name, ox.NamedNode) else str(name)].append(quad.triple)
+    return {
+        name: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        for name, triples in by_graph.items()
+    }
+
+
+def _format_of(path: Path, user: bool) -> ox.RdfFormat:
+    formats = USER_FORMATS if user else DATA_FORMATS
+    rdf_format = formats.get(path.suffix.lower())
+    if rdf_format is None:
+        accepted = ", ".join(sorted(formats)) + ("" if user else f", {_SSSOM_SUFFIX}")
+        raise LoadError(
+            path,
+            say(
+                f"type de fichier inconnu {path.suffix or '(sans extension)'!r}",
+                f"unknown file type {path.suffix or '(no extension)'!r}",
+            ),
+            hint=say(f"esskg lit {accepted}", f"esskg reads {accepted}"),
+        )
+    return rdf_format
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Parsing `path`: its syntax and read errors become LoadErrors naming where and what to do."""
+    _check_readable(path)
+    try:
+        yield
     except SyntaxError as e:
         raise syntax_error(path, e) from None
     except OSError as e:
@@ -280,8 +417,6 @@ def file_quads(path: Path, *, graph: str | None = None, user: bool = False) -> l
                 "check the file exists and is readable",
             ),
         ) from None
-    _check_typed_literals(path, quads)
-    return quads
 
 
 def parse_rdf_file(path: Path) -> list[ox.Triple]:
@@ -314,11 +449,45 @@ _SURELY_VALID = {
     _XSD + "boolean": re.compile(r"true|false|1|0"),
     _XSD + "anyURI": re.compile(r"[^\s]*"),
 }
+_XSD_BYTES = _XSD.encode()
+_XSD_TYPED = b'"^^<' + _XSD_BYTES
+# A typed literal of N-Triples as pyoxigraph writes them: lexical form, then the XSD name.
+_TYPED_LITERAL = re.compile(rb'"((?:[^"\\\n]|\\.)*)"\^\^<' + re.escape(_XSD_BYTES) + rb"([^>]*)>")
 # rdflib logs a traceback for every value it cannot convert; esskg reports them itself, once each.
 logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
 
 
-def _check_typed_literals(path: Path, quads: list[ox.Quad]) -> None:
+def _check_typed_text(path: Path, text: bytes) -> None:
+    """_check_typed_literals() of N-Triples `text`, each distinct typed value read once from
+    the bytes (parsed only when escaped).
+
+    The pattern cannot match inside a longer literal: there every quote is escaped, and a match
+    starts at a quote and pairs backslashes from there, so it ends only at an unescaped quote
+    (tests/test_load.py tries one).
+    """
+    if _XSD_TYPED not in text:
+        return
+    literals = []
+    for lexical, name in set(_TYPED_LITERAL.findall(text)):
+        value = lexical.decode()
+        if b"\\" in lexical:  # N-Triples escapes: the parser says what the value is
+            line = b'<x:s> <x:p> "' + lexical + b'"^^<' + _XSD_BYTES + name + b"> .\n"
+            value = next(iter(ox.parse(line, format=ox.RdfFormat.N_TRIPLES))).object.value
+        literals.append(ox.Literal(value, datatype=ox.NamedNode(_XSD + name.decode())))
+    _check_typed_literals(path, literals)
+
+
+def _ill_typed(term: ox.Literal) -> bool:
+    # imported here, where a value needs it: rdflib costs 0.05 s to import, and the commands
+    # that only open the on-disk store (`esskg query`) go through this module
+    import rdflib
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return bool(rdflib.Literal(term.value, datatype=term.datatype.value).ill_typed)
+
+
+def _check_typed_literals(path: Path, terms: Iterable[ox.Term]) -> None:
     """Refuse values their XSD datatype does not allow ("douze"^^xsd:integer), all at once.
 
     rdflib's datatype table decides (Literal.ill_typed); the position is where the quoted value
@@ -327,8 +496,7 @@ def _check_typed_literals(path: Path, quads: list[ox.Quad]) -> None:
     seen: set[tuple[str, str]] = set()
     errors = []
     text: str | None = None
-    for quad in quads:
-        term = quad.object
+    for term in terms:
         if not isinstance(term, ox.Literal) or term.language:
             continue
         datatype = term.datatype.value
@@ -340,14 +508,7 @@ def _check_typed_literals(path: Path, quads: list[ox.Quad]) -> None:
         if surely is not None and surely.fullmatch(term.value):
             continue
         seen.add((term.value, datatype))
-        # imported here, where a value needs it: rdflib costs 0.05 s to import, and the commands
-        # that only open the on-disk store (`esskg query`) go through this module
-        import rdflib
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ill_typed = rdflib.Literal(term.value, datatype=datatype).ill_typed
-        if not ill_typed:
+        if not _ill_typed(term):
             continue
         if text is None:
             text = path.read_text(encoding="utf-8", errors="replace")
