@@ -523,7 +523,7 @@ def test_bulk_path_gives_the_row_paths_statements(packaged: Path, monkeypatch, t
     assert bulk.problems == rows.problems == []
     assert bulk.bulk or len(bulk.origins) < 100  # the bulk path did the work
     statements = set(ntriples(bulk).decode("utf-8").splitlines())
-    assert not rows.bulk_lines and statements
+    assert bulk.bulk_sink is not None and rows.bulk_sink is None and statements
     assert statements == set(ntriples(rows).decode("utf-8").splitlines())
     assert len(statements) > 3000 * 6
     assert (
@@ -547,6 +547,28 @@ def test_bulk_path_leaves_problems_to_the_row_path(packaged: Path, monkeypatch, 
         "D (nature)",
         "Associaton",
     )
+
+
+def test_bulk_path_sends_a_short_row_to_the_row_path(packaged: Path, monkeypatch, tmp_path):
+    """polars pads a row with too few cells with empty ones; the bulk path must still see it
+    (regression: a registry row cut short was read as empty trailing cells)."""
+    folder = registry_csv(tmp_path / "reg", 3000)
+    path = folder / "acteurs.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    number = next(i for i, line in enumerate(lines) if line.startswith("acteur-2500;"))
+    lines[number] = "acteur-2500;Acteur;Actor;Association;MA;Agroécologie"  # 6 cells of 7
+    path.write_text("\n".join(lines), encoding="utf-8")
+    bulk = convert_folder(folder, bulk=True, monkeypatch=monkeypatch)
+    rows = convert_folder(folder, bulk=False, monkeypatch=monkeypatch)
+    assert bulk.problems == rows.problems
+    problem = bulk.problems[0]  # then odd.csv's link to the actor left out
+    assert (problem.code, problem.sheet, problem.row, problem.message_en) == (
+        "missing-cell",
+        "acteurs",
+        2502,
+        "6 cells for 7 columns: some are missing",
+    )
+    assert bulk.bulk_sink is None  # nothing written in bulk
 
 
 def test_cell_over_the_limit_is_refused_at_its_cell(packaged: Path, capsys, tmp_path: Path):

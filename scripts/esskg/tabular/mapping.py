@@ -13,7 +13,8 @@ import difflib
 import gettext
 import io
 import re
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import BinaryIO
@@ -29,7 +30,7 @@ from esskg.init import slugify
 from esskg.namespaces import CONVERTER, PREFIXES
 from esskg.resources import packaged_root
 from esskg.tabular.fast import EXAMPLE_PREFIX, NEUTRALISED_PATTERN, SLUG, convert_bulk
-from esskg.tabular.read import MAX_CELL_CHARS, Table
+from esskg.tabular.read import CHUNK_BYTES, MAX_CELL_CHARS, Table
 from esskg.tabular.spec import RDF_TYPE, Column, Sheet, Vocabulary, fold, load_spec, sheet_named
 
 XSD = PREFIXES["xsd"]
@@ -50,6 +51,9 @@ _ISO_KINDS = {
     "Municipality": "municipalite",
 }
 _TYPE_IRI = "<" + RDF_TYPE.value + ">"
+# Questions about nodes of bulk tables answered by scanning their columns before a dictionary of
+# them is built (see Converter.sheet_of).
+BULK_SCANS = 64
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,10 @@ class GraphIndex:
 @dataclass
 class Conversion:
     lines: list[str] = field(default_factory=list)  # N-Triples lines, "\n" ended (row path)
-    bulk_lines: list[pl.Series] = field(default_factory=list)  # N-Triples lines (bulk path)
+    # Where the bulk path wrote its N-Triples as it went: the caller's file, or else a temporary
+    # file of the conversion's own (gone with it).
+    bulk_sink: BinaryIO | None = None
+    bulk_own_sink: bool = False
     problems: list[Problem] = field(default_factory=list)
     origins: dict[str, Origin] = field(default_factory=dict)
     tables: list[Table] = field(default_factory=list)
@@ -89,17 +96,24 @@ class Conversion:
     columns: list[dict[str, int]] = field(default_factory=list)  # per table: column -> index
     rows: int = 0
     skipped_examples: int = 0
-    # Tables converted in bulk (esskg.tabular.fast): their nodes in row order, looked up only
-    # when a problem needs a row, so a million rows cost no million Origin objects.
-    bulk: list[tuple[int, list[str]]] = field(default_factory=list)
+    # Tables converted in bulk (esskg.tabular.fast): their nodes and rows (polars), looked up
+    # only when a problem needs a row, so a million rows cost no million Origin objects.
+    bulk: list[tuple[int, pl.DataFrame]] = field(default_factory=list)
+
+    def bulk_output(self) -> BinaryIO:
+        """The file the bulk path appends its N-Triples to."""
+        if self.bulk_sink is None:
+            # Open as long as the conversion lives; the system removes it when closed.
+            self.bulk_sink = tempfile.TemporaryFile(prefix="esskg-import-")  # noqa: SIM115
+            self.bulk_own_sink = True
+        return self.bulk_sink
 
     def origin(self, iri: str) -> Origin | None:
         if self.bulk:
             # Indexed on the first question only: most imports never ask.
-            for table, nodes in self.bulk:
-                for number, node in enumerate(nodes):
-                    if node:
-                        self.origins.setdefault(node, Origin(table, number + 2))
+            for table, frame in self.bulk:
+                for node, row in frame.iter_rows():
+                    self.origins.setdefault(node, Origin(table, row))
             self.bulk.clear()
         return self.origins.get(iri)
 
@@ -129,13 +143,19 @@ def column_label(index: int, name: str) -> str:
 class Converter:
     """Turns tables into N-Triples lines under a project's base IRI."""
 
-    def __init__(self, vocabulary: Vocabulary, base: str, graph: GraphIndex) -> None:
+    def __init__(
+        self, vocabulary: Vocabulary, base: str, graph: GraphIndex, *, sink: BinaryIO | None = None
+    ) -> None:
+        """`sink`: where the bulk path writes N-Triples as it goes (else a temporary file)."""
         self.vocabulary = vocabulary
         self.base = base
         self.graph = graph
-        self.out = Conversion()
-        self.defined: dict[str, str] = {}  # iri -> the sheet whose row describes it
-        self.ids_by_sheet: dict[str, set[str]] = {}  # the same, by sheet
+        self.out = Conversion(bulk_sink=sink)
+        self.defined: dict[str, str] = {}  # iri -> the sheet whose row describes it (row path)
+        # The same for the tables converted in bulk: (sheet, IRIs) as polars columns.
+        self.bulk_ids: list[tuple[str, pl.Series]] = []
+        self._bulk_index: dict[str, str] | None = None
+        self._bulk_lookups = 0
         self.iso_rows: dict[str, str] = {}  # code_iso given in the territories sheet -> node
         self.pending: list[tuple[str, tuple[str, ...], Problem]] = []
         self.minted_territories: set[str] = set()
@@ -156,7 +176,7 @@ class Converter:
             if sheet is None:
                 continue
             if (
-                table.raw is not None
+                table.source is not None
                 and not self.out.problems
                 and convert_bulk(self, index, table, sheet, positions)
             ):
@@ -165,6 +185,31 @@ class Converter:
                 self._row(index, table, sheet, positions, row)
         self._check_pending()
         return self.out
+
+    def sheet_of(self, iri: str) -> str | None:
+        """The sheet whose row describes `iri`, or None."""
+        found = self.defined.get(iri)
+        if found is not None or not self.bulk_ids:
+            return found
+        # A few questions (the bulk path's distinct values) scan the columns; the row path
+        # asking row after row gets a dictionary, built once.
+        self._bulk_lookups += 1
+        if self._bulk_lookups <= BULK_SCANS:
+            return next((s for s, ids in self.bulk_ids if (ids == iri).any()), None)
+        if self._bulk_index is None or len(self._bulk_index) < sum(
+            len(ids) for _, ids in self.bulk_ids
+        ):
+            self._bulk_index = {
+                node: sheet for sheet, ids in reversed(self.bulk_ids) for node in ids.to_list()
+            }
+        return self._bulk_index.get(iri)
+
+    def described(self) -> Iterator[tuple[str, str]]:
+        """(node, sheet) for every node a row describes."""
+        yield from self.defined.items()
+        for sheet, ids in self.bulk_ids:
+            for node in ids.to_list():
+                yield node, sheet
 
     # ---- sheets and headers
     def _sheet_for(self, table: Table) -> Sheet | None:
@@ -349,7 +394,7 @@ class Converter:
             self._expect(iri, key.target_sheets, table, text, cell)
             self.out.origins.setdefault(iri, origin)
             return iri
-        first_sheet = self.defined.get(iri)
+        first_sheet = self.sheet_of(iri)
         if first_sheet is not None:
             first = self.out.origin(iri) or origin
             self._problem_at(
@@ -364,7 +409,6 @@ class Converter:
             )
             return None
         self.defined[iri] = sheet.name
-        self.ids_by_sheet.setdefault(sheet.name, set()).add(iri)
         self.out.origins[iri] = origin
         if sheet.name == "territoires":
             code = _text(values.get("code_iso"))
@@ -586,7 +630,7 @@ class Converter:
 
     def _check_ref(self, iri: str, sheets: tuple[str, ...], where: Problem, *, final: bool) -> bool:
         classes = self.classes_of(sheets)
-        seen = self.defined.get(iri)
+        seen = self.sheet_of(iri)
         if seen is not None:
             if not sheets or seen in sheets:
                 return True
@@ -598,9 +642,7 @@ class Converter:
             return self._wrong_kind(where, "/".join(sorted(known)), sheets)
         if not final:
             return False
-        candidates = [
-            self._display_id(i) for i, s in self.defined.items() if not sheets or s in sheets
-        ]
+        candidates = [self._display_id(i) for i, s in self.described() if not sheets or s in sheets]
         near = difflib.get_close_matches(where.value, candidates, n=3, cutoff=0.5)
         hint_fr = f" ; les plus proches : {', '.join(near)}" if near else ""
         hint_en = f"; nearest: {', '.join(near)}" if near else ""
@@ -659,7 +701,7 @@ class Converter:
         # esskg's own identifier for the territory when it has one (id:occitanie for FR-OCC), so
         # the workspace's data joins esskg's; else one under the workspace's base.
         iri = esskg_territories().get(code) or self.base + code.lower()
-        if iri in self.defined or iri in self.minted_territories:
+        if iri in self.minted_territories or self.sheet_of(iri) is not None:
             return iri
         self.minted_territories.add(iri)
         self.out.origins.setdefault(iri, origin)
@@ -867,23 +909,45 @@ def esskg_territories() -> dict[str, str]:
     return codes
 
 
-def _parts(conversion: Conversion) -> list[pl.Series]:
-    """The N-Triples lines of the bulk path's tables and of the row path, as Series."""
-    parts = list(conversion.bulk_lines)
+def _parts(conversion: Conversion) -> Iterator[pl.Series]:
+    """The N-Triples lines of the bulk path's files and of the row path, as Series, piece by
+    piece (no Python string per line)."""
+    stream = conversion.bulk_sink
+    if stream is not None:
+        if not conversion.bulk_own_sink:
+            raise ValueError("the bulk statements went to the caller's file")
+        stream.flush()
+        stream.seek(0)
+        rest = b""
+        while chunk := stream.read(CHUNK_BYTES):
+            chunk = rest + chunk
+            end = chunk.rfind(b"\n") + 1
+            rest = chunk[end:]
+            if end:
+                yield _split_lines(chunk[:end])
+        if rest:
+            yield _split_lines(rest + b"\n")
     if conversion.lines:
-        parts.append(pl.Series("line", "".join(conversion.lines).splitlines()))
-    return parts
+        yield _split_lines("".join(conversion.lines).encode("utf-8"))
+
+
+def _split_lines(text: bytes) -> pl.Series:
+    """Lines ending in "\n", as a Series (split by polars)."""
+    return (
+        pl.Series("line", [text.decode("utf-8")]).str.strip_suffix("\n").str.split("\n").explode()
+    )
 
 
 def ntriples_lines(conversion: Conversion, *, canonical: bool = True) -> pl.Series:
     """The conversion's statements as N-Triples lines (no "\\n"); `canonical`: each once, sorted,
     so the same rows give the same bytes. Done by polars: a million rows' lines never become
     Python strings."""
-    parts = _parts(conversion)
+    parts = list(_parts(conversion))
     if not parts:
         return pl.Series("line", [], dtype=pl.String)
-    lines = pl.concat(parts)
-    return lines.unique().sort() if canonical else lines
+    lines = pl.concat(parts, rechunk=False)
+    del parts
+    return lines.unique().sort() if canonical else lines.rechunk()
 
 
 def ntriples_bytes(lines: pl.Series) -> bytes:
@@ -895,13 +959,17 @@ def ntriples_bytes(lines: pl.Series) -> bytes:
     return buffer.getvalue()
 
 
-def write_ntriples(conversion: Conversion, out: BinaryIO) -> int:
-    """Write the conversion's statements to `out` as N-Triples, part by part as converted (not
-    deduplicated nor sorted; no copy of the whole in memory); returns the number of lines."""
-    parts = _parts(conversion)
-    for part in parts:
-        part.to_frame("line").write_csv(out, include_header=False, quote_style="never")
-    return sum(len(part) for part in parts)
+def write_ntriples(conversion: Conversion, out: BinaryIO) -> None:
+    """Write the conversion's statements to `out` as N-Triples (not deduplicated nor sorted; no
+    copy of the whole in memory). The bulk path's are there already when `out` was the
+    converter's sink."""
+    stream = conversion.bulk_sink
+    if stream is not None and stream is not out:
+        stream.flush()
+        stream.seek(0)
+        while chunk := stream.read(CHUNK_BYTES):
+            out.write(chunk)
+    out.write("".join(conversion.lines).encode("utf-8"))
 
 
 def ntriples(conversion: Conversion, *, canonical: bool = True) -> bytes:

@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import python_calamine
 
@@ -34,6 +35,7 @@ MAX_CELL_CHARS = 10_000
 # (a restricted charset-normalizer; unrestricted it guesses Korean for "Café;Évreux").
 CANDIDATE_ENCODINGS = ("cp1252", "mac_roman", "cp850")
 DELIMITERS = (";", ",", "\t")
+CHUNK_BYTES = 1 << 24
 
 
 @dataclass
@@ -51,7 +53,9 @@ class Table:
     rows: Iterator[Row]
     is_csv: bool = False
     notes: list[str] = field(default_factory=list)  # warnings for stderr (encoding used ...)
-    raw: bytes | None = None  # a CSV as UTF-8 bytes without BOM, for the bulk path (fast.py)
+    # What the bulk path (fast.py) reads a CSV from: the file itself when it is UTF-8, else its
+    # text as UTF-8 bytes.
+    source: Path | bytes | None = None
     delimiter: str = ","
 
     @property
@@ -233,9 +237,24 @@ def _decode_problem(data: bytes, path: Path, encoding: str, error: UnicodeDecode
 
 
 def _read_csv(path: Path, encoding: str | None) -> Table:
-    data = path.read_bytes()
-    text, used = decode(data, path, encoding)
-    first = text.split("\n", 1)[0].lstrip("\ufeff")
+    """A CSV table, read as it is iterated: a million-row UTF-8 extract is never held whole."""
+    if encoding in (None, "utf-8", "utf8", "utf-8-sig") and _is_utf8(path):
+        used = "utf-8-sig" if _starts_with(path, codecs.BOM_UTF8) else "utf-8"
+
+        def open_text() -> TextIO:
+            return path.open(encoding="utf-8-sig", newline="")
+
+        source: Path | bytes = path
+    else:
+        text, used = decode(path.read_bytes(), path, encoding)
+        text = text.lstrip("\ufeff")
+
+        def open_text() -> TextIO:
+            return io.StringIO(text, newline="")
+
+        source = text.encode("utf-8")  # the bulk path (polars) reads UTF-8 only
+    with open_text() as stream:
+        first = stream.readline()
     delimiter = max(DELIMITERS, key=first.count)
     notes = []
     if used not in ("utf-8", "utf-8-sig"):
@@ -248,43 +267,52 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
                 "'CSV UTF-8'",
             )
         )
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        header = []
+    with open_text() as stream:
+        header = next(csv.reader(stream, delimiter=delimiter), [])
     headers = [h.strip() for h in header]
 
     def rows() -> Iterator[Row]:
-        number = 1
-        previous_line = reader.line_num
-        try:
-            for cells in reader:
-                number += 1
-                yield Row(number, list(cells), previous_line + 1)
+        with open_text() as stream:
+            reader = csv.reader(stream, delimiter=delimiter)
+            number = 1
+            try:
+                next(reader, None)
                 previous_line = reader.line_num
-        except csv.Error as e:
-            raise ProblemsError(
-                [
-                    problem(
-                        path,
-                        "format-error",
-                        f"CSV mal formé ({e}) : un guillemet n'est pas refermé ?",
-                        f"malformed CSV ({e}): an unclosed quote?",
-                        line=reader.line_num,
-                    )
-                ]
-            ) from None
+                for cells in reader:
+                    number += 1
+                    yield Row(number, list(cells), previous_line + 1)
+                    previous_line = reader.line_num
+            except csv.Error as e:
+                raise ProblemsError(
+                    [
+                        problem(
+                            path,
+                            "format-error",
+                            f"CSV mal formé ({e}) : un guillemet n'est pas refermé ?",
+                            f"malformed CSV ({e}): an unclosed quote?",
+                            line=reader.line_num,
+                        )
+                    ]
+                ) from None
 
     return Table(
-        path,
-        "",
-        headers,
-        rows(),
-        is_csv=True,
-        notes=notes,
-        raw=data.removeprefix(codecs.BOM_UTF8)
-        if used in ("utf-8", "utf-8-sig")
-        else text.lstrip("\ufeff").encode("utf-8"),
-        delimiter=delimiter,
+        path, "", headers, rows(), is_csv=True, notes=notes, source=source, delimiter=delimiter
     )
+
+
+def _is_utf8(path: Path) -> bool:
+    """Whether the file is UTF-8 text, checked piece by piece (no copy of the whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(CHUNK_BYTES):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _starts_with(path: Path, prefix: bytes) -> bool:
+    with path.open("rb") as stream:
+        return stream.read(len(prefix)) == prefix
