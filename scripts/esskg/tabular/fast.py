@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from esskg.tabular.read import CHUNK_BYTES, MAX_CELL_CHARS, Table
+from esskg.tabular.read import CHUNK_BYTES, MAX_CELL_CHARS, WRITE_BATCH, Table
 from esskg.tabular.spec import RDF_TYPE, Column, Sheet
 
 # The converter is esskg.tabular.mapping.Converter, which calls this module: it is not imported
@@ -36,6 +36,8 @@ JOINT = "\x00"  # between the terms of a multi-valued cell: no RDF term holds it
 NEUTRALISED_PATTERN = r"^'[=+\-@]"
 # Below this many rows the row path is as fast, and simpler to follow.
 BULK_MIN_ROWS = 2_000
+# Rows checked and written at a time: bounds the memory, whatever the size of the table.
+BATCH_ROWS = 200_000
 
 
 class _Doubt(Exception):
@@ -46,12 +48,15 @@ def convert_bulk(
     converter: Converter, index: int, table: Table, sheet: Sheet, positions: dict[str, int]
 ) -> bool:
     """Convert `table` in bulk into `converter`; False (and nothing changed) when in doubt."""
-    if sheet.name == "territoires" or table.source is None:
+    if sheet.name == "territoires" or table.source is None or sheet.key.name not in positions:
         return False  # territories complete themselves from ISO 3166 row by row
     newlines, delimiters = _raw_counts(table.source, table.delimiter)
     if newlines < BULK_MIN_ROWS:
         return False
     out = converter.out
+    had_sink = out.bulk_sink is not None
+    sink = out.bulk_output()
+    start = sink.tell()
     saved = (
         len(out.lines),
         len(out.problems),
@@ -61,8 +66,12 @@ def convert_bulk(
         len(converter.bulk_ids),
     )
     try:
-        plan = _checked(converter, index, table, sheet, positions, delimiters)
+        _convert(converter, index, table, sheet, positions, delimiters, sink)
     except _Doubt:
+        sink.seek(start)
+        sink.truncate()
+        if not had_sink:
+            out.drop_bulk_output()
         del out.lines[saved[0] :]
         del out.problems[saved[1] :]
         del converter.pending[saved[2] :]
@@ -70,7 +79,6 @@ def convert_bulk(
         out.origins = saved[4]
         del converter.bulk_ids[saved[5] :]
         return False
-    _write(converter, plan)
     return True
 
 
@@ -87,25 +95,15 @@ def _raw_counts(source: Path | bytes, delimiter: str) -> tuple[int, int]:
     return newlines, delimiters
 
 
-class _Plan:
-    """What the first pass found: the rows to keep and, per column, how each cell becomes a term."""
-
-    def __init__(self, kept: pl.LazyFrame, sheet: Sheet, index: int, key_cell: str) -> None:
-        self.kept = kept
-        self.sheet = sheet
-        self.index = index
-        self.key_cell = key_cell
-        self.terms: list[tuple[Column, str, dict[str, str] | None]] = []  # column, cells, mapping
-        self.nodes = pl.DataFrame()  # node, row: for the rows a problem may need later
-        self.examples = 0
-
-
-def _checked(converter, index, table, sheet, positions, delimiters: int) -> _Plan:
+def _convert(converter, index, table, sheet, positions, delimiters: int, sink) -> None:
+    """One streamed pass: each batch of rows is checked, then its statements are written."""
     width = len(table.headers)
     names = [f"c{i}" for i in range(width)]
-    raw = pl.scan_csv(
+    mark = table.delimiter
+    cells = [pl.col(n) for n in names]
+    rows = pl.scan_csv(
         table.source,
-        separator=table.delimiter,
+        separator=mark,
         has_header=False,
         skip_rows=1,
         schema=dict.fromkeys(names, pl.String),
@@ -113,10 +111,8 @@ def _checked(converter, index, table, sheet, positions, delimiters: int) -> _Pla
         truncate_ragged_lines=False,  # a row with a cell too many is an error, hence a doubt
         raise_if_empty=False,
     )
-    cells = [pl.col(n) for n in names]
-    mark = table.delimiter
     prepared = (
-        raw.with_columns(
+        rows.with_columns(
             pl.sum_horizontal(c.str.count_matches(mark, literal=True) for c in cells).alias(
                 "delimiters"
             )
@@ -130,154 +126,155 @@ def _checked(converter, index, table, sheet, positions, delimiters: int) -> _Pla
         .with_row_index("row", offset=2)
     )
     blank = pl.all_horizontal(c == "" for c in cells)
-    example = pl.any_horizontal(c.str.starts_with(EXAMPLE_PREFIX) for c in cells)
-    kept = prepared.filter(~blank & ~example)
-    checks = prepared.cache()
-    kept_checks = checks.filter(~blank & ~example)
+    example = ~blank & pl.any_horizontal(c.str.starts_with(EXAMPLE_PREFIX) for c in cells)
     key = sheet.key
-    if key.name not in positions:
-        raise _Doubt
     key_cell = f"c{positions[key.name]}"
-    present = [s for s in sheet.columns[1:] if s.name in positions]
-    required = [f"c{positions[s.name]}" for s in present if s.required]
-    coded = [s for s in present if s.kind not in ("text", "string")]
-    queries = [
-        checks.select(
-            pl.len().alias("rows"),
-            pl.col("delimiters").sum(),
-            pl.max_horizontal(c.str.len_chars().max() for c in cells).alias("longest"),
-            (~blank & example).sum().alias("examples"),
-            pl.any_horizontal(
-                [(pl.col(c) == "").filter(~blank & ~example).any() for c in required]
-                or [pl.lit(False)]
-            ).alias("empty_required"),
-        ),
-        kept_checks.select(pl.col(key_cell).alias("id"), "row"),
-        *(_values(kept_checks, s, f"c{positions[s.name]}") for s in coded),
-    ]
+    present = [(s, f"c{positions[s.name]}") for s in sheet.columns[1:] if s.name in positions]
+    required = [cell for s, cell in present if s.required]
+    state = _State(converter, table, index)
+    total = marks = 0
     try:
-        counts, ids, *values = pl.collect_all(queries)
+        for batch in prepared.collect_batches(chunk_size=BATCH_ROWS):
+            total += batch.height
+            marks += batch.get_column("delimiters").sum()
+            flags = batch.select(
+                blank.alias("blank"),
+                example.alias("example"),
+                pl.max_horizontal(c.str.len_chars() for c in cells).alias("longest"),
+            )
+            if (flags.get_column("longest").max() or 0) > MAX_CELL_CHARS:
+                raise _Doubt
+            state.examples += flags.get_column("example").sum()
+            kept = batch.filter(~flags.get_column("blank") & ~flags.get_column("example"))
+            if any((kept.get_column(c) == "").any() for c in required):
+                raise _Doubt
+            ids = kept.get_column(key_cell)
+            if (ids == "").any() or not ids.str.contains(SLUG_PATTERN).all():
+                raise _Doubt  # minted or prefixed identifiers: the row path
+            state.nodes.append(
+                kept.select((converter.base + pl.col(key_cell)).alias("node"), "row")
+            )
+            subject = pl.lit("<" + converter.base) + pl.col(key_cell) + pl.lit(">")
+            lines = []
+            if key.kind == "id":
+                lines.append(subject + pl.lit(f" <{RDF_TYPE.value}> <{sheet.rdf_class}> ."))
+            lines += [state.statements(spec, kept, cell, subject) for spec, cell in present]
+            statements = pl.concat_str(lines, separator="\n", ignore_nulls=True).alias("line")
+            # One record per row, its statements separated by line breaks: written unquoted,
+            # they are N-Triples lines.
+            kept.select(statements).filter(pl.col("line") != "").write_csv(
+                sink, include_header=False, quote_style="never", batch_size=WRITE_BATCH
+            )
     except pl.exceptions.PolarsError:
         raise _Doubt from None
-    rows = counts.item(0, "rows")
     # A short row is padded with empty cells by polars: it shows as missing delimiters.
-    expected = (rows + 1) * (width - 1) + sum(h.count(mark) for h in table.headers)
-    if delimiters != expected + (counts.item(0, "delimiters") or 0):
+    expected = (total + 1) * (width - 1) + sum(h.count(mark) for h in table.headers)
+    if delimiters != expected + marks:
         raise _Doubt
-    if (counts.item(0, "longest") or 0) > MAX_CELL_CHARS or counts.item(0, "empty_required"):
-        raise _Doubt
-    slugs = ids.get_column("id")
-    if slugs.is_empty() or (slugs == "").any() or not slugs.str.contains(SLUG_PATTERN).all():
-        raise _Doubt  # minted or prefixed identifiers: the row path
-    nodes = ids.select((converter.base + pl.col("id")).alias("node"), "row")
+    nodes = pl.concat(state.nodes) if state.nodes else pl.DataFrame({"node": [], "row": []})
     iris = nodes.get_column("node")
+    if iris.is_empty():
+        raise _Doubt
     if key.kind == "id":
         if iris.is_duplicated().any() or _defined_among(converter, iris).any():
             raise _Doubt
-        # Known from now on, so that the sheet's rows may refer to each other.
         converter.bulk_ids.append((sheet.name, iris))
     else:
         _check_refs(converter, iris.unique(), key.target_sheets)
-    plan = _Plan(kept, sheet, index, key_cell)
-    plan.nodes = nodes
-    plan.examples = counts.item(0, "examples")
-    found = dict(zip([s.name for s in coded], values, strict=True))
-    mapped: dict[str, dict[str, str]] = {}
-    for spec in coded:
-        distinct = found[spec.name]
-        texts = distinct.get_column("value")
-        if (
-            spec.kind in ("ref", "territory")
-            and texts.str.contains(SLUG_PATTERN).all()
-            and not (spec.kind == "territory" and texts.str.contains(ISO_LIKE).any())
-        ):
-            _check_refs(converter, converter.base + texts, spec.target_sheets)
+    for spec, found in state.slugs.items():
+        _check_refs(converter, converter.base + pl.concat(found).unique(), spec.target_sheets)
+    for node, sheets, _ in converter.pending[state.pending :]:
+        _check_refs(converter, pl.Series([node]), sheets)
+    del converter.pending[state.pending :]
+    converter.out.rows += len(nodes)
+    converter.out.skipped_examples += state.examples
+    converter.out.bulk.append((index, nodes))
+
+
+class _State:
+    """What one table's batches have found so far: the terms of the values met (each through the
+    row path's own conversion, once), the identifiers to check at the end."""
+
+    def __init__(self, converter, table: Table, index: int) -> None:
+        self.converter = converter
+        self.table = table
+        self.index = index
+        self.terms: dict[str, dict[str, str]] = {}  # column -> value -> term
+        self.joined: dict[str, dict[str, str]] = {}  # column -> multi-valued cell -> terms
+        self.slugs: dict[Column, list[pl.Series]] = {}  # references by identifier, per column
+        self.nodes: list[pl.DataFrame] = []
+        self.examples = 0
+        self.pending = len(converter.pending)
+
+    def statements(self, spec: Column, kept: pl.DataFrame, cell: str, subject: pl.Expr) -> pl.Expr:
+        """The statements of one column in this batch, one per line (null for an empty cell)."""
+        if spec.inverse:
+            prefix, suffix = pl.lit(""), pl.lit(f" <{spec.predicate}> ") + subject + pl.lit(" .")
         else:
-            mapped[spec.name] = _each_value(converter, table, spec, distinct)
-    # A multi-valued cell is mapped whole (a few dozen combinations), to its terms joined by
-    # JOINT: a lookup per part inside each row's list costs polars far more.
-    several = [s for s in coded if s.name in mapped and s.separator]
-    cells = pl.collect_all(
-        kept.select(pl.col(f"c{positions[s.name]}").alias("cell")).unique() for s in several
-    )
-    for spec, distinct in zip(several, cells, strict=True):
-        parts = mapped[spec.name]
-        mapped[spec.name] = {
-            cell: JOINT.join(parts[p] for p in _split(cell, spec.separator))
-            for cell in distinct.get_column("cell").to_list()
-        }
-    for spec in present:
-        mapping = mapped.get(spec.name)
-        if mapping is not None:
-            mapping.setdefault("", "")  # replace_strict sees the empty cells too
-        plan.terms.append((spec, f"c{positions[spec.name]}", mapping))
-    return plan
+            prefix, suffix = subject + pl.lit(f" <{spec.predicate}> "), pl.lit(" .")
+        value = pl.col(cell)
+        if spec.kind in ("text", "string"):
+            return _lines(spec, value, _literal_term(spec), prefix, suffix)
+        parts = kept.select(pl.col("row"), value.alias("value"))
+        if spec.separator:
+            parts = parts.with_columns(pl.col("value").str.split(spec.separator)).explode("value")
+            parts = parts.with_columns(pl.col("value").str.strip_chars())
+        parts = parts.filter(pl.col("value") != "")
+        by_slug = (
+            pl.col("value").str.contains(SLUG_PATTERN)
+            & ~(pl.col("value").str.contains(ISO_LIKE) & (spec.kind == "territory"))
+            if spec.kind in ("ref", "territory")
+            else pl.lit(False)
+        )
+        parts = parts.with_columns(by_slug.alias("slug"))
+        slugs = parts.filter("slug").get_column("value").unique()
+        if len(slugs):
+            self.slugs.setdefault(spec, []).append(slugs)
+        terms = self.terms.setdefault(spec.name, {"": ""})
+        others = parts.filter(~pl.col("slug")).group_by("value").agg(pl.col("row").min())
+        for text, row in others.filter(~pl.col("value").is_in(list(terms))).iter_rows():
+            terms[text] = self._term(spec, text, row)
+        base = self.converter.base
+
+        def by_iri(v: pl.Expr) -> pl.Expr:
+            return pl.lit("<" + base) + v + pl.lit(">")
+
+        if others.is_empty():
+            return _lines(spec, value, by_iri, prefix, suffix)
+        if not spec.separator and slugs.is_empty():
+            return _lines(
+                spec,
+                value,
+                lambda v: v.replace_strict(terms, return_dtype=pl.String),
+                prefix,
+                suffix,
+            )
+        # Mixed or coded multi-valued cells: each distinct cell mapped whole (a few dozen
+        # combinations) to its terms joined by JOINT; a lookup per part inside each row's list
+        # costs polars far more.
+        joined = self.joined.setdefault(spec.name, {"": ""})
+        for text in kept.get_column(cell).unique().to_list():
+            if text not in joined:
+                joined[text] = JOINT.join(
+                    terms.get(p) or f"<{base}{p}>"
+                    for p in (_split(text, spec.separator) if spec.separator else [text])
+                )
+        mapped = value.replace_strict(joined, return_dtype=pl.String)
+        lines = mapped.str.split(JOINT).list.join(suffix + pl.lit("\n") + prefix)
+        return pl.when(mapped != "").then(prefix + lines + suffix)
+
+    def _term(self, spec: Column, value: str, row: int) -> str:
+        converter = self.converter
+        before = len(converter.out.problems)
+        where = {"sheet": self.table.sheet}
+        term = converter.term(self.table, spec, value, where, converter.origin_at(self.index, row))
+        if term is None or len(converter.out.problems) > before:
+            raise _Doubt
+        return term
 
 
-def _split(cell: str, separator: str) -> list[str]:
-    """The parts of a multi-valued cell, as the row path reads them."""
-    return [p.strip() for p in cell.split(separator) if p.strip()]
-
-
-def _values(kept: pl.LazyFrame, spec: Column, cell: str) -> pl.LazyFrame:
-    """The distinct values of a column (each part of a multi-valued cell), each with the first
-    row giving it."""
-    pairs = kept.select("row", pl.col(cell).alias("value"))
-    if spec.separator:
-        pairs = pairs.with_columns(pl.col("value").str.split(spec.separator)).explode("value")
-        pairs = pairs.with_columns(pl.col("value").str.strip_chars())
-    return pairs.filter(pl.col("value") != "").group_by("value").agg(pl.col("row").min())
-
-
-def _write(converter, plan: _Plan) -> None:
-    """The second pass: every row's statements, streamed to a file of the conversion."""
-    sheet = plan.sheet
-    subject = pl.lit("<" + converter.base) + pl.col(plan.key_cell) + pl.lit(">")
-    lines: list[pl.Expr] = []
-    if sheet.key.kind == "id":
-        lines.append(subject + pl.lit(f" <{RDF_TYPE.value}> <{sheet.rdf_class}> ."))
-    for spec, cell, mapping in plan.terms:
-        lines.append(_statements(converter, spec, pl.col(cell), mapping, subject))
-    statements = pl.concat_str(lines, separator="\n", ignore_nulls=True).alias("line")
-    # One record per row, its statements separated by line breaks: written unquoted, they are
-    # N-Triples lines.
-    plan.kept.select(statements).filter(pl.col("line") != "").sink_csv(
-        converter.out.bulk_output(),
-        include_header=False,
-        quote_style="never",
-        maintain_order=False,  # the statements are sorted before anything is written from them
-    )
-    converter.out.rows += len(plan.nodes)
-    converter.out.skipped_examples += plan.examples
-    converter.out.bulk.append((plan.index, plan.nodes))
-
-
-def _statements(
-    converter, spec: Column, cell: pl.Expr, mapping: dict[str, str] | None, subject: pl.Expr
-) -> pl.Expr:
-    """The statements of one cell, one per line (null when the cell is empty)."""
-    if spec.inverse:
-        prefix, suffix = pl.lit(""), pl.lit(f" <{spec.predicate}> ") + subject + pl.lit(" .")
-    else:
-        prefix, suffix = subject + pl.lit(f" <{spec.predicate}> "), pl.lit(" .")
-    if not spec.separator:
-        return pl.when(cell != "").then(prefix + _term(converter, spec, cell, mapping) + suffix)
-    if mapping is not None:
-        joined = cell.replace_strict(mapping, return_dtype=pl.String)
-        lines = joined.str.split(JOINT).list.join(suffix + pl.lit("\n") + prefix)
-        return pl.when(joined != "").then(prefix + lines + suffix)
-    parts = cell.str.split(spec.separator).list.eval(
-        pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != "")
-    )
-    terms = parts.list.eval(_term(converter, spec, pl.element(), mapping))
-    joined = terms.list.join(suffix + pl.lit("\n") + prefix)
-    return pl.when(terms.list.len() > 0).then(prefix + joined + suffix)
-
-
-def _term(converter, spec: Column, value: pl.Expr, mapping: dict[str, str] | None) -> pl.Expr:
-    if mapping is not None:
-        return value.replace_strict(mapping, return_dtype=pl.String)
-    if spec.kind in ("text", "string"):
+def _literal_term(spec: Column):
+    def term(value: pl.Expr) -> pl.Expr:
         escaped = (
             value.str.replace_all("\\", "\\\\", literal=True)
             .str.replace_all('"', '\\"', literal=True)
@@ -285,25 +282,25 @@ def _term(converter, spec: Column, value: pl.Expr, mapping: dict[str, str] | Non
             .str.replace_all("\r", "\\r", literal=True)
         )
         return pl.lit('"') + escaped + pl.lit(f'"@{spec.lang}' if spec.lang else '"')
-    return pl.lit("<" + converter.base) + value + pl.lit(">")
+
+    return term
 
 
-def _each_value(converter, table, spec, distinct: pl.DataFrame) -> dict[str, str]:
-    """Each distinct value through the row path's own conversion; a problem is a doubt."""
-    before = len(converter.out.problems)
-    pending = len(converter.pending)
-    where = {"sheet": table.sheet}
-    index = converter.out.tables.index(table)
-    mapping = {}
-    for value, row in distinct.iter_rows():
-        term = converter.term(table, spec, value, where, converter.origin_at(index, row))
-        if term is None or len(converter.out.problems) > before:
-            raise _Doubt
-        mapping[value] = term
-    for node, sheets, _ in converter.pending[pending:]:
-        _check_refs(converter, pl.Series([node]), sheets)
-    del converter.pending[pending:]
-    return mapping
+def _lines(spec: Column, value: pl.Expr, term, prefix: pl.Expr, suffix: pl.Expr) -> pl.Expr:
+    """prefix + term + suffix for the cell (each part of a multi-valued one, a line each)."""
+    if not spec.separator:
+        return pl.when(value != "").then(prefix + term(value) + suffix)
+    parts = value.str.split(spec.separator).list.eval(
+        pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != "")
+    )
+    terms = parts.list.eval(term(pl.element()))
+    joined = terms.list.join(suffix + pl.lit("\n") + prefix)
+    return pl.when(terms.list.len() > 0).then(prefix + joined + suffix)
+
+
+def _split(cell: str, separator: str) -> list[str]:
+    """The parts of a multi-valued cell, as the row path reads them."""
+    return [p.strip() for p in cell.split(separator) if p.strip()]
 
 
 def _defined_among(converter, nodes: pl.Series) -> pl.Series:

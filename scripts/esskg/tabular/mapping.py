@@ -30,7 +30,7 @@ from esskg.init import slugify
 from esskg.namespaces import CONVERTER, PREFIXES
 from esskg.resources import packaged_root
 from esskg.tabular.fast import EXAMPLE_PREFIX, NEUTRALISED_PATTERN, SLUG, convert_bulk
-from esskg.tabular.read import CHUNK_BYTES, MAX_CELL_CHARS, Table
+from esskg.tabular.read import CHUNK_BYTES, MAX_CELL_CHARS, WRITE_BATCH, Table
 from esskg.tabular.spec import RDF_TYPE, Column, Sheet, Vocabulary, fold, load_spec, sheet_named
 
 XSD = PREFIXES["xsd"]
@@ -107,6 +107,12 @@ class Conversion:
             self.bulk_sink = tempfile.TemporaryFile(prefix="esskg-import-")  # noqa: SIM115
             self.bulk_own_sink = True
         return self.bulk_sink
+
+    def drop_bulk_output(self) -> None:
+        """Let go of the bulk path's own file, when nothing is left in it."""
+        if self.bulk_own_sink and self.bulk_sink is not None:
+            self.bulk_sink.close()
+            self.bulk_sink, self.bulk_own_sink = None, False
 
     def origin(self, iri: str) -> Origin | None:
         if self.bulk:
@@ -955,7 +961,9 @@ def ntriples_bytes(lines: pl.Series) -> bytes:
     if lines.is_empty():
         return b""
     buffer = io.BytesIO()
-    lines.to_frame("line").write_csv(buffer, include_header=False, quote_style="never")
+    lines.to_frame("line").write_csv(
+        buffer, include_header=False, quote_style="never", batch_size=WRITE_BATCH
+    )
     return buffer.getvalue()
 
 

@@ -36,6 +36,8 @@ MAX_CELL_CHARS = 10_000
 CANDIDATE_ENCODINGS = ("cp1252", "mac_roman", "cp850")
 DELIMITERS = (";", ",", "\t")
 CHUNK_BYTES = 1 << 24
+# Rows polars writes at a time: its default (1,024) made writing the N-Triples 6x slower.
+WRITE_BATCH = 65_536
 
 
 @dataclass
