@@ -116,8 +116,10 @@ class ParameterError(QueryError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a user's file, where a person looks for it: file, sheet, row, column
-    (or line), the value found, a code (frictionless's names where they fit) and what to do."""
+    """One thing wrong in a user's file, where a person looks for it, the one model of every verb
+    that checks data (import, validate, build's gate): file, sheet, row, column (or line), the
+    node and property path (RDF), the value found, a code (frictionless's names where they fit,
+    shacl:<component> for a SHACL result) and what to do, in French and English."""
 
     file: str
     code: str
@@ -126,14 +128,17 @@ class Problem:
     sheet: str = ""
     row: int | None = None  # as the spreadsheet shows it: the header is row 1
     column: str = ""  # "C (nom_fr)": letter and name
-    line: int | None = None  # the text line (CSV), which differs from the row in multi-line cells
+    line: int | None = None  # the text line (CSV, Turtle); differs from the row in multi-line cells
     value: str = ""
     warning: bool = False  # said, but does not stop the command
+    node: str = ""  # the node the problem is about (a CURIE where a prefix fits), in RDF
+    path: str = ""  # the property path leading from the node to the value (SPARQL syntax)
+    severity: str = ""  # the SHACL severity (Violation, Warning, Info) of a validator's result
 
     def message(self, lang: str | None = None) -> str:
         lang = lang or language()
         text = self.message_en if lang == "en" else self.message_fr
-        if self.warning:
+        if self.warning and not self.severity:  # a severity is shown in a column of its own
             text = ("(warning) " if lang == "en" else "(avertissement) ") + text
         return text
 

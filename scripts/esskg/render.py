@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from esskg.dump import merged_triples, ntriples_bytes, turtle_bytes
-from esskg.errors import QueryError
-from esskg.i18n import say
+from esskg.errors import Problem, QueryError
+from esskg.i18n import language, say
 from esskg.namespaces import to_curie
 
 # Results of SELECT and ASK; the graphs of CONSTRUCT and DESCRIBE. "table" is the default of
@@ -83,6 +83,65 @@ def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
         padded = [c.ljust(w) for c, w in zip(cells[:-1], widths[:-1], strict=True)]
         lines.append("  ".join([*padded, cells[-1]]).rstrip())
     return "\n".join(lines) + "\n"
+
+
+# The SHACL severities as French tables name them.
+SEVERITY_FR = {"Violation": "Violation", "Warning": "Avertissement", "Info": "Info"}
+
+
+def render_problems(problems: list[Problem], lang: str | None = None) -> str:
+    """Problems as a table a person works through, the one renderer of import, validate and
+    the gate: the columns their problems fill (severity; file; sheet, row, column; node, path),
+    then the value and the message, in `lang`."""
+    lang = lang or language()
+    fr = lang == "fr"
+    severity = any(p.severity for p in problems)
+    nodes = any(p.node or p.path for p in problems)
+    # Spreadsheet columns unless every problem is about an RDF node (validate's results).
+    sheets = any(p.sheet or p.row is not None or p.column for p in problems) or not nodes
+    files = any(p.file for p in problems)
+    header = [
+        *((("gravité" if fr else "severity"),) if severity else ()),
+        *((("fichier" if fr else "file"),) if files else ()),
+        *(
+            (("feuille", "ligne", "colonne") if fr else ("sheet", "row", "column"))
+            if sheets
+            else ()
+        ),
+        *((("nœud", "chemin") if fr else ("focus", "path")) if nodes else ()),
+        "valeur" if fr else "value",
+        "message",
+    ]
+    rows = []
+    for p in problems:
+        where = p.file or "-"
+        if p.line is not None and not sheets:
+            where = f"{where}:{p.line}"
+        row = [
+            *(
+                ((SEVERITY_FR.get(p.severity, p.severity) if fr else p.severity) or "-",)
+                if severity
+                else ()
+            ),
+            *((where,) if files else ()),
+            *((p.sheet or "-", _row_text(p, fr), p.column or "-") if sheets else ()),
+            *((p.node or "-", p.path or "-") if nodes else ()),
+            (p.value[:40] + "...") if len(p.value) > 43 else p.value or "-",
+            p.message(lang),
+        ]
+        rows.append(tuple(row))
+    return format_table(tuple(header), rows)
+
+
+def _row_text(problem: Problem, fr: bool) -> str:
+    if problem.row is None:
+        if not problem.line:
+            return "-"
+        return f"ligne de texte {problem.line}" if fr else f"line {problem.line}"
+    if problem.line and problem.line != problem.row:
+        line = f"ligne de texte {problem.line}" if fr else f"line {problem.line}"
+        return f"{problem.row} ({line})"
+    return str(problem.row)
 
 
 def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:

@@ -18,12 +18,12 @@ from rdflib.namespace import RDF, SH
 from esskg import fastvalidate
 from esskg.convert import from_rdflib_term, to_rdflib, to_rdflib_term
 from esskg.dump import merged_triples, turtle_bytes
-from esskg.errors import display_path
+from esskg.errors import Problem, display_path
 from esskg.i18n import language, say
 from esskg.load import load_file, load_quads
 from esskg.namespaces import CONVERTER, PREFIXES, PROJECT_PREFIXES, RDF_TYPE, to_curie
 from esskg.progress import note
-from esskg.render import format_table
+from esskg.render import SEVERITY_FR, render_problems
 from esskg.resources import Project, project
 
 FORMATS = ("table", "json", "turtle")
@@ -42,7 +42,8 @@ class Result:
     source_shape: rdflib.term.Node | None
     messages: dict[str, str] = field(default_factory=dict)
     path_text: str = ""
-    file: str = ""  # where the focus node is described: "path" or "path:line"
+    file: str = ""  # the file where the focus node is described
+    line: int | None = None  # and the line that names it there
 
     def message(self, lang: str = "fr") -> str:
         """The message in `lang`, else the untagged one, else any (the first by language tag)."""
@@ -54,6 +55,27 @@ class Result:
     @property
     def severity_name(self) -> str:
         return str(self.severity).rsplit("#", 1)[-1]
+
+    @property
+    def where(self) -> str:
+        """ "file:line", "file" or ""."""
+        return f"{self.file}:{self.line}" if self.file and self.line else self.file
+
+    def problem(self) -> Problem:
+        """The result as the errors.Problem every verb reports."""
+        component = str(self.component or "").rsplit("#", 1)[-1]
+        return Problem(
+            file=self.file,
+            line=self.line,
+            code=f"shacl:{component}" if component else "foreign-key",
+            message_fr=self.message("fr") or component,
+            message_en=self.message("en") or component,
+            node=_display(self.focus),
+            path=self.path_text,
+            value=_display(self.value),
+            severity=self.severity_name,
+            warning=self.severity != SH.Violation,
+        )
 
 
 @dataclass
@@ -68,6 +90,10 @@ class ValidationReport:
     @property
     def violations(self) -> int:
         return sum(1 for r in self.results if r.severity == SH.Violation)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [r.problem() for r in self.results]
 
 
 def validate_store(
@@ -127,46 +153,10 @@ def report_from_graph(report_graph: rdflib.Graph) -> ValidationReport:
 
 
 def render_table(report: ValidationReport, lang: str | None = None) -> str:
-    """Aligned columns severity, file, focus, path, value, message; CURIEs where a prefix fits.
-
-    The file column appears when some result knows where its node is written.
-    """
-    lang = lang or language()
-    with_file = any(r.file for r in report.results)
-    rows = [
-        (
-            _SEVERITY_FR.get(r.severity_name, r.severity_name) if lang == "fr" else r.severity_name,
-            *((r.file or "-",) if with_file else ()),
-            _display(r.focus),
-            r.path_text or "-",
-            _display(r.value) or "-",
-            r.message(lang),
-        )
-        for r in report.results
-    ]
-    if lang == "fr":
-        header = (
-            "gravité",
-            *(("fichier",) if with_file else ()),
-            "nœud",
-            "chemin",
-            "valeur",
-            "message",
-        )
-    else:
-        header = (
-            "severity",
-            *(("file",) if with_file else ()),
-            "focus",
-            "path",
-            "value",
-            "message",
-        )
-    return format_table(header, rows)
-
-
-# The severities as French tables and summaries name them.
-_SEVERITY_FR = {"Violation": "Violation", "Warning": "Avertissement", "Info": "Info"}
+    """The results as the problems table of every verb (render.render_problems): severity, the
+    file and line where the node is described (when some result knows it), node, path, value,
+    message; CURIEs where a prefix fits."""
+    return render_problems(report.problems, lang)
 
 
 def render_json(report: ValidationReport) -> str:
@@ -177,7 +167,7 @@ def render_json(report: ValidationReport) -> str:
             "focus": _plain(r.focus),
             "path": r.path_text or None,
             "value": _plain(r.value),
-            "file": r.file or None,
+            "file": r.where or None,
             "constraint": _plain(r.component),
             # Blank-node shapes get a new label on every parse: null keeps the output stable.
             "shape": str(r.source_shape) if isinstance(r.source_shape, rdflib.URIRef) else None,
@@ -301,7 +291,7 @@ def scoped_report(
     for result in report.results:
         focus = from_rdflib_term(result.focus) if result.focus is not None else None
         if focus in owners:
-            kept.append(replace(result, file=_where(owners[focus], focus)))
+            kept.append(replace(result, **_where(owners[focus], focus)))
     unique = {(r.focus, r.path, r.value): r for r in dangling}
     results = sorted([*kept, *unique.values()], key=_result_order)
     conforms = not any(r.severity == SH.Violation for r in results)
@@ -326,7 +316,7 @@ def locate_results(report: ValidationReport, quads: list[ox.Quad], layout: Proje
         for quad in quads:
             if quad.subject in graphs_of:
                 graphs_of[quad.subject][getattr(quad.graph_name, "value", "")] = None
-    cache: dict[str, str] = {}
+    cache: dict[str, dict] = {}
     for index, result in enumerate(report.results):
         focus = _from_rdflib(result.focus)
         if not isinstance(focus, ox.NamedNode):
@@ -336,13 +326,13 @@ def locate_results(report: ValidationReport, quads: list[ox.Quad], layout: Proje
             paths = (path for g in graphs if g in folders for path in folders[g].files())
             cache[focus.value] = next(
                 (
-                    f"{display_path(path)}:{line}"
+                    {"file": display_path(path), "line": line}
                     for path in paths
                     if (line := _line_naming(path, focus)) is not None
                 ),
-                "",
+                {},
             )
-        report.results[index] = replace(result, file=cache[focus.value])
+        report.results[index] = replace(result, **cache[focus.value])
 
 
 def _from_rdflib(term: rdflib.term.Node | None) -> ox.Term | None:
@@ -377,14 +367,13 @@ def _dangling_result(path: Path, quad: ox.Quad) -> Result:
             "or fix the identifier (a typo?).",
         },
         path_text=to_curie(quad.predicate.value),
-        file=_where(path, quad.object),
+        **_where(path, quad.object),
     )
 
 
-def _where(path: Path, node: ox.NamedNode | ox.BlankNode) -> str:
-    """ "path:line" of the first line that names `node` (full IRI or CURIE), else "path"."""
-    line = _line_naming(path, node)
-    return display_path(path) if line is None else f"{display_path(path)}:{line}"
+def _where(path: Path, node: ox.NamedNode | ox.BlankNode) -> dict:
+    """The file and the first line that names `node` (full IRI or CURIE), as Result fields."""
+    return {"file": display_path(path), "line": _line_naming(path, node)}
 
 
 def _line_naming(path: Path, node: ox.NamedNode | ox.BlankNode) -> int | None:
@@ -417,6 +406,7 @@ def _result_order(r: Result) -> tuple:
     return (
         _SEVERITY_ORDER.get(r.severity, 9),
         r.file,
+        r.line or 0,
         _sort_text(r.focus),
         r.path_text,
         _sort_text(r.component),
@@ -432,7 +422,7 @@ def summary(report: ValidationReport, statements: int) -> str:
     if language() == "fr":
         verdict = "conforme" if report.conforms else "non conforme"
         figures = ", ".join(
-            f"{n} {_SEVERITY_FR[name].lower()}{'s' if n > 1 else ''}" for name, n in counts.items()
+            f"{n} {SEVERITY_FR[name].lower()}{'s' if n > 1 else ''}" for name, n in counts.items()
         )
         return f"{verdict} : {statements} énoncés, {figures} ({report.engine})"
     verdict = "conforms" if report.conforms else "does not conform"

@@ -14,6 +14,7 @@ import re
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -25,11 +26,12 @@ from esskg import fastvalidate
 from esskg.atomic import output_folder, write_atomically
 from esskg.dump import union_ntriples
 from esskg.errors import EsskgError, Problem, ProblemsError, display_path
-from esskg.i18n import language, say
+from esskg.i18n import say
 from esskg.infer import closure_classes, closure_input, closure_predicates, inferred_quads
 from esskg.load import add_file, load_file, load_folder
 from esskg.namespaces import PREFIXES, RDF_TYPE, expand_curie, graph_iri
 from esskg.progress import note as progress_note
+from esskg.render import render_problems
 from esskg.resources import Project, project
 from esskg.tabular.mapping import (
     Conversion,
@@ -40,7 +42,7 @@ from esskg.tabular.mapping import (
 )
 from esskg.tabular.read import CSV_SUFFIXES, Table, read_tables
 from esskg.tabular.spec import Vocabulary
-from esskg.validate import format_table, validate_store
+from esskg.validate import validate_store
 
 DEFAULT_GRAPH = "import"
 # Imported nodes validated at once: bounds the SHACL engine's memory (about 1 GB per 100,000
@@ -351,18 +353,18 @@ def _located(
             continue
         origin, column = found
         table = conversion.tables[origin.table]
-        component = str(result.component or "").rsplit("#", 1)[-1]
-        problem = Problem(
+        # The validator's problem, said at its cell: the node and path are the row and column.
+        problem = replace(
+            result.problem(),
             file=table.display,
-            code=f"shacl:{component}",
-            message_fr=result.message("fr") or component,
-            message_en=result.message("en") or component,
             sheet=table.sheet,
             row=origin.row,
             line=origin.line,
             column=column or result.path_text,
             value=str(result.value) if result.value is not None else "",
-            warning=result.severity != SH.Violation,
+            node="",
+            path="",
+            severity="",
         )
         (errors if result.severity == SH.Violation else warnings).append(problem)
     return errors, warnings
@@ -380,39 +382,6 @@ def _prefixes(layout: Project) -> dict[str, str]:
     if layout.config is not None:
         prefixes[layout.config.prefix] = layout.config.base
     return prefixes
-
-
-def render_problems(problems: list[Problem], lang: str | None = None) -> str:
-    lang = lang or language()
-    rows = [
-        (
-            p.file,
-            p.sheet or "-",
-            _row_text(p),
-            p.column or "-",
-            (p.value[:40] + "...") if len(p.value) > 43 else p.value or "-",
-            p.message(lang),
-        )
-        for p in problems
-    ]
-    header = (
-        ("fichier", "feuille", "ligne", "colonne", "valeur", "problème")
-        if lang == "fr"
-        else ("file", "sheet", "row", "column", "value", "problem")
-    )
-    return format_table(header, rows)
-
-
-def _row_text(problem: Problem) -> str:
-    if problem.row is None:
-        return (
-            say(f"ligne de texte {problem.line}", f"line {problem.line}") if problem.line else "-"
-        )
-    if problem.line and problem.line != problem.row:
-        return say(
-            f"{problem.row} (ligne de texte {problem.line})", f"{problem.row} (line {problem.line})"
-        )
-    return str(problem.row)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
