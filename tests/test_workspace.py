@@ -173,6 +173,42 @@ def test_validate_table_shows_the_value_and_the_file(packaged: Path, capsys):
     assert "role:partner" in table and "p.ttl:8" in table
 
 
+def test_validate_results_are_the_problems_import_reports(packaged: Path):
+    """One error model (issue 9): a validation result is an errors.Problem with the value, the
+    file and line its node comes from, in both languages; the table is render_problems'."""
+    from esskg.errors import Problem
+    from esskg.load import load_quads
+    from esskg.render import render_problems
+    from esskg.validate import render_table, scoped_report, validate_store
+
+    path = packaged / "p.ttl"
+    path.write_text(PARTNERSHIP, encoding="utf-8")
+    layout = resources.project()
+    quads = load_quads([path], root=layout.root)
+    report = scoped_report(validate_store(quads, layout.shapes), quads, [path])
+    problems = report.problems
+    assert problems and all(isinstance(p, Problem) for p in problems)
+    [dangling] = [p for p in problems if p.value == "role:partner" and p.code == "foreign-key"]
+    assert (dangling.file, dangling.line, dangling.node, dangling.path) == (
+        "p.ttl",
+        8,
+        "<https://data.example.org/coop/id/p1>",
+        "prov:hadRole",
+    )
+    assert (dangling.code, dangling.severity, dangling.warning) == (
+        "foreign-key",
+        "Violation",
+        False,
+    )
+    assert "nothing in the graph describes it" in dangling.message("en")
+    assert "rien dans le graphe ne le décrit" in dangling.message("fr")
+    assert render_table(report, "en") == render_problems(problems, "en")
+    table = render_table(report, "fr").splitlines()
+    assert table[0].split() == ["gravité", "fichier", "nœud", "chemin", "valeur", "message"]
+    row = next(line for line in table if "p.ttl:8" in line)
+    assert row.split()[:3] == ["Violation", "p.ttl:8", "<https://data.example.org/coop/id/p1>"]
+
+
 def test_validate_in_a_workspace_without_the_source_names_what_is_missing(packaged: Path, capsys):
     folder = make_workspace(packaged / "ws")
     path = folder / "p.ttl"
