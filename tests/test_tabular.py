@@ -571,6 +571,40 @@ def test_bulk_path_sends_a_short_row_to_the_row_path(packaged: Path, monkeypatch
     assert bulk.bulk_sink is None  # nothing written in bulk
 
 
+def test_bulk_path_cuts_its_file_back_when_a_later_batch_doubts(
+    packaged: Path, monkeypatch, tmp_path: Path
+):
+    """The bulk path writes each batch as it goes, to the caller's file; a doubt in a later
+    batch of the second table cuts the file back to where that table began, and the row path
+    says the problem at its cell."""
+    from esskg.tabular import fast
+    from esskg.tabular.mapping import Converter, GraphIndex, write_ntriples
+    from esskg.tabular.read import read_tables
+
+    folder = registry_csv(tmp_path / "reg", 3000)
+    links = (
+        (folder / "odd.csv")
+        .read_text(encoding="utf-8")
+        .replace("acteur-2800;2.4", "acteur-2800;2.99")
+    )
+    (folder / "odd.csv").write_text(links, encoding="utf-8")
+    monkeypatch.setattr(fast, "BULK_MIN_ROWS", 100)
+    monkeypatch.setattr(fast, "BATCH_ROWS", 500)
+    dataset = load_dataset(include_project_data=False)
+    sink = io.BytesIO()
+    converter = Converter(
+        Vocabulary.from_dataset(dataset), BASE, GraphIndex.from_dataset(dataset), sink=sink
+    )
+    conversion = converter.convert([t for p in sorted(folder.iterdir()) for t in read_tables(p)])
+    [problem] = conversion.problems
+    assert (problem.sheet, problem.row, problem.value) == ("odd", 2802, "2.99")
+    written = sink.getvalue().decode("utf-8").splitlines()
+    assert written and all("contributesToSDG" not in line for line in written)  # actors only
+    assert len(written) == len(set(written))  # no batch of odd.csv left behind
+    write_ntriples(conversion, sink)
+    assert any("contributesToSDG" in line for line in sink.getvalue().decode().splitlines())
+
+
 def test_cell_over_the_limit_is_refused_at_its_cell(packaged: Path, capsys, tmp_path: Path):
     ws = workspace(packaged / "ws")
     folder = tmp_path / "long"
