@@ -611,3 +611,37 @@ def test_a_canned_query_page_links_its_previous_and_next_pages() -> None:
         # the download still holds every row, not the page
         csv = client.get("/queries/levers", params={"run": "1", "format": "csv"})
         assert len(csv.text.splitlines()) == 1 + 16
+
+
+def test_a_page_goes_into_the_query_as_its_limit_and_offset(paged: TestClient) -> None:
+    server = paged.app.state.server
+    # page 2 of 1 row under a cap of 3: row 3, and one more to know whether a page follows
+    fields = server.window("SELECT ?n WHERE { VALUES ?n { 1 2 3 } } ORDER BY ?n", 2)
+    assert fields["paged_in_query"] and fields["query"].rstrip().endswith("LIMIT 2 OFFSET 2")
+    # a text with its own LIMIT is left as written; the worker cuts the page as it reads
+    own = server.window("SELECT ?n WHERE { VALUES ?n { 1 2 3 } } LIMIT 2", 1)
+    assert "paged_in_query" not in own and own["query"].endswith("LIMIT 2")
+    assert server.window("ASK {}", 0) == {"query": "ASK {}", "offset": 0, "page_rows": 1}
+
+
+def test_pages_are_the_same_whether_the_query_or_the_worker_cuts_them(paged: TestClient) -> None:
+    values = "SELECT ?n WHERE { VALUES ?n { 1 2 3 4 5 6 } } ORDER BY DESC(?n)"
+    for query in (values, values + " LIMIT 5"):
+        pages = [
+            paged.post("/sparql", data={"query": query, "format": "html", "page": str(page)})
+            for page in (0, 1, 2)
+        ]
+        assert [body_rows(r.text) for r in pages] == [["6"], ["5"], ["4"]], query
+        assert pages[2].headers["X-SPARQL-MaxRows"] == "3"
+
+
+def test_a_refused_query_is_refused_every_time(client: TestClient) -> None:
+    # the verdict on a text is remembered: a second sending must not slip through
+    for query, status in (
+        ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", 403),
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", 400),
+        ("ASK {}", 200),
+    ):
+        for _ in range(2):
+            response = client.post("/sparql", data={"query": query})
+            assert response.status_code == status, (query, response.text)

@@ -10,6 +10,7 @@ import re
 import urllib.parse
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -22,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from esskg.errors import QueryError
 from esskg.i18n import say
 from esskg.namespaces import ESSKG, PREFIXES, SDG, UNSDG, expand_curie, to_curie
-from esskg.query import CannedQuery, bind_params, list_queries
+from esskg.query import CannedQuery, bind_params, list_queries, with_limit
 from esskg.render import sorted_list_text
 from esskg.serve import pages, sparql
 from esskg.serve.data import ServedData, quads
@@ -40,7 +41,7 @@ from esskg.serve.workers import RESULT_MEDIA, Job, PoolBusy, QueryTimeout, Worke
 
 log = logging.getLogger(__name__)
 
-STATIC = pages.Path(__file__).parent / "static"
+STATIC = Path(__file__).parent / "static"
 _GRAPH_INFERRED = "https://w3id.org/esskg/graph/inferred"
 _SUFFIX = re.compile(r"^(?P<path>.+)\.(?P<key>ttl|jsonld|nt|rdf|html)$")
 _CACHE = "public, max-age=300"
@@ -118,11 +119,24 @@ class Server:
             self._choices[key] = _choices(self, param)
         return self._choices[key]
 
-    def window(self, page: int | None) -> dict[str, int]:
-        """The Job fields for one page of an HTML table (none: the whole answer, to the cap)."""
+    def window(self, text: str, page: int | None) -> dict[str, Any]:
+        """The Job fields for one page of an HTML table (none: the whole answer, to the cap).
+
+        The page's LIMIT and OFFSET go into the text where `esskg query --limit --offset` puts
+        them, so the engine skips the rows before the page and stops one row after it instead
+        of producing the answer to the cap; a text it would not rewrite (not a SELECT, or with
+        its own LIMIT, OFFSET or final VALUES) is cut by the worker as it reads the rows.
+        """
         if page is None:
-            return {}
-        return {"offset": page * self.limits.page_rows, "page_rows": self.limits.page_rows}
+            return {"query": text}
+        start, size = page * self.limits.page_rows, self.limits.page_rows
+        fields: dict[str, Any] = {"query": text, "offset": start, "page_rows": size}
+        rows = max(0, min(start + size, self.limits.max_rows) - start)
+        try:
+            paged = with_limit(CannedQuery("page", Path("/page"), text), rows + 1, start)
+        except QueryError:
+            return fields
+        return {**fields, "query": paged.text, "paged_in_query": True}
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         body = self.env.get_template(template).render(
@@ -319,12 +333,11 @@ def create_app(data: ServedData, limits: Limits | None = None, root: object = No
             return server.render("query.html", status=400, error=str(e), **context)
         results_format = fmt if fmt in ("csv", "json", "tsv", "xml") else "rows"
         job = Job(
-            query.text,
-            results_format,
-            "TURTLE",
-            server.limits.max_rows,
+            results_format=results_format,
+            graph_format="TURTLE",
+            max_rows=server.limits.max_rows,
             substitutions=substitutions,
-            **server.window(page if results_format == "rows" else None),
+            **server.window(query.text, page if results_format == "rows" else None),
         )
         try:
             kind, body, truncated = await server.run(request, job)
@@ -387,13 +400,12 @@ def create_app(data: ServedData, limits: Limits | None = None, root: object = No
                 if page is None:
                     raise sparql.ProtocolError(400, _PAGE_ERROR)
                 job = Job(
-                    parsed.query,
-                    "rows",
-                    "TURTLE",
-                    server.limits.max_rows,
+                    results_format="rows",
+                    graph_format="TURTLE",
+                    max_rows=server.limits.max_rows,
                     default_graphs=parsed.default_graphs,
                     named_graphs=parsed.named_graphs,
-                    **server.window(page),
+                    **server.window(parsed.query, page),
                 )
                 try:
                     kind, body, truncated = await server.run(request, job)

@@ -63,6 +63,9 @@ class Job:
     # The HTML table's page: rows offset.. offset+page_rows (within the first max_rows).
     offset: int = 0
     page_rows: int | None = None
+    # The text itself says the page's LIMIT and OFFSET (see Server.window): the engine skips the
+    # rows before the page and stops after it, so the worker reads its answer from the start.
+    paged_in_query: bool = False
 
 
 def term_tuple(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> tuple[str, ...] | None:
@@ -124,7 +127,11 @@ def answer(store: ox.Store, job: Job) -> Reply:
             if job.page_rows is not None:
                 end = min(start + job.page_rows, job.max_rows)
             # The rows before the page are skipped unconverted; one row past it says "more".
-            rows = [tuple(term_tuple(s[n]) for n in names) for s in islice(result, start, end + 1)]
+            first = 0 if job.paged_in_query else start
+            rows = [
+                tuple(term_tuple(s[n]) for n in names)
+                for s in islice(result, first, first + max(0, end - start) + 1)
+            ]
             more = len(rows) > end - start
             rows = rows[: end - start]
             truncated = more and end >= job.max_rows
@@ -260,7 +267,10 @@ class WorkerPool:
         self.size = size
         self.timeout = timeout
         self.queued = queued
-        self._idle: asyncio.Queue[Worker] = asyncio.Queue()
+        # Last in, first out: the worker that answered last takes the next query. Its RocksDB
+        # block cache and pages are warm, as a single server process's would be; a worker left
+        # idle for a while (first in, first out) answered a 1 ms query in 10-40 ms.
+        self._idle: asyncio.LifoQueue[Worker] = asyncio.LifoQueue()
         self._all: set[Worker] = set()
         self._pending = 0
         self._spawning: set[asyncio.Task[None]] = set()
