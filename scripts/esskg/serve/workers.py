@@ -39,6 +39,7 @@ RESULT_MEDIA = {
     "tsv": "text/tab-separated-values",
 }
 _SR = "http://www.w3.org/2005/sparql-results#"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class PoolBusy(Exception):
@@ -127,17 +128,16 @@ def answer(store: ox.Store, job: Job) -> Reply:
             if job.page_rows is not None:
                 end = min(start + job.page_rows, job.max_rows)
             # The rows before the page are skipped unconverted; one row past it says "more".
-            first = 0 if job.paged_in_query else start
-            rows = [
-                tuple(term_tuple(s[n]) for n in names)
-                for s in islice(result, first, first + max(0, end - start) + 1)
-            ]
-            more = len(rows) > end - start
-            rows = rows[: end - start]
+            first, size = (0 if job.paged_in_query else start), max(0, end - start)
+            solutions = list(islice(result, first, first + size + 1))
+            more = len(solutions) > size
             truncated = more and end >= job.max_rows
             if job.results_format == "rows":
+                # terms as tuples: pyoxigraph's do not pickle
+                rows = [tuple(map(term_tuple, s)) for s in solutions[:size]]
                 return ("ok", "select", (names, rows, start, more and not truncated), truncated)
-            return ("ok", "select", _solutions(names, rows, job.results_format), truncated)
+            body = _solutions(names, solutions[:size], job.results_format)
+            return ("ok", "select", body, truncated)
         if job.graph_format is None:
             return (
                 "error",
@@ -170,8 +170,12 @@ def _boolean(value: bool, fmt: str | None) -> Any:
     return json.dumps({"head": {}, "boolean": value}).encode()
 
 
-def _solutions(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> Any:
-    """SELECT results in the W3C formats, written here because only these rows are sent."""
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def _solutions(names: list[str], rows: list[ox.QuerySolution], fmt: str) -> bytes:
+    """SELECT results in the W3C formats, written here from pyoxigraph's terms because only the
+    rows up to the cap are sent (pyoxigraph's writers take the whole answer)."""
     if fmt == "json":
         bindings = [
             {n: _json_term(t) for n, t in zip(names, row, strict=True) if t is not None}
@@ -193,8 +197,9 @@ def _solutions(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> Any:
         out.append("</results></sparql>\n")
         return "".join(out).encode()
     if fmt == "tsv":
+        # N-Triples syntax, as the TSV results format asks: pyoxigraph's str() of a term
         lines = ["\t".join("?" + n for n in names)]
-        lines += ["\t".join(_tsv_term(t) for t in row) for row in rows]
+        lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
         return ("\n".join(lines) + "\n").encode()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -204,40 +209,33 @@ def _solutions(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> Any:
     return buffer.getvalue().encode()
 
 
-def _plain(t: tuple[str, ...]) -> str:
-    return f"_:{t[1]}" if t[0] == "bnode" else t[1]
+def _plain(t: Term) -> str:
+    return f"_:{t.value}" if isinstance(t, ox.BlankNode) else t.value
 
 
-def _json_term(t: tuple[str, ...]) -> dict[str, str]:
-    if t[0] == "iri":
-        return {"type": "uri", "value": t[1]}
-    if t[0] == "bnode":
-        return {"type": "bnode", "value": t[1]}
-    term = {"type": "literal", "value": t[1]}
-    if t[3]:
-        term["xml:lang"] = t[3]
-    elif t[2] != "http://www.w3.org/2001/XMLSchema#string":
-        term["datatype"] = t[2]
+def _json_term(t: Term) -> dict[str, str]:
+    if isinstance(t, ox.NamedNode):
+        return {"type": "uri", "value": t.value}
+    if isinstance(t, ox.BlankNode):
+        return {"type": "bnode", "value": t.value}
+    term = {"type": "literal", "value": t.value}
+    if t.language:
+        term["xml:lang"] = t.language
+    elif (datatype := t.datatype.value) != _XSD_STRING:
+        term["datatype"] = datatype
     return term
 
 
-def _xml_term(t: tuple[str, ...]) -> str:
-    if t[0] == "iri":
-        return f"<uri>{escape(t[1])}</uri>"
-    if t[0] == "bnode":
-        return f"<bnode>{escape(t[1])}</bnode>"
-    if t[3]:
-        return f"<literal xml:lang={quoteattr(t[3])}>{escape(t[1])}</literal>"
-    if t[2] != "http://www.w3.org/2001/XMLSchema#string":
-        return f"<literal datatype={quoteattr(t[2])}>{escape(t[1])}</literal>"
-    return f"<literal>{escape(t[1])}</literal>"
-
-
-def _tsv_term(t: tuple[str, ...] | None) -> str:
-    if t is None:
-        return ""
-    # N-Triples syntax, as the TSV results format asks; pyoxigraph escapes.
-    return str(tuple_term(t)) if t[0] != "bnode" else f"_:{t[1]}"
+def _xml_term(t: Term) -> str:
+    if isinstance(t, ox.NamedNode):
+        return f"<uri>{escape(t.value)}</uri>"
+    if isinstance(t, ox.BlankNode):
+        return f"<bnode>{escape(t.value)}</bnode>"
+    if t.language:
+        return f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
+    if (datatype := t.datatype.value) != _XSD_STRING:
+        return f"<literal datatype={quoteattr(datatype)}>{escape(t.value)}</literal>"
+    return f"<literal>{escape(t.value)}</literal>"
 
 
 class Worker:
