@@ -271,6 +271,7 @@ class WorkerPool:
         self._idle: asyncio.LifoQueue[Worker] = asyncio.LifoQueue()
         self._all: set[Worker] = set()
         self._pending = 0
+        self._waiting = 0
         self._spawning: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -311,10 +312,18 @@ class WorkerPool:
             raise PoolBusy
         self._pending += 1
         try:
-            try:
-                worker = await asyncio.wait_for(self._idle.get(), wait or self.timeout)
-            except TimeoutError:
-                raise PoolBusy from None
+            if not self._waiting and not self._idle.empty():
+                # an idle worker at once, without wait_for's task and its turn of the loop (when
+                # nobody waits: a query that came later must not take a waiting one's worker)
+                worker = self._idle.get_nowait()
+            else:
+                self._waiting += 1
+                try:
+                    worker = await asyncio.wait_for(self._idle.get(), wait or self.timeout)
+                except TimeoutError:
+                    raise PoolBusy from None
+                finally:
+                    self._waiting -= 1
             started = time.monotonic()
             try:
                 worker.conn.send(job)
