@@ -4,18 +4,20 @@ It gives the terms the row-by-row path gives, from the same specification: text 
 bulk, identifiers are base + slug in bulk, and every other cell goes through the row path's own
 conversion once per distinct value (a million rows hold a few dozen codes).
 
-Two streamed passes over the file, so memory does not grow with the rows. The first checks: at
-the first doubt (a ragged row, an empty required cell, a duplicate or unknown identifier, a value
-that does not convert) it puts everything back and returns False: the row path then reads the
-table again and reports each problem at its cell. So the bulk path never decides what is an
-error. The second writes the N-Triples to a file as it goes (polars' streaming engine, on every
-core). What stays in memory is one column of identifiers (polars, not Python strings), which the
-references of later sheets and the duplicate check need.
+The file is streamed, BATCH_ROWS rows at a time (polars parses and maps on its own threads): each
+batch is checked, then its N-Triples are appended to the conversion's file. At the first doubt (a
+ragged row, an empty required cell, a duplicate or unknown identifier, a value that does not
+convert) the file is cut back to where the table began, everything else is put back, and False
+says so: the row path then reads the table again and reports each problem at its cell. So the
+bulk path never decides what is an error. What stays in memory is the column of identifiers
+(polars, not Python strings), which the duplicate check and the references need, checked by
+joins once the whole table is read.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -273,7 +275,9 @@ class _State:
         return term
 
 
-def _literal_term(spec: Column):
+def _literal_term(spec: Column) -> Callable[[pl.Expr], pl.Expr]:
+    """A text cell's RDF literal, escaped as N-Triples wants, with the column's language."""
+
     def term(value: pl.Expr) -> pl.Expr:
         escaped = (
             value.str.replace_all("\\", "\\\\", literal=True)
@@ -286,7 +290,13 @@ def _literal_term(spec: Column):
     return term
 
 
-def _lines(spec: Column, value: pl.Expr, term, prefix: pl.Expr, suffix: pl.Expr) -> pl.Expr:
+def _lines(
+    spec: Column,
+    value: pl.Expr,
+    term: Callable[[pl.Expr], pl.Expr],
+    prefix: pl.Expr,
+    suffix: pl.Expr,
+) -> pl.Expr:
     """prefix + term + suffix for the cell (each part of a multi-valued one, a line each)."""
     if not spec.separator:
         return pl.when(value != "").then(prefix + term(value) + suffix)
