@@ -121,3 +121,37 @@ ex:S a sh:NodeShape ; sh:targetNode ex:a ;
     (result,) = report.results
     assert result.messages == {"fr": "en français", "en": "in English"}
     assert result.message("en") == "in English"
+
+
+def test_problem_table_cuts_a_long_text_never_an_iri():
+    """The offending value is what a person looks for: an IRI is shown whole, a long text cut."""
+    from esskg.errors import Problem
+    from esskg.render import render_problems
+
+    iri = "<https://w3id.org/esskg/concept/actor-kind/" + "a" * 40 + ">"
+    text = "un texte assez long " * 5
+
+    def problem(value: str) -> Problem:
+        return Problem(
+            file="f.ttl",
+            line=3,
+            code="shacl:ClassConstraintComponent",
+            message_fr="m",
+            message_en="m",
+            node="id:x",
+            path="esskg:actorKind",
+            value=value,
+            severity="Violation",
+        )
+
+    table = render_problems([problem(iri), problem(text)], "en")
+    assert table.splitlines()[0].split() == [
+        "severity",
+        "file",
+        "focus",
+        "path",
+        "value",
+        "message",
+    ]
+    assert iri in table and "f.ttl:3" in table
+    assert text not in table and text[:40] + "..." in table

@@ -126,11 +126,18 @@ def render_problems(problems: list[Problem], lang: str | None = None) -> str:
             *((where,) if files else ()),
             *((p.sheet or "-", _row_text(p, fr), p.column or "-") if sheets else ()),
             *((p.node or "-", p.path or "-") if nodes else ()),
-            (p.value[:40] + "...") if len(p.value) > 43 else p.value or "-",
+            _shortened(p.value) or "-",
             p.message(lang),
         ]
         rows.append(tuple(row))
     return format_table(tuple(header), rows)
+
+
+def _shortened(value: str) -> str:
+    """A long text cut for the table; an IRI or a CURIE (no space) is the value itself: whole."""
+    if len(value) > 43 and any(c.isspace() for c in value):
+        return value[:40] + "..."
+    return value
 
 
 def _row_text(problem: Problem, fr: bool) -> str:
