@@ -79,7 +79,7 @@ def convert_bulk(
         del converter.pending[saved[2] :]
         converter.minted_territories = saved[3]
         out.origins = saved[4]
-        del converter.bulk_ids[saved[5] :]
+        converter.forget_bulk_ids(saved[5])
         return False
     return True
 

@@ -210,6 +210,11 @@ class Converter:
             }
         return self._bulk_index.get(iri)
 
+    def forget_bulk_ids(self, keep: int) -> None:
+        """Forget the bulk tables' identifiers after the first `keep` tables (one given up)."""
+        del self.bulk_ids[keep:]
+        self._bulk_index = None
+
     def described(self) -> Iterator[tuple[str, str]]:
         """(node, sheet) for every node a row describes."""
         yield from self.defined.items()
