@@ -14,6 +14,16 @@ The same graph carries the participations as W3C ORG reads them (org:Membership)
 participation's org:member (its prov:agent), org:role (its prov:hadRole) and org:organization (the
 partnership it takes place in, directly or through an axis or activity), so that ORG consumers
 find the data without knowing PROV's qualified associations.
+
+Last, what the canned queries would otherwise join at every call, each a few index lookups once
+said (pyoxigraph joins by scanning, a few microseconds a statement: at a million statements a
+query took seconds where these take milliseconds):
+- esskg:activityFieldTransitive and esskg:actorKindTransitive: a node's field of activity (an
+  actor's kind) and every broader one, so "on this field or a narrower one" is one lookup;
+- esskg:linkedPartnershipCount and esskg:linkedActorCount on each SDG of sdg:goals: how many
+  partnerships are linked to it (a link to the goal, or to a UN target below the UN goal it
+  matches, on the partnership, an axis or an activity) and how many actors (taking part in such
+  a partnership at any level, or linked to the goal themselves), counted once here.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ from esskg.namespaces import RDF_TYPE as RDF_TYPE_IRI
 INFERRED_GRAPH = graph_iri("inferred")
 
 RDF_TYPE = ox.NamedNode(RDF_TYPE_IRI)
+_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,20 @@ _ORG_COPIES = {
 _QUALIFIED_ASSOCIATION = PREFIXES["prov"] + "qualifiedAssociation"
 _PARTNERSHIP = PREFIXES["esskg"] + "Partnership"
 _WITHIN = PREFIXES["esskg"] + "within"
+_BROADER_TRANSITIVE = PREFIXES["skos"] + "broaderTransitive"
+
+# value -> its transitive reading: the value and every concept broader than it
+_TRANSITIVE_VALUES = {
+    PREFIXES["esskg"] + "activityField": PREFIXES["esskg"] + "activityFieldTransitive",
+    PREFIXES["esskg"] + "actorKind": PREFIXES["esskg"] + "actorKindTransitive",
+}
+# what the SDG counts read
+_CONTRIBUTES = PREFIXES["esskg"] + "contributesToSDG"
+_IN_SCHEME = PREFIXES["skos"] + "inScheme"
+_EXACT_MATCH = PREFIXES["skos"] + "exactMatch"
+_GOALS = PREFIXES["sdg"] + "goals"
+_ACTOR = PREFIXES["esskg"] + "Actor"
+_COUNTED = (_CONTRIBUTES, _IN_SCHEME, _EXACT_MATCH)
 
 
 def closure_predicates() -> list[str]:
@@ -80,12 +105,14 @@ def closure_predicates() -> list[str]:
         *(p for c in CLOSURES for p in (*c.asserted, *c.asserted_inverse)),
         _QUALIFIED_ASSOCIATION,
         *_ORG_COPIES,
+        *_TRANSITIVE_VALUES,
+        *_COUNTED,
     ]
 
 
 def closure_classes() -> list[str]:
     """The classes whose instances (rdf:type statements) the closures follow."""
-    return [k for c in CLOSURES for k in c.reflexive_for]
+    return [*(k for c in CLOSURES for k in c.reflexive_for), _PARTNERSHIP, _ACTOR]
 
 
 def closure_input(source: ox.Dataset | ox.Store) -> Iterator[ox.Quad]:
@@ -115,6 +142,9 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     participations: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # participation -> nodes
     copies: list[ox.Quad] = []
     partnerships: set[ox.Term] = set()
+    actors: set[ox.Term] = set()
+    # predicate -> (subject, object) pairs, for the statements made for the canned queries
+    said: dict[str, set[tuple[ox.Term, ox.Term]]] = defaultdict(set)
     # What each predicate feeds, looked up once per statement (a statement's terms are Rust
     # objects: each .value read makes a new Python string, which at a million statements was
     # most of the closures' time).
@@ -136,10 +166,14 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
             participations[quad.object].add(quad.subject)
         elif predicate in _ORG_COPIES:
             copies.append(quad)
+        elif predicate in _TRANSITIVE_VALUES or predicate in _COUNTED:
+            said[predicate].add((quad.subject, quad.object))
         elif predicate == RDF_TYPE_IRI:
             cls = quad.object.value
             if cls == _PARTNERSHIP:
                 partnerships.add(quad.subject)
+            elif cls == _ACTOR:
+                actors.add(quad.subject)
             for i in typed.get(cls, ()):
                 selves[i].add(quad.subject)
             continue
@@ -153,22 +187,29 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
         for start in step:
             out.update(ox.Quad(start, predicate, r, inferred) for r in _reachable(start, step))
         out.update(ox.Quad(node, predicate, node, inferred) for node in own)
-    out.update(_memberships(out, participations, copies, partnerships, inferred))
+    containers: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # node -> its partnerships
+    for quad in out:
+        if quad.predicate.value == _WITHIN and quad.object in partnerships:
+            containers[quad.subject].add(quad.object)
+    memberships = set(_memberships(containers, participations, copies, inferred))
+    out.update(memberships)
+    broader: dict[ox.Term, set[ox.Term]] = defaultdict(set)
+    for quad in out:
+        if quad.predicate.value == _BROADER_TRANSITIVE:
+            broader[quad.subject].add(quad.object)
+    out.update(_transitive_values(said, broader, inferred))
+    out.update(_sdg_counts(said, broader, containers, memberships, actors, inferred))
     return sorted(out, key=lambda q: (q.predicate.value, str(q.subject), str(q.object)))
 
 
 def _memberships(
-    closed: set[ox.Quad],
+    containers: dict[ox.Term, set[ox.Term]],
     participations: dict[ox.Term, set[ox.Term]],
     copies: list[ox.Quad],
-    partnerships: set[ox.Term],
     inferred: ox.NamedNode,
 ) -> Iterator[ox.Quad]:
-    """The org:Membership reading of each participation in a partnership, axis or activity."""
-    containers: dict[ox.Term, set[ox.Term]] = defaultdict(set)
-    for quad in closed:
-        if quad.predicate.value == _WITHIN and quad.object in partnerships:
-            containers[quad.subject].add(quad.object)
+    """The org:Membership reading of each participation in a partnership, axis or activity
+    (`containers`: each node's partnerships, itself included)."""
     organization = ox.NamedNode(PREFIXES["org"] + "organization")
     members: set[ox.Term] = set()
     for participation, nodes in participations.items():
@@ -181,6 +222,73 @@ def _memberships(
             yield ox.Quad(
                 quad.subject, ox.NamedNode(_ORG_COPIES[quad.predicate.value]), quad.object, inferred
             )
+
+
+def _transitive_values(
+    said: dict[str, set[tuple[ox.Term, ox.Term]]],
+    broader: dict[ox.Term, set[ox.Term]],
+    inferred: ox.NamedNode,
+) -> Iterator[ox.Quad]:
+    """Each value of _TRANSITIVE_VALUES given again with every concept broader than it."""
+    for predicate, transitive in _TRANSITIVE_VALUES.items():
+        closed = ox.NamedNode(transitive)
+        for subject, value in said.get(predicate, ()):
+            for reached in (value, *broader.get(value, ())):
+                yield ox.Quad(subject, closed, reached, inferred)
+
+
+def _sdg_counts(
+    said: dict[str, set[tuple[ox.Term, ox.Term]]],
+    broader: dict[ox.Term, set[ox.Term]],
+    containers: dict[ox.Term, set[ox.Term]],
+    memberships: set[ox.Quad],
+    actors: set[ox.Term],
+    inferred: ox.NamedNode,
+) -> Iterator[ox.Quad]:
+    """esskg:linkedPartnershipCount and esskg:linkedActorCount of each goal of sdg:goals.
+
+    A link counts for a goal when it is the goal, or when it lies below (skos:broaderTransitive)
+    a UN goal the goal matches (skos:exactMatch), as the query sdg-coverage said before it read
+    these counts.
+    """
+    goals = {s for s, o in said.get(_IN_SCHEME, ()) if o.value == _GOALS}
+    if not goals:
+        return
+    matching: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # UN goal -> esskg goals
+    for goal, un_goal in said.get(_EXACT_MATCH, ()):
+        if goal in goals:
+            matching[un_goal].add(goal)
+
+    def goals_of(link: ox.Term) -> set[ox.Term]:
+        found = {link} & goals
+        for above in broader.get(link, ()):
+            found |= matching.get(above, set())
+        return found
+
+    members: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # partnership -> its actors
+    participants: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # participation -> agents
+    organization = PREFIXES["org"] + "organization"
+    for quad in memberships:
+        if quad.predicate.value == _ORG_COPIES[PREFIXES["prov"] + "agent"]:
+            participants[quad.subject].add(quad.object)
+    for quad in memberships:
+        if quad.predicate.value == organization:
+            members[quad.object] |= participants.get(quad.subject, set())
+    linked: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # goal -> partnerships
+    linked_actors: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # goal -> actors
+    for via, link in said.get(_CONTRIBUTES, ()):
+        for goal in goals_of(link):
+            for partnership in containers.get(via, ()):
+                linked[goal].add(partnership)
+                linked_actors[goal] |= members.get(partnership, set())
+            if via in actors:
+                linked_actors[goal].add(via)
+    partnership_count = ox.NamedNode(PREFIXES["esskg"] + "linkedPartnershipCount")
+    actor_count = ox.NamedNode(PREFIXES["esskg"] + "linkedActorCount")
+    for goal in goals:
+        for predicate, count in ((partnership_count, linked), (actor_count, linked_actors)):
+            number = ox.Literal(str(len(count[goal])), datatype=_INTEGER)
+            yield ox.Quad(goal, predicate, number, inferred)
 
 
 def _reachable(start: ox.Term, step: dict[ox.Term, set[ox.Term]]) -> set[ox.Term]:
