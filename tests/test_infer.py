@@ -139,3 +139,74 @@ def test_a_participation_reads_as_an_org_membership_of_its_partnership():
     assert _closure(inferred, org + "organization") == {("participation", "partnership")}
     assert _closure(inferred, org + "member") == {("participation", "actor")}
     assert _closure(inferred, org + "role") == {("participation", "role")}
+
+
+def test_a_field_and_a_kind_are_given_with_every_broader_one():
+    g = ox.NamedNode(EX + "g")
+    quads = [
+        ox.Quad(_n("node"), ox.NamedNode(ESSKG + "activityField"), _n("narrow"), g),
+        _broader("narrow", "mid"),
+        _broader("mid", "wide"),
+        ox.Quad(_n("actor"), ox.NamedNode(ESSKG + "actorKind"), _n("coop"), g),
+        _broader("coop", "sse"),
+    ]
+    inferred = inferred_quads(quads)
+    assert _closure(inferred, ESSKG + "activityFieldTransitive") == {
+        ("node", "narrow"),
+        ("node", "mid"),
+        ("node", "wide"),
+    }
+    assert _closure(inferred, ESSKG + "actorKindTransitive") == {
+        ("actor", "coop"),
+        ("actor", "sse"),
+    }
+
+
+def test_each_goal_counts_its_partnerships_and_actors_once():
+    prov, rdf_type = PREFIXES["prov"], PREFIXES["rdf"] + "type"
+    goals = ox.NamedNode(PREFIXES["sdg"] + "goals")
+    g = ox.NamedNode(EX + "g")
+
+    def q(s: str, p: str, o: ox.NamedNode | str) -> ox.Quad:
+        return ox.Quad(_n(s), ox.NamedNode(p), _n(o) if isinstance(o, str) else o, g)
+
+    link = ESSKG + "contributesToSDG"
+    quads = [
+        q("goal1", SKOS + "inScheme", goals),
+        q("goal2", SKOS + "inScheme", goals),
+        q("goal1", SKOS + "exactMatch", "un1"),
+        _broader("target11", "un1"),
+        # p1 counts through a target on its axis; its activity's participant counts as an actor
+        q("p1", rdf_type, ox.NamedNode(ESSKG + "Partnership")),
+        q("p1", ESSKG + "hasAxis", "axis"),
+        q("axis", ESSKG + "hasActivity", "activity"),
+        q("axis", link, "target11"),
+        q("activity", prov + "qualifiedAssociation", "part"),
+        q("part", prov + "agent", "x"),
+        # p2 links to the goal itself, on the partnership and again on an axis: counted once
+        q("p2", rdf_type, ox.NamedNode(ESSKG + "Partnership")),
+        q("p2", link, "goal1"),
+        q("p2", ESSKG + "hasAxis", "axis2"),
+        q("axis2", link, "goal1"),
+        q("p2", prov + "qualifiedAssociation", "part2"),
+        q("part2", prov + "agent", "x"),
+        # an actor linked itself counts; a link from an untyped node or outside a
+        # partnership does not
+        q("y", rdf_type, ox.NamedNode(ESSKG + "Actor")),
+        q("y", link, "goal1"),
+        q("z", link, "goal1"),
+        q("loose-axis", link, "goal2"),
+    ]
+    counts = {
+        (q.subject.value.removeprefix(EX), q.predicate.value.removeprefix(ESSKG)): int(
+            q.object.value
+        )
+        for q in inferred_quads(quads)
+        if q.predicate.value.endswith("Count")
+    }
+    assert counts == {
+        ("goal1", "linkedPartnershipCount"): 2,
+        ("goal1", "linkedActorCount"): 2,
+        ("goal2", "linkedPartnershipCount"): 0,
+        ("goal2", "linkedActorCount"): 0,
+    }
