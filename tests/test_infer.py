@@ -210,3 +210,39 @@ def test_each_goal_counts_its_partnerships_and_actors_once():
         ("goal2", "linkedPartnershipCount"): 0,
         ("goal2", "linkedActorCount"): 0,
     }
+
+
+def test_a_partnership_starts_in_its_own_year_else_its_parts_earliest():
+    rdf_type, schema = PREFIXES["rdf"] + "type", PREFIXES["schema"]
+    g = ox.NamedNode(EX + "g")
+
+    def q(s: str, p: str, o: ox.Term) -> ox.Quad:
+        return ox.Quad(_n(s), ox.NamedNode(p), o, g)
+
+    def date(text: str, kind: str) -> ox.Literal:
+        return ox.Literal(text, datatype=ox.NamedNode(PREFIXES["xsd"] + kind))
+
+    partnership = ox.NamedNode(ESSKG + "Partnership")
+    quads = [
+        # own date wins over its activity's earlier one
+        q("own", rdf_type, partnership),
+        q("own", schema + "startDate", date("2019", "gYear")),
+        q("own", ESSKG + "hasActivity", _n("early")),
+        q("early", schema + "startDate", date("2010-05-01", "date")),
+        # no own date: the earliest of its axis and the axis's activity
+        q("parts", rdf_type, partnership),
+        q("parts", ESSKG + "hasAxis", _n("axis")),
+        q("axis", schema + "startDate", date("2021-10", "gYearMonth")),
+        q("axis", ESSKG + "hasActivity", _n("activity")),
+        q("activity", schema + "startDate", date("2017", "gYear")),
+        # an own date that is no year hides the parts' dates, as in the query it replaced
+        q("unreadable", rdf_type, partnership),
+        q("unreadable", schema + "startDate", ox.Literal("vers 2015")),
+        q("unreadable", ESSKG + "hasActivity", _n("dated")),
+        q("dated", schema + "startDate", date("2016", "gYear")),
+    ]
+    assert {
+        (q.subject.value.removeprefix(EX), q.object.value)
+        for q in inferred_quads(quads)
+        if q.predicate.value == ESSKG + "startYear"
+    } == {("own", "2019"), ("parts", "2017")}

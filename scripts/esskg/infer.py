@@ -23,7 +23,9 @@ query took seconds where these take milliseconds):
 - esskg:linkedPartnershipCount and esskg:linkedActorCount on each SDG of sdg:goals: how many
   partnerships are linked to it (a link to the goal, or to a UN target below the UN goal it
   matches, on the partnership, an axis or an activity) and how many actors (taking part in such
-  a partnership at any level, or linked to the goal themselves), counted once here.
+  a partnership at any level, or linked to the goal themselves), counted once here;
+- esskg:startYear of each partnership: the year of its schema:startDate, else the earliest of
+  its axes' and activities'.
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ _IN_SCHEME = PREFIXES["skos"] + "inScheme"
 _EXACT_MATCH = PREFIXES["skos"] + "exactMatch"
 _GOALS = PREFIXES["sdg"] + "goals"
 _ACTOR = PREFIXES["esskg"] + "Actor"
-_COUNTED = (_CONTRIBUTES, _IN_SCHEME, _EXACT_MATCH)
+_START_DATE = PREFIXES["schema"] + "startDate"
+_COUNTED = (_CONTRIBUTES, _IN_SCHEME, _EXACT_MATCH, _START_DATE)
 
 
 def closure_predicates() -> list[str]:
@@ -199,6 +202,7 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
             broader[quad.subject].add(quad.object)
     out.update(_transitive_values(said, broader, inferred))
     out.update(_sdg_counts(said, broader, containers, memberships, actors, inferred))
+    out.update(_start_years(said.get(_START_DATE, set()), containers, inferred))
     return sorted(out, key=lambda q: (q.predicate.value, str(q.subject), str(q.object)))
 
 
@@ -289,6 +293,33 @@ def _sdg_counts(
         for predicate, count in ((partnership_count, linked), (actor_count, linked_actors)):
             number = ox.Literal(str(len(count[goal])), datatype=_INTEGER)
             yield ox.Quad(goal, predicate, number, inferred)
+
+
+def _start_years(
+    dates: set[tuple[ox.Term, ox.Term]],
+    containers: dict[ox.Term, set[ox.Term]],
+    inferred: ox.NamedNode,
+) -> Iterator[ox.Quad]:
+    """esskg:startYear: the year of a partnership's own start date (the earliest, if it gives
+    several), else the earliest of its axes' and activities'. A date whose first four
+    characters are not a year gives none, as xsd:integer(SUBSTR(STR(?date), 1, 4)) in SPARQL."""
+    dated: set[ox.Term] = set()  # partnerships giving a start date of their own
+    own: dict[ox.Term, list[int]] = defaultdict(list)
+    parts: dict[ox.Term, list[int]] = defaultdict(list)
+    for node, date in dates:
+        year = date.value[:4] if isinstance(date, ox.Literal) else ""
+        readable = year.isascii() and year.isdigit()
+        for partnership in containers.get(node, ()):
+            if partnership == node:
+                dated.add(partnership)
+            if readable:
+                (own if partnership == node else parts)[partnership].append(int(year))
+    start_year = ox.NamedNode(PREFIXES["esskg"] + "startYear")
+    for partnership in own.keys() | parts.keys():
+        years = own.get(partnership, []) if partnership in dated else parts[partnership]
+        if years:
+            number = ox.Literal(str(min(years)), datatype=_INTEGER)
+            yield ox.Quad(partnership, start_year, number, inferred)
 
 
 def _reachable(start: ox.Term, step: dict[ox.Term, set[ox.Term]]) -> set[ox.Term]:
