@@ -77,9 +77,10 @@ CLOSURES: tuple[Closure, ...] = (
 )
 
 
+_AGENT = PREFIXES["prov"] + "agent"
 # participation -> what ORG calls it: prov:agent is org:member, prov:hadRole is org:role
 _ORG_COPIES = {
-    PREFIXES["prov"] + "agent": PREFIXES["org"] + "member",
+    _AGENT: PREFIXES["org"] + "member",
     PREFIXES["prov"] + "hadRole": PREFIXES["org"] + "role",
 }
 _QUALIFIED_ASSOCIATION = PREFIXES["prov"] + "qualifiedAssociation"
@@ -185,23 +186,25 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
         for i in backward.get(predicate, ()):
             steps[i][quad.object].add(quad.subject)
     out = set()
+    closed: dict[str, dict[ox.Term, set[ox.Term]]] = {}  # closure -> node -> nodes reached
     for closure, step, own in zip(CLOSURES, steps, selves, strict=True):
+        reach = {start: _reachable(start, step) for start in step}
+        for node in own:
+            reach.setdefault(node, set()).add(node)
+        closed[closure.closure] = reach
         predicate = ox.NamedNode(closure.closure)
-        for start in step:
-            out.update(ox.Quad(start, predicate, r, inferred) for r in _reachable(start, step))
-        out.update(ox.Quad(node, predicate, node, inferred) for node in own)
-    containers: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # node -> its partnerships
-    for quad in out:
-        if quad.predicate.value == _WITHIN and quad.object in partnerships:
-            containers[quad.subject].add(quad.object)
-    memberships = set(_memberships(containers, participations, copies, inferred))
-    out.update(memberships)
-    broader: dict[ox.Term, set[ox.Term]] = defaultdict(set)
-    for quad in out:
-        if quad.predicate.value == _BROADER_TRANSITIVE:
-            broader[quad.subject].add(quad.object)
+        for start, reached in reach.items():
+            out.update(ox.Quad(start, predicate, r, inferred) for r in reached)
+    # node -> the partnerships it is within, itself included
+    containers = {
+        node: found
+        for node, reached in closed[_WITHIN].items()
+        if (found := reached & partnerships)
+    }
+    broader = closed[_BROADER_TRANSITIVE]
+    out.update(_memberships(containers, participations, copies, inferred))
     out.update(_transitive_values(said, broader, inferred))
-    out.update(_sdg_counts(said, broader, containers, memberships, actors, inferred))
+    out.update(_sdg_counts(said, broader, containers, participations, copies, actors, inferred))
     out.update(_start_years(said.get(_START_DATE, set()), containers, inferred))
     return sorted(out, key=lambda q: (q.predicate.value, str(q.subject), str(q.object)))
 
@@ -245,7 +248,8 @@ def _sdg_counts(
     said: dict[str, set[tuple[ox.Term, ox.Term]]],
     broader: dict[ox.Term, set[ox.Term]],
     containers: dict[ox.Term, set[ox.Term]],
-    memberships: set[ox.Quad],
+    participations: dict[ox.Term, set[ox.Term]],
+    copies: list[ox.Quad],
     actors: set[ox.Term],
     inferred: ox.NamedNode,
 ) -> Iterator[ox.Quad]:
@@ -269,15 +273,15 @@ def _sdg_counts(
             found |= matching.get(above, set())
         return found
 
+    agents: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # participation -> its actors
+    for quad in copies:
+        if quad.predicate.value == _AGENT:
+            agents[quad.subject].add(quad.object)
     members: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # partnership -> its actors
-    participants: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # participation -> agents
-    organization = PREFIXES["org"] + "organization"
-    for quad in memberships:
-        if quad.predicate.value == _ORG_COPIES[PREFIXES["prov"] + "agent"]:
-            participants[quad.subject].add(quad.object)
-    for quad in memberships:
-        if quad.predicate.value == organization:
-            members[quad.object] |= participants.get(quad.subject, set())
+    for participation, nodes in participations.items():
+        for node in nodes:
+            for partnership in containers.get(node, ()):
+                members[partnership] |= agents.get(participation, set())
     linked: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # goal -> partnerships
     linked_actors: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # goal -> actors
     for via, link in said.get(_CONTRIBUTES, ()):
