@@ -155,3 +155,26 @@ def test_problem_table_cuts_a_long_text_never_an_iri():
     ]
     assert iri in table and "f.ttl:3" in table
     assert text not in table and text[:40] + "..." in table
+
+
+def test_validating_the_project_names_the_file_and_line_of_each_focus(project_copy, capsys):
+    # `esskg validate` reads the project as text (load.load_ntriples); the file column still
+    # comes from the data files, only for the nodes some result is about.
+    from esskg.cli import main
+
+    (project_copy / "data" / "source" / "more.ttl").write_text(
+        "@prefix esskg: <https://w3id.org/esskg/ontology#> .\n\n"
+        "<https://w3id.org/esskg/id/described> a esskg:Actor ;\n"
+        '    <http://www.w3.org/2000/01/rdf-schema#label> "d"@fr .\n'
+        "<https://w3id.org/esskg/id/nameless> a esskg:Actor .\n",
+        encoding="utf-8",
+    )
+    assert main(["--lang", "en", "validate", "--format", "json"]) == 1
+    out, err = capsys.readouterr()
+    [result] = json.loads(out)
+    assert result["focus"] == "https://w3id.org/esskg/id/nameless"
+    assert result["file"].endswith("data/source/more.ttl:5"), result
+    # the count is load_quads' count, as before
+    from esskg.load import load_quads
+
+    assert f"{len(load_quads())} statements" in err

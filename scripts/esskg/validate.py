@@ -20,7 +20,7 @@ from esskg.convert import from_rdflib_term, to_rdflib, to_rdflib_term
 from esskg.dump import merged_triples, turtle_bytes
 from esskg.errors import Problem, display_path
 from esskg.i18n import language, say
-from esskg.load import load_file, load_quads
+from esskg.load import file_ntriples, folder_files, load_file, load_ntriples, load_quads
 from esskg.namespaces import CONVERTER, PREFIXES, PROJECT_PREFIXES, RDF_TYPE, to_curie
 from esskg.progress import note
 from esskg.render import SEVERITY_FR, render_problems
@@ -238,23 +238,34 @@ def add_engine_argument(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     layout = project(args.root)
     note("lecture du graphe…", "reading the graph…")
-    quads = load_quads(args.files, root=layout.root)
+    if args.files:
+        # The user's files (and the ontology and vocabulary): small, and the report keeps only
+        # their own nodes, which the quads tell.
+        quads = load_quads(args.files, root=layout.root)
+        source: list[ox.Quad] | str = quads
+        statements = len(quads)
+    else:
+        # The whole project: as build reads it (load.load_ntriples), no Python object a statement.
+        text, statements = load_ntriples(root=layout.root)
+        source = text.decode("utf-8")
+        del text
     note(
-        f"validation de {len(quads):,} énoncés…".replace(",", "\u202f"),
-        f"validating {len(quads):,} statements…",
+        f"validation de {statements:,} énoncés…".replace(",", "\u202f"),
+        f"validating {statements:,} statements…",
     )
-    report = validate_store(quads, layout.shapes, engine=args.engine)
+    report = validate_store(source, layout.shapes, engine=args.engine)
+    del source
     if args.files:
         report = scoped_report(report, quads, args.files)
     else:
-        locate_results(report, quads, layout)
+        locate_results(report, layout)
     if args.format == "json":
         sys.stdout.write(render_json(report))
     elif args.format == "turtle":
         sys.stdout.write(render_turtle(report))
     else:
         sys.stdout.write(render_table(report))
-    print(summary(report, len(quads)), file=sys.stderr)
+    print(summary(report, statements), file=sys.stderr)
     return 0 if report.conforms else 1
 
 
@@ -300,10 +311,11 @@ def scoped_report(
     )
 
 
-def locate_results(report: ValidationReport, quads: list[ox.Quad], layout: Project) -> None:
+def locate_results(report: ValidationReport, layout: Project) -> None:
     """Give each result the data file where its focus node is described (first file that does).
 
-    `quads`: the graph as load.load_quads gives it; one pass finds the graphs of the focus nodes.
+    Only when some result has a focus: the data files are read again as N-Triples, whose lines
+    begin with their subject, to find the graphs that describe each focus.
     """
     folders = {entry.iri: entry for entry in layout.graph_folders()}
     focuses = {
@@ -313,9 +325,14 @@ def locate_results(report: ValidationReport, quads: list[ox.Quad], layout: Proje
     }
     graphs_of: dict[ox.Term, dict[str, None]] = {focus: {} for focus in focuses}
     if focuses:
-        for quad in quads:
-            if quad.subject in graphs_of:
-                graphs_of[quad.subject][getattr(quad.graph_name, "value", "")] = None
+        wanted = {str(focus).encode(): focus for focus in focuses}
+        for entry in folders.values():
+            for path in folder_files(entry.folder, only=entry.only):
+                for text in file_ntriples(path, graph=entry.iri, check_values=False).values():
+                    for line in text.splitlines():
+                        focus = wanted.get(line[: line.find(b" ")])
+                        if focus is not None:
+                            graphs_of[focus][entry.iri] = None
     cache: dict[str, dict] = {}
     for index, result in enumerate(report.results):
         focus = _from_rdflib(result.focus)
