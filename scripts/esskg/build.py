@@ -73,19 +73,21 @@ def build(
     # gate takes it (N-Triples is N-Quads in the default graph: the union the shapes validate)
     # and, when it passes, it is esskg.nt as it is. No statement is a Python object.
     text, statements = load_ntriples(root=layout.root)
+    # Only the str the validator takes is held while it runs (a graph-sized copy less at its
+    # peak); the bytes come back from it for the dumps.
+    source = text.decode("utf-8")
+    del text
     note(
         f"validation de {statements:,} énoncés…".replace(",", "\u202f"),
         f"validating {statements:,} statements…",
     )
-    gate = GateOutcome(
-        validate_store(text.decode("utf-8"), layout.shapes, engine=engine), statements
-    )
+    gate = GateOutcome(validate_store(source, layout.shapes, engine=engine), statements)
     if not gate.passed:
         sys.stderr.write(gate.explain())
         return False, []
     note("écriture des exports…", "writing the dumps…")
     with output_folder(outdir):
-        return True, write_dumps_from_ntriples(text, outdir, in_order=True)
+        return True, write_dumps_from_ntriples(source.encode("utf-8"), outdir, in_order=True)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
