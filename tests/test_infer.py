@@ -246,3 +246,31 @@ def test_a_partnership_starts_in_its_own_year_else_its_parts_earliest():
         for q in inferred_quads(quads)
         if q.predicate.value == ESSKG + "startYear"
     } == {("own", "2019"), ("parts", "2017")}
+
+
+def test_every_esskg_term_inferred_is_defined_in_both_languages():
+    # The .rq files run on remote servers too, where graph:inferred is pushed with the data:
+    # each term esskg computes there must be in the ontology, labelled and defined, fr and en.
+    dataset = load_dataset(root=ROOT)
+    terms = {
+        q.predicate
+        for q in dataset.quads_for_graph_name(ox.NamedNode(INFERRED_GRAPH))
+        if q.predicate.value.startswith(ESSKG)
+    }
+    assert {t.value.removeprefix(ESSKG) for t in terms} >= {
+        "activityFieldTransitive",
+        "actorKindTransitive",
+        "linkedActorCount",
+        "linkedPartnershipCount",
+        "startYear",
+        "within",
+    }
+    ontology = list(ox.parse(path=ROOT / "ontology" / "esskg.ttl", format=ox.RdfFormat.TURTLE))
+    for term in terms:
+        for prop in (PREFIXES["rdfs"] + "label", SKOS + "definition"):
+            languages = {
+                q.object.language
+                for q in ontology
+                if q.subject == term and q.predicate.value == prop
+            }
+            assert {"fr", "en"} <= languages, f"{term.value}: {prop} in fr and en"
