@@ -728,3 +728,135 @@ def test_backward_predicates_are_those_the_shapes_follow_backward(tmp_path: Path
         encoding="utf-8",
     )
     assert backward_predicates(shapes) is None  # any predicate may be followed backward
+
+
+# ---- the bulk path for workbooks, CSV with blank trailing rows, and Windows-1252 CSV
+
+
+def registry_workbook(path: Path, rows: int, change: tuple[int, str, object] | None = None) -> Path:
+    """registry_csv's actors and SDG links as an XLSX, with the cells calamine gives typed: SDG
+    goals and dissolution years typed as numbers, dates as dates, blank cells."""
+    import datetime as dt
+
+    book = openpyxl.Workbook(write_only=True)
+    actors = book.create_sheet("acteurs")
+    headers = ["id", "nom_fr", "nom_en", "nature", "implante_dans", "champs", "dissolution"]
+    actors.append(headers)
+    kinds = ["Association", "Coopérative", "réseau", "Structure de l'ESS"]
+    fields = ["Agroécologie", "Permaculture | Maraîchage bio", None]
+    places = ["FR-OCC", "TN-82", "MA", "FR-NOR | TN"]
+    ended = [None, 2015, dt.date(2019, 3, 1), "2021-06", dt.datetime(2020, 5, 4)]
+    for i in range(rows):
+        cells = [f"acteur-{i}", f"Acteur {i}", f"Actor {i}", kinds[i % 4], places[i % 4]]
+        cells += [fields[i % 3], ended[i % 5]]
+        if change and change[0] == i + 2:
+            cells[headers.index(change[1])] = change[2]
+        actors.append(cells)
+    links = book.create_sheet("odd")
+    links.append(["element", "odd"])
+    for i in range(rows):
+        links.append([f"acteur-{i}", (2, "2.4", 17, "17.17")[i % 4]])
+    book.save(path)
+    return path
+
+
+def convert_files(files: list[Path], *, bulk: bool, monkeypatch: pytest.MonkeyPatch):
+    from esskg.tabular import fast
+    from esskg.tabular.mapping import Converter, GraphIndex
+    from esskg.tabular.read import read_tables
+
+    monkeypatch.setattr(fast, "BULK_MIN_ROWS", 100 if bulk else 10**9)
+    dataset = load_dataset(include_project_data=False)
+    converter = Converter(Vocabulary.from_dataset(dataset), BASE, GraphIndex.from_dataset(dataset))
+    return converter.convert([t for p in files for t in read_tables(p)])
+
+
+def test_workbook_takes_the_bulk_path_to_the_row_paths_statements(
+    packaged: Path, monkeypatch, tmp_path: Path
+):
+    from esskg.tabular import fast
+
+    monkeypatch.setattr(fast, "BATCH_ROWS", 700)  # several batches per sheet
+    path = registry_workbook(tmp_path / "registre.xlsx", 3000)
+    bulk = convert_files([path], bulk=True, monkeypatch=monkeypatch)
+    rows = convert_files([path], bulk=False, monkeypatch=monkeypatch)
+    assert bulk.problems == rows.problems == []
+    assert len(bulk.bulk) == 2 and not rows.bulk  # both sheets went the bulk way
+    statements = set(ntriples(bulk).decode("utf-8").splitlines())
+    assert statements == set(ntriples(rows).decode("utf-8").splitlines())
+    assert len(statements) > 3000 * 7
+    dissolved = "<https://schema.org/dissolutionDate>"
+    assert f'<{BASE}acteur-1> {dissolved} "2015"^^<http://www.w3.org/2001/XMLSchema#gYear> .' in (
+        statements
+    )
+    assert (
+        f'<{BASE}acteur-4> {dissolved} "2020-05-04"^^<http://www.w3.org/2001/XMLSchema#date> .'
+        in (statements)
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "code"),
+    [
+        ((2500, "nature", 1), "D (nature)", "type-error"),  # a code typed as a number
+        ((2600, "nom_fr", 1.0), "B (nom_fr)", "type-error"),  # a number where text was meant
+        ((2700, "dissolution", 2015.5), "G (dissolution)", "type-error"),
+        ((2800, "nature", "Associaton"), "D (nature)", "constraint-error"),
+    ],
+)
+def test_workbook_bulk_path_leaves_each_problem_at_its_cell(
+    packaged: Path, monkeypatch, tmp_path: Path, change, column: str, code: str
+):
+    path = registry_workbook(tmp_path / "registre.xlsx", 3000, change)
+    bulk = convert_files([path], bulk=True, monkeypatch=monkeypatch)
+    rows = convert_files([path], bulk=False, monkeypatch=monkeypatch)
+    assert bulk.problems == rows.problems
+    problem = bulk.problems[0]
+    assert (problem.code, problem.sheet, problem.row, problem.column) == (
+        code,
+        "acteurs",
+        change[0],
+        column,
+    )
+
+
+def test_workbook_code_typed_as_text_stays_text(packaged: Path, monkeypatch, tmp_path: Path):
+    """`01` in a text cell is the identifier 01, in bulk as row by row (calamine gives a number
+    only for a number cell)."""
+    path = registry_workbook(tmp_path / "registre.xlsx", 3000, (2000, "id", "01"))
+    bulk = convert_files([path], bulk=True, monkeypatch=monkeypatch)
+    assert len(bulk.bulk) == 1 and bulk.problems  # odd's link to acteur-1998 is now dangling
+    path = registry_workbook(tmp_path / "ok.xlsx", 3000, (2000, "nom_fr", "01"))
+    bulk = convert_files([path], bulk=True, monkeypatch=monkeypatch)
+    assert len(bulk.bulk) == 2 and not bulk.problems
+    assert f'<{BASE}acteur-1998> <http://www.w3.org/2000/01/rdf-schema#label> "01"@fr .' in set(
+        ntriples(bulk).decode("utf-8").splitlines()
+    )
+
+
+@pytest.mark.parametrize("tail", ["\n\n\n", ";;;;;;\n;;;;;;\n", "\r\n;;\n  \n;", "\n;;;;;;"])
+def test_csv_trailing_blank_rows_keep_the_bulk_path(
+    packaged: Path, monkeypatch, tmp_path: Path, tail: str
+):
+    folder = registry_csv(tmp_path / "reg", 3000)
+    with (folder / "acteurs.csv").open("a", encoding="utf-8", newline="") as out:
+        out.write(tail)
+    bulk = convert_folder(folder, bulk=True, monkeypatch=monkeypatch)
+    rows = convert_folder(folder, bulk=False, monkeypatch=monkeypatch)
+    assert bulk.problems == rows.problems == []
+    assert [index for index, _ in bulk.bulk] == [0, 1]  # both tables in bulk
+    assert set(ntriples(bulk).decode().splitlines()) == set(ntriples(rows).decode().splitlines())
+
+
+def test_csv_blank_row_in_the_middle_goes_to_the_row_path(
+    packaged: Path, monkeypatch, tmp_path: Path
+):
+    folder = registry_csv(tmp_path / "reg", 3000)
+    path = folder / "acteurs.csv"
+    text = path.read_text(encoding="utf-8").replace("\nacteur-1500;", "\n\nacteur-1500;")
+    path.write_text(text, encoding="utf-8")
+    bulk = convert_folder(folder, bulk=True, monkeypatch=monkeypatch)
+    rows = convert_folder(folder, bulk=False, monkeypatch=monkeypatch)
+    assert bulk.problems == rows.problems == []
+    assert [index for index, _ in bulk.bulk] == [1]  # odd.csv only
+    assert set(ntriples(bulk).decode().splitlines()) == set(ntriples(rows).decode().splitlines())

@@ -16,10 +16,12 @@ joins once the whole table is read.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -40,6 +42,11 @@ NEUTRALISED_PATTERN = r"^'[=+\-@]"
 BULK_MIN_ROWS = 2_000
 # Rows checked and written at a time: bounds the memory, whatever the size of the table.
 BATCH_ROWS = 200_000
+# How far back from the end of a CSV blank rows are looked for.
+TAIL_BYTES = 1 << 20
+# Column kinds whose text the row path reads as it reads a whole number, and a date.
+WHOLE_NUMBER_KINDS = ("integer", "sdg", "date", "period-end")
+DATE_KINDS = ("date", "period-end")
 
 
 class _Doubt(Exception):
@@ -50,10 +57,16 @@ def convert_bulk(
     converter: Converter, index: int, table: Table, sheet: Sheet, positions: dict[str, int]
 ) -> bool:
     """Convert `table` in bulk into `converter`; False (and nothing changed) when in doubt."""
-    if sheet.name == "territoires" or table.source is None or sheet.key.name not in positions:
+    if sheet.name == "territoires" or sheet.key.name not in positions:
         return False  # territories complete themselves from ISO 3166 row by row
-    newlines, delimiters = _raw_counts(table.source, table.delimiter)
-    if newlines < BULK_MIN_ROWS:
+    if table.source is not None:
+        counts = _raw_counts(table.source, table.delimiter)
+        if counts.newlines < BULK_MIN_ROWS:
+            return False
+        batches = _csv_batches(table, counts)
+    elif table.cells is not None and table.height > BULK_MIN_ROWS:
+        batches = _sheet_batches(table, sheet, positions)
+    else:
         return False
     out = converter.out
     had_sink = out.bulk_sink is not None
@@ -68,7 +81,7 @@ def convert_bulk(
         len(converter.bulk_ids),
     )
     try:
-        _convert(converter, index, table, sheet, positions, delimiters, sink)
+        _convert(converter, index, table, sheet, positions, batches, sink)
     except _Doubt:
         sink.seek(start)
         sink.truncate()
@@ -84,25 +97,67 @@ def convert_bulk(
     return True
 
 
-def _raw_counts(source: Path | bytes, delimiter: str) -> tuple[int, int]:
-    """The line breaks and the delimiters in the file's bytes, read piece by piece."""
+class _Counts(NamedTuple):
+    newlines: int
+    delimiters: int
+    blank_rows: int  # rows of only delimiters or spaces (or none) at the end of the file
+    blank_delimiters: int  # the delimiters in those
+
+
+def _raw_counts(source: Path | bytes, delimiter: str) -> _Counts:
+    """The line breaks and the delimiters in the file's bytes, read piece by piece, and the
+    blank rows spreadsheet software leaves at the end."""
     mark = delimiter.encode("utf-8")
     if isinstance(source, bytes):
-        return source.count(b"\n"), source.count(mark)
+        tail = source[-TAIL_BYTES:]
+        whole = len(tail) == len(source)
+        return _Counts(source.count(b"\n"), source.count(mark), *_blank_tail(tail, mark, whole))
     newlines = delimiters = 0
     with source.open("rb") as stream:
         while chunk := stream.read(CHUNK_BYTES):
             newlines += chunk.count(b"\n")
             delimiters += chunk.count(mark)
-    return newlines, delimiters
+        size = stream.tell()
+        stream.seek(max(0, size - TAIL_BYTES))
+        tail = stream.read()
+    return _Counts(newlines, delimiters, *_blank_tail(tail, mark, len(tail) == size))
 
 
-def _convert(converter, index, table, sheet, positions, delimiters: int, sink) -> None:
-    """One streamed pass: each batch of rows is checked, then its statements are written."""
+def _blank_tail(tail: bytes, mark: bytes, whole: bool) -> tuple[int, int]:
+    """How many rows polars reads from the blank lines ending `tail` (empty, or only delimiters
+    and spaces), and their delimiters. The header, and a line `tail` may start inside, are never
+    counted; a quoted cell's last line holds its closing quote, so it is never blank."""
+    lines = tail.split(b"\n")
+    # What follows the last line break is a row only when it holds something.
+    last = lines.pop()
+    rows = delimiters = 0
+    ends = [last] if last else []
+    for line in [*ends, *reversed(lines[1:])]:
+        if line.strip(b" \t\r" + mark):
+            return rows, delimiters
+        rows += 1
+        delimiters += line.count(mark)
+    if whole or not lines:
+        return rows, delimiters
+    return 0, 0  # blank all the way back past TAIL_BYTES: not the few lines meant here
+
+
+def _cleaned(names: list[str]) -> list[pl.Expr]:
+    """The cells as the row path reads them: stripped, an export's neutralising quote removed."""
+    return [
+        pl.when(c.str.starts_with("'") & c.str.contains(NEUTRALISED_PATTERN))
+        .then(c.str.strip_chars().str.slice(1))
+        .otherwise(c.str.strip_chars())
+        for c in (pl.col(n) for n in names)
+    ]
+
+
+def _csv_batches(table: Table, counts: _Counts) -> Iterator[pl.DataFrame]:
+    """The CSV's rows, BATCH_ROWS at a time, cleaned and numbered; a doubt once all are read if
+    the delimiters tell of a short row (polars pads it with empty cells)."""
     width = len(table.headers)
     names = [f"c{i}" for i in range(width)]
     mark = table.delimiter
-    cells = [pl.col(n) for n in names]
     rows = pl.scan_csv(
         table.source,
         separator=mark,
@@ -115,18 +170,80 @@ def _convert(converter, index, table, sheet, positions, delimiters: int, sink) -
     )
     prepared = (
         rows.with_columns(
-            pl.sum_horizontal(c.str.count_matches(mark, literal=True) for c in cells).alias(
+            pl.sum_horizontal(pl.col(n).str.count_matches(mark, literal=True) for n in names).alias(
                 "delimiters"
             )
         )
-        .with_columns(
-            pl.when(c.str.starts_with("'") & c.str.contains(NEUTRALISED_PATTERN))
-            .then(c.str.strip_chars().str.slice(1))
-            .otherwise(c.str.strip_chars())
-            for c in cells
-        )
+        .with_columns(_cleaned(names))
         .with_row_index("row", offset=2)
     )
+    total = marks = 0
+    for batch in prepared.collect_batches(chunk_size=BATCH_ROWS):
+        total += batch.height
+        marks += batch.get_column("delimiters").sum()
+        yield batch
+    # The blank rows at the end are left out of the count: polars pads them (they hold no
+    # statement either way); any other short row shows as missing delimiters.
+    expected = (total - counts.blank_rows + 1) * (width - 1) + sum(
+        h.count(mark) for h in table.headers
+    )
+    if counts.delimiters - counts.blank_delimiters != expected + marks:
+        raise _Doubt
+
+
+def _sheet_batches(table: Table, sheet: Sheet, positions: dict[str, int]) -> Iterator[pl.DataFrame]:
+    """A workbook sheet's rows, BATCH_ROWS at a time, as text columns cleaned and numbered.
+
+    calamine gives typed values: a column of the sheet's kinds goes to text only where the row
+    path reads the text the same way (a whole number in an integer, SDG or date column, a date
+    in a date column); any other number, date or boolean is a doubt, so the row path says what
+    it says of it (a code typed as a number lost its leading zero: `01` became 1.0)."""
+    width = len(table.headers)
+    names = [f"c{i}" for i in range(width)]
+    kinds = {positions[c.name]: c.kind for c in sheet.columns if c.name in positions}
+    rows = table.cells()
+    next(rows, None)  # the header
+    number = 2
+    while batch := list(islice(rows, BATCH_ROWS)):
+        if any(len(cells) != width for cells in batch):
+            raise _Doubt
+        columns = [
+            _as_text(column, kinds.get(i)) for i, column in enumerate(zip(*batch, strict=True))
+        ]
+        frame = pl.DataFrame(
+            dict(zip(names, columns, strict=True)), schema=dict.fromkeys(names, pl.String)
+        )
+        yield frame.with_columns(_cleaned(names)).with_row_index("row", offset=number)
+        number += len(batch)
+
+
+def _as_text(column: tuple[object, ...], kind: str | None) -> pl.Series:
+    """One column of a batch as text (see _sheet_batches), or a doubt."""
+    try:
+        return pl.Series(column, dtype=pl.String, strict=True)
+    except TypeError:
+        pass  # not all text: value by value
+    texts = []
+    for value in column:
+        if isinstance(value, str):
+            texts.append(value)
+        elif kind is None and not isinstance(value, bool):
+            texts.append(str(value))  # a column without a header: only blank or not matters
+        elif isinstance(value, float) and value.is_integer() and kind in WHOLE_NUMBER_KINDS:
+            texts.append(str(int(value)))
+        elif isinstance(value, dt.date) and kind in DATE_KINDS:
+            day = value.date() if isinstance(value, dt.datetime) else value
+            texts.append(day.isoformat())
+        else:
+            raise _Doubt
+    return pl.Series(texts, dtype=pl.String)
+
+
+def _convert(converter, index, table, sheet, positions, batches, sink) -> None:
+    """One streamed pass: each batch of rows is checked, then its statements are written."""
+    width = len(table.headers)
+    names = [f"c{i}" for i in range(width)]
+    cells = [pl.col(n) for n in names]
     blank = pl.all_horizontal(c == "" for c in cells)
     example = ~blank & pl.any_horizontal(c.str.starts_with(EXAMPLE_PREFIX) for c in cells)
     key = sheet.key
@@ -134,11 +251,8 @@ def _convert(converter, index, table, sheet, positions, delimiters: int, sink) -
     present = [(s, f"c{positions[s.name]}") for s in sheet.columns[1:] if s.name in positions]
     required = [cell for s, cell in present if s.required]
     state = _State(converter, table, index)
-    total = marks = 0
     try:
-        for batch in prepared.collect_batches(chunk_size=BATCH_ROWS):
-            total += batch.height
-            marks += batch.get_column("delimiters").sum()
+        for batch in batches:
             flags = batch.select(
                 blank.alias("blank"),
                 example.alias("example"),
@@ -169,10 +283,6 @@ def _convert(converter, index, table, sheet, positions, delimiters: int, sink) -
             )
     except pl.exceptions.PolarsError:
         raise _Doubt from None
-    # A short row is padded with empty cells by polars: it shows as missing delimiters.
-    expected = (total + 1) * (width - 1) + sum(h.count(mark) for h in table.headers)
-    if delimiters != expected + marks:
-        raise _Doubt
     nodes = pl.concat(state.nodes) if state.nodes else pl.DataFrame({"node": [], "row": []})
     iris = nodes.get_column("node")
     if iris.is_empty():

@@ -181,11 +181,7 @@ class Converter:
             self.out.columns.append(positions)
             if sheet is None:
                 continue
-            if (
-                table.source is not None
-                and not self.out.problems
-                and convert_bulk(self, index, table, sheet, positions)
-            ):
+            if not self.out.problems and convert_bulk(self, index, table, sheet, positions):
                 continue
             for row in table.rows:
                 self._row(index, table, sheet, positions, row)

@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -59,6 +59,10 @@ class Table:
     # text as UTF-8 bytes.
     source: Path | bytes | None = None
     delimiter: str = ","
+    # What the bulk path reads a workbook's sheet from: its rows afresh, from row 1 and column A
+    # (python-calamine's values: text, floats, dates ...), and how many rows the sheet has.
+    cells: Callable[[], Iterator[list[object]]] | None = None
+    height: int = 0
 
     @property
     def display(self) -> str:
@@ -123,14 +127,33 @@ def _read_workbook(path: Path) -> list[Table]:
         ) from None
     tables = []
     for name in workbook.sheet_names:
-        # skip_empty_area=False: row i of the list is row i+1 of the sheet, as a person sees it.
-        values = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        if not values:
+        sheet = workbook.get_sheet_by_name(name)
+        if not sheet.height:
             continue
-        headers = [_header(v) for v in values[0]]
-        rows = (Row(i + 1, list(cells)) for i, cells in enumerate(values) if i > 0)
-        tables.append(Table(path, name, headers, rows))
+        # skip_empty_area=False: row i of the list is row i+1 of the sheet, as a person sees it.
+        first = sheet.to_python(skip_empty_area=False, nrows=1)
+        headers = [_header(v) for v in first[0]] if first else []
+        tables.append(
+            Table(
+                path,
+                name,
+                headers,
+                _sheet_rows(sheet),
+                # iter_rows() starts at row 1 but at the sheet's first used column: the bulk path
+                # reads it only when that is column A, so that columns are where headers are.
+                cells=sheet.iter_rows if sheet.start == (0, 0) else None,
+                height=sheet.height,
+            )
+        )
     return tables
+
+
+def _sheet_rows(sheet: python_calamine.CalamineSheet) -> Iterator[Row]:
+    """The rows after the header, as the spreadsheet numbers them; read only when iterated (the
+    bulk path may have converted the sheet already)."""
+    for i, cells in enumerate(sheet.to_python(skip_empty_area=False)):
+        if i > 0:
+            yield Row(i + 1, list(cells))
 
 
 def _check_archive(path: Path) -> None:
