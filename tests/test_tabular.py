@@ -860,3 +860,52 @@ def test_csv_blank_row_in_the_middle_goes_to_the_row_path(
     assert bulk.problems == rows.problems == []
     assert [index for index, _ in bulk.bulk] == [1]  # odd.csv only
     assert set(ntriples(bulk).decode().splitlines()) == set(ntriples(rows).decode().splitlines())
+
+
+def test_cp1252_csv_is_streamed_to_utf8_and_takes_the_bulk_path(
+    packaged: Path, monkeypatch, tmp_path: Path
+):
+    from esskg.tabular import read
+
+    folder = registry_csv(tmp_path / "reg", 3000)
+    utf8 = convert_folder(folder, bulk=True, monkeypatch=monkeypatch)
+    name = "L\u2019Acteur « 7 » €"  # the apostrophe and the euro sign Word types (0x92, 0x80)
+    for path in folder.iterdir():
+        text = path.read_text(encoding="utf-8").replace("Acteur 7;", f"{name};")
+        path.write_bytes(text.encode("cp1252"))
+    monkeypatch.setattr(read, "CHUNK_BYTES", 4096)  # many pieces, lines cut across them
+    [table] = read.read_tables(folder / "acteurs.csv")
+    assert "lu en cp1252" in table.notes[0]
+    if Path(read.PROC_FD).is_dir():  # a UTF-8 copy on disk, not the text in memory
+        assert isinstance(table.source, Path) and table.spool is not None
+        assert table.source.read_bytes() == (folder / "acteurs.csv").read_bytes().decode(
+            "cp1252"
+        ).encode("utf-8")
+    converted = convert_folder(folder, bulk=True, monkeypatch=monkeypatch)
+    assert converted.problems == []
+    assert [index for index, _ in converted.bulk] == [0, 1]
+    statements = set(ntriples(converted).decode("utf-8").splitlines())
+    label = f'<{BASE}acteur-7> <http://www.w3.org/2000/01/rdf-schema#label> "{name}"@fr .'
+    assert label in statements
+    assert statements - {label} == set(ntriples(utf8).decode("utf-8").splitlines()) - {
+        label.replace(name, "Acteur 7")
+    }
+
+
+def test_encoding_error_deep_in_a_streamed_csv_names_its_line(
+    packaged: Path, monkeypatch, tmp_path: Path
+):
+    from esskg.errors import ProblemsError
+    from esskg.tabular import read
+
+    folder = registry_csv(tmp_path / "reg", 3000)
+    path = folder / "acteurs.csv"
+    data = path.read_bytes().replace(b"Acteur 2500;", b"Acteur 2500\xe9;")
+    path.write_bytes(data)
+    monkeypatch.setattr(read, "CHUNK_BYTES", 4096)
+    with pytest.raises(ProblemsError) as raised:
+        read.read_tables(path, encoding="utf-8")
+    [problem] = raised.value.problems
+    line = data[: data.index(b"\xe9")].count(b"\n") + 1
+    assert (problem.code, problem.line) == ("encoding-error", line)
+    assert "byte 0xe9 (column 24)" in problem.message_en

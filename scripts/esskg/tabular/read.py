@@ -11,11 +11,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 import python_calamine
 
@@ -36,6 +38,11 @@ MAX_CELL_CHARS = 10_000
 CANDIDATE_ENCODINGS = ("cp1252", "mac_roman", "cp850")
 DELIMITERS = (";", ",", "\t")
 CHUNK_BYTES = 1 << 24
+# The encoding of a non-UTF-8 CSV is guessed from up to this much of its non-ASCII lines.
+SAMPLE_BYTES = 1 << 20
+NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
+# Where Linux names a process's open files: an unnamed temporary file is opened again there.
+PROC_FD = "/proc/self/fd"
 # Rows polars writes at a time: its default (1,024) made writing the N-Triples 6x slower.
 WRITE_BATCH = 65_536
 
@@ -56,9 +63,12 @@ class Table:
     is_csv: bool = False
     notes: list[str] = field(default_factory=list)  # warnings for stderr (encoding used ...)
     # What the bulk path (fast.py) reads a CSV from: the file itself when it is UTF-8, else its
-    # text as UTF-8 bytes.
+    # UTF-8 copy (or, without /proc, that copy's bytes).
     source: Path | bytes | None = None
     delimiter: str = ","
+    # A CSV not in UTF-8: its UTF-8 copy, an unnamed temporary file `source` names, kept open as
+    # long as the table is.
+    spool: IO[bytes] | None = None
     # What the bulk path reads a workbook's sheet from: its rows afresh, from row 1 and column A
     # (python-calamine's values: text, floats, dates ...), and how many rows the sheet has.
     cells: Callable[[], Iterator[list[object]]] | None = None
@@ -198,56 +208,101 @@ def _header(value: object) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
-    """The text of a CSV file and the encoding it was read with.
+def transcoded(path: Path, encoding: str | None = None) -> tuple[IO[bytes], str]:
+    """The CSV file's text as UTF-8 in an unnamed temporary file (read from its start), and the
+    encoding it was read with; streamed, so a million-row file is never held whole.
 
-    A BOM decides; else strict UTF-8; else the best of a few encodings French software writes.
+    A BOM decides; else `encoding`; else the best of a few encodings French software writes,
+    guessed from the lines that are not plain ASCII (the caller read a UTF-8 file itself). The
+    file has no name: the system removes it when it is closed or esskg ends, killed or not.
     """
+    if not encoding:
+        with path.open("rb") as stream:
+            head = stream.read(4)
+        for bom, name in (
+            (codecs.BOM_UTF8, "utf-8-sig"),
+            (codecs.BOM_UTF16_LE, "utf-16"),
+            (codecs.BOM_UTF16_BE, "utf-16"),
+        ):
+            if head.startswith(bom):
+                encoding = name
+                break
     if encoding:
-        return _decode_as(data, path, encoding), encoding
-    for bom, name in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return _decode_as(data, path, name), name
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as e:
-        first_error = e
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise ProblemsError(
+                [
+                    problem(
+                        path,
+                        "encoding-error",
+                        f"encodage inconnu {encoding!r} (essayez utf-8 ou cp1252)",
+                        f"unknown encoding {encoding!r} (try utf-8 or cp1252)",
+                    )
+                ]
+            ) from None
+        return _transcode(path, encoding), encoding
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
+    best = from_bytes(_non_ascii_lines(path), cp_isolation=list(CANDIDATE_ENCODINGS)).best()
     if best is not None and best.encoding:
         try:
-            return data.decode(best.encoding), best.encoding
-        except UnicodeDecodeError:
-            pass
-    raise ProblemsError([_decode_problem(data, path, "utf-8", first_error)])
+            return _transcode(path, best.encoding), best.encoding
+        except ProblemsError:
+            pass  # not that one either: say where UTF-8 fails, as for no guess at all
+    _transcode(path, "utf-8")  # raises the problem at the first byte that is not UTF-8
+    raise AssertionError("a file that is not UTF-8 decoded as UTF-8")
 
 
-def _decode_as(data: bytes, path: Path, encoding: str) -> str:
-    try:
-        return data.decode(encoding)
-    except LookupError:
-        raise ProblemsError(
-            [
-                problem(
-                    path,
-                    "encoding-error",
-                    f"encodage inconnu {encoding!r} (essayez utf-8 ou cp1252)",
-                    f"unknown encoding {encoding!r} (try utf-8 or cp1252)",
-                )
-            ]
-        ) from None
-    except UnicodeDecodeError as e:
-        raise ProblemsError([_decode_problem(data, path, encoding, e)]) from None
+def _non_ascii_lines(path: Path) -> bytes:
+    """The lines holding bytes beyond ASCII, up to SAMPLE_BYTES: what tells encodings apart."""
+    found: list[bytes] = []
+    size = 0
+    with path.open("rb") as stream:
+        while size < SAMPLE_BYTES and (chunk := stream.read(CHUNK_BYTES)):
+            for match in NON_ASCII_LINE.finditer(chunk):
+                found.append(match.group())
+                size += len(match.group()) + 1
+                if size >= SAMPLE_BYTES:
+                    break
+    return b"\n".join(found)
 
 
-def _decode_problem(data: bytes, path: Path, encoding: str, error: UnicodeDecodeError) -> Problem:
+def _transcode(path: Path, encoding: str) -> IO[bytes]:
+    """`path` decoded from `encoding` into a temporary UTF-8 file, piece by piece; a problem at
+    the first byte that does not decode (its line, and its column in characters)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    spool = tempfile.TemporaryFile(prefix="esskg-utf8-")  # noqa: SIM115 (the caller keeps it)
+    line = 1
+    rest = b""
+    first = True
+    with path.open("rb") as stream:
+        while True:
+            chunk = stream.read(CHUNK_BYTES)
+            # Whole lines at a time, so that a problem's line and column are counted in one piece.
+            cut = len(rest + chunk) if not chunk else (rest + chunk).rfind(b"\n") + 1
+            data = rest + chunk
+            piece, rest = data[:cut], data[cut:]
+            try:
+                text = decoder.decode(piece, final=not chunk)
+            except UnicodeDecodeError as e:
+                spool.close()
+                raise ProblemsError([_decode_problem(piece, path, encoding, e, line)]) from None
+            if first:
+                text, first = text.lstrip("\ufeff"), False
+            spool.write(text.encode("utf-8"))
+            line += piece.count(b"\n")
+            if not chunk:
+                break
+    spool.seek(0)
+    return spool
+
+
+def _decode_problem(
+    data: bytes, path: Path, encoding: str, error: UnicodeDecodeError, first_line: int = 1
+) -> Problem:
     start = data.rfind(b"\n", 0, error.start) + 1
-    line = data.count(b"\n", 0, error.start) + 1
+    line = first_line + data.count(b"\n", 0, error.start)
     column = len(data[start : error.start].decode(encoding, errors="replace")) + 1
     byte = data[error.start : error.start + 1].hex()
     return problem(
@@ -270,14 +325,25 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
             return path.open(encoding="utf-8-sig", newline="")
 
         source: Path | bytes = path
+        spool: IO[bytes] | None = None
     else:
-        text, used = decode(path.read_bytes(), path, encoding)
-        text = text.lstrip("\ufeff")
+        spool, used = transcoded(path, encoding)
+        if Path(PROC_FD).is_dir():
+            # polars and the row path open the unnamed file through its descriptor's name.
+            source = Path(PROC_FD) / str(spool.fileno())
 
-        def open_text() -> TextIO:
-            return io.StringIO(text, newline="")
+            def open_text() -> TextIO:
+                return source.open(encoding="utf-8", newline="")
 
-        source = text.encode("utf-8")  # the bulk path (polars) reads UTF-8 only
+        else:  # no /proc (macOS, Windows): the UTF-8 text in memory, as bytes
+            source = spool.read()
+            spool.close()
+            spool = None
+            data = source
+
+            def open_text() -> TextIO:
+                return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="")
+
     with open_text() as stream:
         first = stream.readline()
     delimiter = max(DELIMITERS, key=first.count)
@@ -321,7 +387,15 @@ def _read_csv(path: Path, encoding: str | None) -> Table:
                 ) from None
 
     return Table(
-        path, "", headers, rows(), is_csv=True, notes=notes, source=source, delimiter=delimiter
+        path,
+        "",
+        headers,
+        rows(),
+        is_csv=True,
+        notes=notes,
+        source=source,
+        delimiter=delimiter,
+        spool=spool,
     )
 
 
