@@ -909,3 +909,19 @@ def test_encoding_error_deep_in_a_streamed_csv_names_its_line(
     line = data[: data.index(b"\xe9")].count(b"\n") + 1
     assert (problem.code, problem.line) == ("encoding-error", line)
     assert "byte 0xe9 (column 24)" in problem.message_en
+
+
+def test_windows_1252_with_euro_signs_is_not_read_as_mac_roman(packaged: Path, tmp_path: Path):
+    """charset-normalizer alone ranks mac_roman first for this text (a euro sign beside a number
+    is "chaos" to it), which reads Maraîchage as MaraÓchage."""
+    from esskg.tabular.read import read_tables
+
+    path = tmp_path / "acteurs.csv"
+    lines = ["id;nom_fr;champs;description_fr"] + [
+        f"a{i};Association numéro {i};Maraîchage bio;Objet social (10 €)" for i in range(50)
+    ]
+    path.write_bytes("\n".join(lines).encode("cp1252"))
+    [table] = read_tables(path)
+    assert "lu en cp1252" in table.notes[0]
+    cells = ["a0", "Association numéro 0", "Maraîchage bio", "Objet social (10 €)"]
+    assert next(table.rows).cells == cells

@@ -1,9 +1,12 @@
 """Measure spreadsheet import at registry scale; prints the figures docs/benchmarks.md quotes.
 
     python tools/bench-tabular.py --rows 1000000 [--workdir DIR] [--xlsx-rows 100000]
+        [--form csv|cp1252|trailing|xlsx]
 
-1. Writes a registry-like CSV extract: N actors (codes, ISO territories, multi-valued cells,
-   quoted multi-line text) and N SDG links (one per actor), UTF-8, `;`.
+1. Writes a registry-like extract: N actors (codes, ISO territories, multi-valued cells,
+   quoted multi-line text) and N SDG links (one per actor): CSV in UTF-8 with `;` (--form csv),
+   the same in Windows-1252 as French Excel saves it (cp1252), in UTF-8 ending with the blank
+   rows spreadsheet software leaves (trailing), or one XLSX workbook with both sheets (xlsx).
 2. Conversion: read, map to RDF, write N-Triples (before validation): rows per second.
 3. End to end: `esskg import` into a fresh workspace (conversion, SHACL validation of the imported
    nodes with what they refer to, Turtle written atomically), as a person runs it.
@@ -13,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import resource
 import subprocess
 import sys
@@ -20,27 +24,66 @@ import tempfile
 import time
 from pathlib import Path
 
+KINDS = ["Association", "Coopérative", "Réseau", "Structure de l'ESS"]
+FIELDS = ["Agroécologie", "Permaculture | Maraîchage bio", "Commerce équitable", ""]
+PLACES = ["FR-OCC", "TN-82", "FR-NOR", "MA", "FR-BRE | FR-NAQ"]
+HEADERS = ["id", "nom_fr", "nom_en", "nature", "implante_dans", "champs", "description_fr"]
+GOALS = ("2", "8.3", "17.17", "5")
 
-def write_registry(folder: Path, rows: int) -> None:
+
+def actor(i: int) -> list[str]:
+    # Word's apostrophe and the euro sign: what only Windows-1252 of the three encodings has.
+    text = "Texte sur\ndeux lignes ; « cité »" if i % 50 == 0 else f"Objet social n\u2019{i} (10 €)"
+    name = f"Association numéro {i}"
+    return [
+        f"acteur-{i}",
+        name,
+        f"Association {i}",
+        KINDS[i % 4],
+        PLACES[i % 5],
+        FIELDS[i % 4],
+        text,
+    ]
+
+
+def write_registry(folder: Path, rows: int, form: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    kinds = ["Association", "Coopérative", "Réseau", "Structure de l'ESS"]
-    fields = ["Agroécologie", "Permaculture | Maraîchage bio", "Commerce équitable", ""]
-    places = ["FR-OCC", "TN-82", "FR-NOR", "MA", "FR-BRE | FR-NAQ"]
-    with (folder / "acteurs.csv").open("w", encoding="utf-8") as out:
-        out.write("id;nom_fr;nom_en;nature;implante_dans;champs;description_fr\n")
-        for i in range(rows):
-            text = '"Texte sur\ndeux lignes ; ""cité"""' if i % 50 == 0 else f"Objet social {i}"
-            out.write(
-                f"acteur-{i};Association numéro {i};Association {i};{kinds[i % 4]};"
-                f"{places[i % 5]};{fields[i % 4]};{text}\n"
-            )
-    with (folder / "odd.csv").open("w", encoding="utf-8") as out:
+    if form == "xlsx":
+        write_workbook(folder / "registre.xlsx", rows)
+        return
+    encoding = "cp1252" if form == "cp1252" else "utf-8"
+    with (folder / "acteurs.csv").open("w", encoding=encoding, newline="") as out:
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow(HEADERS)
+        writer.writerows(actor(i) for i in range(rows))
+        if form == "trailing":
+            out.write(";;;;;;\n\n\n")  # as LibreOffice leaves rows once filled, then cleared
+    with (folder / "odd.csv").open("w", encoding=encoding) as out:
         out.write("element;odd\n")
         for i in range(rows):
-            out.write(f"acteur-{i};{('2', '8.3', '17.17', '5')[i % 4]}\n")
+            out.write(f"acteur-{i};{GOALS[i % 4]}\n")
+        if form == "trailing":
+            out.write("\r\n;\n")
 
 
-def conversion(folder: Path, root: Path) -> tuple[float, int, int]:
+def write_workbook(path: Path, rows: int) -> None:
+    """The same extract as one workbook, its SDG goals typed as numbers where they are whole."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    actors = book.create_sheet("acteurs")
+    actors.append(HEADERS)
+    for i in range(rows):
+        actors.append([cell or None for cell in actor(i)])
+    links = book.create_sheet("odd")
+    links.append(["element", "odd"])
+    for i in range(rows):
+        goal = GOALS[i % 4]
+        links.append([f"acteur-{i}", int(goal) if goal.isdigit() else goal])
+    book.save(path)
+
+
+def conversion(folder: Path, root: Path) -> tuple[float, float, int, int]:
     from esskg.load import load_dataset
     from esskg.tabular.mapping import Converter, GraphIndex, write_ntriples
     from esskg.tabular.read import read_tables
@@ -49,7 +92,7 @@ def conversion(folder: Path, root: Path) -> tuple[float, int, int]:
     dataset = load_dataset(include_project_data=False, root=root)
     vocabulary, index = Vocabulary.from_dataset(dataset), GraphIndex.from_dataset(dataset)
     start, cpu = time.perf_counter(), time.process_time()
-    tables = [t for p in sorted(folder.glob("*.csv")) for t in read_tables(p)]
+    tables = [t for p in sorted(folder.iterdir()) for t in read_tables(p)]
     written = folder.parent / "out.nt"
     # The N-Triples go to the file as converted; sorting is the import's writing step.
     with written.open("wb") as out:
@@ -57,6 +100,8 @@ def conversion(folder: Path, root: Path) -> tuple[float, int, int]:
         result = converter.convert(tables)
         if result.problems:
             raise SystemExit(f"unexpected problems: {result.problems[:3]}")
+        if len(result.bulk) != 2:
+            raise SystemExit("a table went to the row path: this measures the bulk path")
         write_ntriples(result, out)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     with written.open("rb") as stream:
@@ -68,7 +113,8 @@ def end_to_end(folder: Path, workdir: Path) -> tuple[float, float, int]:
     ws = workdir / "ws"
     if not ws.exists():
         subprocess.run(["esskg", "init", str(ws)], check=True, capture_output=True)
-    command = ["esskg", "-C", str(ws), "import", str(folder), "--name", "registry"]
+    files = [str(p) for p in sorted(folder.iterdir())]
+    command = ["esskg", "-C", str(ws), "import", *files, "--name", "registry"]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -106,13 +152,18 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "esskg-tab")
+    parser.add_argument("--form", choices=("csv", "cp1252", "trailing", "xlsx"), default="csv")
     parser.add_argument("--skip-import", action="store_true", help="only the conversion and XLSX")
     args = parser.parse_args()
     from esskg.resources import packaged_root
 
-    folder = args.workdir / f"registry-{args.rows}"
-    if not (folder / "odd.csv").exists():
-        write_registry(folder, args.rows)
+    suffix = "" if args.form == "csv" else f"-{args.form}"
+    folder = args.workdir / f"registry-{args.rows}{suffix}"
+    if not folder.exists():
+        started = time.perf_counter()
+        write_registry(folder.with_name(folder.name + ".part"), args.rows, args.form)
+        folder.with_name(folder.name + ".part").rename(folder)
+        print(f"extract written in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     seconds, cpu, rows, triples = conversion(folder, packaged_root())
     print(
         f"conversion: {rows:,} rows -> {triples:,} N-Triples lines in {seconds:.1f} s "

@@ -41,6 +41,8 @@ CHUNK_BYTES = 1 << 24
 # The encoding of a non-UTF-8 CSV is guessed from up to this much of its non-ASCII lines.
 SAMPLE_BYTES = 1 << 20
 NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
+# A lowercase letter of French beside a lowercase letter: "numéro", "Maraîchage", "cœur".
+FRENCH_IN_WORD = re.compile("[a-z][àâäçéèêëîïôöùûüÿœæ]|[àâäçéèêëîïôöùûüÿœæ][a-z]")
 # Where Linux names a process's open files: an unnamed temporary file is opened again there.
 PROC_FD = "/proc/self/fd"
 # Rows polars writes at a time: its default (1,024) made writing the N-Triples 6x slower.
@@ -244,7 +246,11 @@ def transcoded(path: Path, encoding: str | None = None) -> tuple[IO[bytes], str]
         return _transcode(path, encoding), encoding
     from charset_normalizer import from_bytes
 
-    best = from_bytes(_non_ascii_lines(path), cp_isolation=list(CANDIDATE_ENCODINGS)).best()
+    matches = list(from_bytes(_non_ascii_lines(path), cp_isolation=list(CANDIDATE_ENCODINGS)))
+    # charset-normalizer ranks by its "chaos" score, which a euro sign beside a number raises
+    # enough to prefer mac_roman for Windows-1252 French ("Maraîchage" read "MaraÓchage"). The
+    # right reading of French is the one whose accented letters sit inside words.
+    best = max(matches, key=lambda m: len(FRENCH_IN_WORD.findall(str(m))), default=None)
     if best is not None and best.encoding:
         try:
             return _transcode(path, best.encoding), best.encoding
