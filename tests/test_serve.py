@@ -642,10 +642,11 @@ def test_a_page_goes_into_the_query_as_its_limit_and_offset(paged: TestClient) -
     server = paged.app.state.server
     # page 2 of 1 row under a cap of 3: row 3, and one more to know whether a page follows
     fields = server.window("SELECT ?n WHERE { VALUES ?n { 1 2 3 } } ORDER BY ?n", 2)
-    assert fields["paged_in_query"] and fields["query"].rstrip().endswith("LIMIT 2 OFFSET 2")
+    assert fields["paged_query"].rstrip().endswith("?n\nLIMIT 2 OFFSET 2")
+    assert fields["query"].endswith("ORDER BY ?n")  # the text as written, should that not parse
     # a text with its own LIMIT is left as written; the worker cuts the page as it reads
     own = server.window("SELECT ?n WHERE { VALUES ?n { 1 2 3 } } LIMIT 2", 1)
-    assert "paged_in_query" not in own and own["query"].endswith("LIMIT 2")
+    assert "paged_query" not in own and own["query"].endswith("LIMIT 2")
     assert server.window("ASK {}", 0) == {"query": "ASK {}", "offset": 0, "page_rows": 1}
 
 
@@ -658,6 +659,15 @@ def test_pages_are_the_same_whether_the_query_or_the_worker_cuts_them(paged: Tes
         ]
         assert [body_rows(r.text) for r in pages] == [["6"], ["5"], ["4"]], query
         assert pages[2].headers["X-SPARQL-MaxRows"] == "3"
+
+
+def test_a_syntax_error_is_said_where_the_person_wrote_it(paged: TestClient) -> None:
+    # the page's LIMIT goes on a line after the text: the error must not point at that line
+    response = paged.post(
+        "/sparql", data={"query": "SELECT ?s WHERE {\n  ?s ?p ?o", "format": "html"}
+    )
+    assert response.status_code == 400
+    assert re.search(r"(?:error at|erreur à la position) 2:", response.text), response.text[-800:]
 
 
 def test_a_refused_query_is_refused_every_time(client: TestClient) -> None:

@@ -136,7 +136,7 @@ class Server:
             paged = with_limit(CannedQuery("page", Path("/page"), text), rows + 1, start)
         except QueryError:
             return fields
-        return {**fields, "query": paged.text, "paged_in_query": True}
+        return {**fields, "paged_query": paged.text}
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         body = self.env.get_template(template).render(

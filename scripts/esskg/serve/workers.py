@@ -64,9 +64,11 @@ class Job:
     # The HTML table's page: rows offset.. offset+page_rows (within the first max_rows).
     offset: int = 0
     page_rows: int | None = None
-    # The text itself says the page's LIMIT and OFFSET (see Server.window): the engine skips the
-    # rows before the page and stops after it, so the worker reads its answer from the start.
-    paged_in_query: bool = False
+    # The text with the page's LIMIT and OFFSET said in it (see Server.window): the engine skips
+    # the rows before the page and stops after it, so the worker reads that answer from the start.
+    # Should it not parse, the worker runs `query` (the person's own text, whose syntax error is
+    # then said where they wrote it) and cuts the page as it reads.
+    paged_query: str | None = None
 
 
 def term_tuple(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> tuple[str, ...] | None:
@@ -113,7 +115,14 @@ def answer(store: ox.Store, job: Job) -> Reply:
             ox.Variable(k): tuple_term(v) for k, v in job.substitutions.items()
         }
     try:
-        result = store.query(job.query, **options)
+        result, paged = None, job.paged_query is not None
+        if job.paged_query is not None:
+            try:
+                result = store.query(job.paged_query, **options)
+            except SyntaxError:
+                paged = False
+        if result is None:
+            result = store.query(job.query, **options)
         if isinstance(result, ox.QueryBoolean):
             return ("ok", "ask", _boolean(bool(result), job.results_format), False)
         if isinstance(result, ox.QuerySolutions):
@@ -128,7 +137,7 @@ def answer(store: ox.Store, job: Job) -> Reply:
             if job.page_rows is not None:
                 end = min(start + job.page_rows, job.max_rows)
             # The rows before the page are skipped unconverted; one row past it says "more".
-            first, size = (0 if job.paged_in_query else start), max(0, end - start)
+            first, size = (0 if paged else start), max(0, end - start)
             solutions = list(islice(result, first, first + size + 1))
             more = len(solutions) > size
             truncated = more and end >= job.max_rows
