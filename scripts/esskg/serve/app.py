@@ -125,7 +125,8 @@ class Server:
         The page's LIMIT and OFFSET go into the text where `esskg query --limit --offset` puts
         them, so the engine skips the rows before the page and stops one row after it instead
         of producing the answer to the cap; a text it would not rewrite (not a SELECT, or with
-        its own LIMIT, OFFSET or final VALUES) is cut by the worker as it reads the rows.
+        its own LIMIT, OFFSET or final VALUES), or that no longer parses once rewritten, is run
+        as written and cut by the worker as it reads the rows.
         """
         if page is None:
             return {"query": text}

@@ -115,12 +115,11 @@ def answer(store: ox.Store, job: Job) -> Reply:
             ox.Variable(k): tuple_term(v) for k, v in job.substitutions.items()
         }
     try:
-        result, paged = None, job.paged_query is not None
+        result = None
         if job.paged_query is not None:
-            try:
+            with contextlib.suppress(SyntaxError):  # then the text as written says its error
                 result = store.query(job.paged_query, **options)
-            except SyntaxError:
-                paged = False
+        paged = result is not None
         if result is None:
             result = store.query(job.query, **options)
         if isinstance(result, ox.QueryBoolean):
