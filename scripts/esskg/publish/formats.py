@@ -102,15 +102,16 @@ class NormalForms:
     ntriples: bytes  # normal_form of the union of the graphs: the N-Triples file
 
 
-def normal_forms(dataset: ox.Dataset) -> NormalForms:
-    """The NormalForms of a dataset whose statements are all in named graphs (as loaded).
+def normal_forms(dataset: ox.Dataset | list[ox.Quad]) -> NormalForms:
+    """The NormalForms of a dataset whose statements are all in named graphs (as loaded), or of
+    load.load_quads' list of the same distinct statements.
 
     From the N-Quads lines, the graph term (the last before " .") sorts them into graphs, and
     dropping it gives the union: one pass over the lines, no Python object per statement. A
     line's order is its terms' order (a term never holds a character below the space that ends
     it), so each graph's lines stay in (subject, predicate, object) order.
     """
-    if next(iter(dataset.quads_for_graph_name(ox.DefaultGraph())), None) is not None:
+    if any(isinstance(q.graph_name, ox.DefaultGraph) for q in dataset):
         raise ValueError("a release is made of named graphs: the default graph must be empty")
     nquads = normal_form(dataset, keeps_graphs=True)
     graphs: dict[bytes, list[bytes]] = {}
