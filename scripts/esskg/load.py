@@ -228,25 +228,27 @@ class _PredicateIndex:
 
 
 class TextIndex:
-    """N-Triples text looked up as infer.closure_input looks up a Dataset: the lines naming the
-    predicate (or the class) it asks for are found as bytes and only those are parsed.
+    """N-Triples text (one or several pieces) looked up as infer.closure_input looks up a
+    Dataset: the lines naming the predicate (or the class) it asks for are found as bytes and
+    only those are parsed.
 
     A literal holding the searched text is parsed too and dropped by the check on its terms;
     blank node labels are kept as written, so the closures name the nodes the text names.
     """
 
-    def __init__(self, text: bytes) -> None:
-        self._text = text
+    def __init__(self, *texts: bytes) -> None:
+        self._texts = texts
 
     def quads_for_text(self, needle: bytes) -> Iterator[ox.Quad]:
         """The statements of the lines holding `needle`, parsed."""
-        text, lines = self._text, []
-        found = text.find(needle)
-        while found >= 0:
-            start = text.rfind(b"\n", 0, found) + 1
-            end = text.find(b"\n", found) + 1 or len(text)
-            lines.append(text[start:end])
-            found = text.find(needle, end)
+        lines = []
+        for text in self._texts:
+            found = text.find(needle)
+            while found >= 0:
+                start = text.rfind(b"\n", 0, found) + 1
+                end = text.find(b"\n", found) + 1 or len(text)
+                lines.append(text[start:end])
+                found = text.find(needle, end)
         return ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)
 
     def quads_for_predicate(self, predicate: ox.NamedNode) -> list[ox.Quad]:
