@@ -1,17 +1,20 @@
-"""Bulk conversion of a large CSV table with polars, for registry extracts of a million rows.
+"""Bulk conversion of a large table (a CSV, or a workbook's sheet) with polars, for registry
+extracts of a million rows.
 
 It gives the terms the row-by-row path gives, from the same specification: text is escaped in
 bulk, identifiers are base + slug in bulk, and every other cell goes through the row path's own
 conversion once per distinct value (a million rows hold a few dozen codes).
 
-The file is streamed, BATCH_ROWS rows at a time (polars parses and maps on its own threads): each
-batch is checked, then its N-Triples are appended to the conversion's file. At the first doubt (a
-ragged row, an empty required cell, a duplicate or unknown identifier, a value that does not
-convert) the file is cut back to where the table began, everything else is put back, and False
-says so: the row path then reads the table again and reports each problem at its cell. So the
-bulk path never decides what is an error. What stays in memory is the column of identifiers
-(polars, not Python strings), which the duplicate check and the references need, checked by
-joins once the whole table is read.
+The table is streamed, BATCH_ROWS rows at a time (a CSV parsed by polars, on its own threads; a
+sheet's rows as python-calamine gives them, turned into text columns): each batch is checked,
+then its N-Triples are appended to the conversion's file. At the first doubt (a ragged row, a
+blank row but at the end, an empty required cell, a number or date whose text the row path would
+not read the same, a duplicate or unknown identifier, a value that does not convert) the file is
+cut back to where the table began, everything else is put back, and False says so: the row path
+then reads the table again and reports each problem at its cell. So the bulk path never decides
+what is an error. What stays in memory is the column of identifiers (polars, not Python
+strings), which the duplicate check and the references need, checked by joins once the whole
+table is read.
 """
 
 from __future__ import annotations
