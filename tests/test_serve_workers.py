@@ -147,3 +147,26 @@ def test_a_stop_does_not_wait_for_a_long_query(tmp_path: Path) -> None:
         # stopped after the grace period (3 s), not the query's 120 s; its worker killed too
         assert time.monotonic() - started < 8
         assert not _alive(worker.pid)
+
+
+def test_queries_one_at_a_time_go_to_the_worker_that_answered_last(
+    server: tuple[str, psutil.Process],
+) -> None:
+    # the worker that answered last has warm caches: queries that come one at a time all go to
+    # it, as to a single server process, not in turn to a worker that sat idle (and went cold)
+    base, process = server
+    pool = wait_for_workers(process, 2)
+    # 100 x 100 x 30 = 300,000 rows counted: tens of ms of CPU in the worker that runs it
+    patterns = [
+        f"VALUES ?{name} {{ {' '.join(str(n) for n in range(count))} }}"
+        for name, count in (("a", 100), ("b", 100), ("c", 30))
+    ]
+    counting = f"SELECT (COUNT(*) AS ?n) WHERE {{ {' '.join(patterns)} }}"
+    assert ask(base, counting)[0] == 200
+    time.sleep(1)  # the home page's SDG chart, computed in a worker at start-up, is long done
+    before = {w.pid: sum(w.cpu_times()[:2]) for w in pool}
+    for _ in range(20):
+        assert ask(base, counting)[0] == 200
+    spent = sorted(sum(w.cpu_times()[:2]) - before[w.pid] for w in pool)
+    assert sum(spent) > 0.1, spent  # enough clock ticks to tell
+    assert spent[0] < 0.25 * spent[1], spent  # one worker did (nearly) all of it; in turn: half
