@@ -925,3 +925,35 @@ def test_windows_1252_with_euro_signs_is_not_read_as_mac_roman(packaged: Path, t
     assert "lu en cp1252" in table.notes[0]
     cells = ["a0", "Association numéro 0", "Maraîchage bio", "Objet social (10 €)"]
     assert next(table.rows).cells == cells
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None,
+    reason="LibreOffice (soffice) is not installed; tests/setup.sh installs it",
+)
+def test_ods_saved_by_libreoffice_takes_the_bulk_path(packaged: Path, monkeypatch, tmp_path: Path):
+    path = registry_workbook(tmp_path / "registre.xlsx", 3000)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    ods = tmp_path / "registre.ods"
+    bulk = convert_files([ods], bulk=True, monkeypatch=monkeypatch)
+    rows = convert_files([ods], bulk=False, monkeypatch=monkeypatch)
+    assert bulk.problems == rows.problems == []
+    assert len(bulk.bulk) == 2
+    statements = set(ntriples(bulk).decode("utf-8").splitlines())
+    assert statements == set(ntriples(rows).decode("utf-8").splitlines())
+    xlsx = convert_files([path], bulk=True, monkeypatch=monkeypatch)
+    assert statements == set(ntriples(xlsx).decode("utf-8").splitlines())
