@@ -232,7 +232,10 @@ def _as_text(column: tuple[object, ...], kind: str | None) -> pl.Series:
             texts.append(value)
         elif kind is None and not isinstance(value, bool):
             texts.append(str(value))  # a column without a header: only blank or not matters
-        elif isinstance(value, float) and value.is_integer() and kind in WHOLE_NUMBER_KINDS:
+        elif kind in WHOLE_NUMBER_KINDS and (
+            (isinstance(value, float) and value.is_integer())
+            or (isinstance(value, int) and not isinstance(value, bool))
+        ):
             texts.append(str(int(value)))
         elif isinstance(value, dt.date) and kind in DATE_KINDS:
             day = value.date() if isinstance(value, dt.datetime) else value
