@@ -81,8 +81,9 @@ class Server:
     async def compute_coverage(self) -> None:
         """The home page's SDG chart, from the canned query sdg-coverage, once, in a worker.
 
-        In the background and without the usual time limit: at a million statements the query
-        takes a while on the on-disk store, and the server should answer meanwhile.
+        In the background and without the usual time limit: the packaged query reads counts kept
+        in graph:inferred, but a workspace may replace it with a slower one of its own, and the
+        server should answer meanwhile.
         """
         query = next((q for q in self.queries if q.name == "sdg-coverage"), None)
         if query is None or self.pool is None:
