@@ -178,3 +178,40 @@ def test_validating_the_project_names_the_file_and_line_of_each_focus(project_co
     from esskg.load import load_quads
 
     assert f"{len(load_quads())} statements" in err
+
+
+def test_each_focus_gets_the_first_line_that_names_it_when_many_share_files(project_copy, capsys):
+    # All the focus nodes of a file are looked for in one reading of it (issue 11/9): a CURIE
+    # that begins another (id:a, id:a.b), a name followed by more of a name (id:e-x), a node
+    # named as an object before its own statements, a second file of the same folder.
+    from esskg.cli import main
+
+    folder = project_copy / "data" / "source"
+    (folder / "more.ttl").write_text(
+        "@prefix esskg: <https://w3id.org/esskg/ontology#> .\n"
+        "@prefix id: <https://w3id.org/esskg/id/> .\n"
+        "\n"
+        "id:a a esskg:Actor .\n"
+        "id:a.b a esskg:Actor .\n"
+        "id:c esskg:partner id:d .\n"
+        "<https://w3id.org/esskg/id/d> a esskg:Actor .\n"
+        "# id:e_x and id:e-x are other actors\n"
+        "id:e a esskg:Actor .\n",
+        encoding="utf-8",
+    )
+    (folder / "zz.ttl").write_text(
+        "<https://w3id.org/esskg/id/z> a <https://w3id.org/esskg/ontology#Actor> .\n",
+        encoding="utf-8",
+    )
+    assert main(["--lang", "en", "validate", "--format", "json"]) == 1
+    located = {
+        r["focus"].rsplit("/", 1)[1]: r["file"].rsplit("/", 1)[1]
+        for r in json.loads(capsys.readouterr().out)
+    }
+    assert located == {
+        "a": "more.ttl:4",
+        "a.b": "more.ttl:5",
+        "d": "more.ttl:6",
+        "e": "more.ttl:9",
+        "z": "zz.ttl:1",
+    }
