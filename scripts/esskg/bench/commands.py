@@ -52,6 +52,19 @@ TARGETS_1M = {
 }
 
 
+def beside_python(name: str) -> str:
+    """The command `name` installed with this Python (its venv's bin/), else the one on PATH.
+
+    The benchmark times what a user of this installation types, even when its venv is not
+    activated (`.venv/bin/esskg bench commands`).
+    """
+    here = Path(sys.executable).with_name(name)
+    return str(here) if here.exists() else shutil.which(name) or name
+
+
+ESSKG = beside_python("esskg")
+
+
 def log(message: str) -> None:
     print(say(f"bench : {message}", f"bench: {message}"), file=sys.stderr, flush=True)
 
@@ -115,7 +128,7 @@ def make_workspace(workdir: Path, triples: int, seed: int) -> Path:
     ws = workdir / f"ws-{label}-seed{seed}"
     if not (ws / "CITATION.cff").exists():
         shutil.rmtree(ws, ignore_errors=True)
-        subprocess.run(["esskg", "init", str(ws)], check=True, capture_output=True)
+        subprocess.run([ESSKG, "init", str(ws)], check=True, capture_output=True)
         # publish names a release's creators from the workspace's CITATION.cff
         shutil.copy(packaged_root() / "CITATION.cff", ws / "CITATION.cff")
         (ws / "data" / "bench").mkdir(parents=True)
@@ -134,7 +147,7 @@ def time_push(ws: Path, scratch: Path) -> dict:
     port = free_port()
     server = subprocess.Popen(
         [
-            "oxigraph",
+            beside_python("oxigraph"),
             "serve",
             "--location",
             str(scratch / "oxigraph"),
@@ -153,7 +166,7 @@ def time_push(ws: Path, scratch: Path) -> dict:
         base = f"http://127.0.0.1:{port}"
         return timed(
             [
-                "esskg",
+                ESSKG,
                 "-C",
                 str(ws),
                 "push",
@@ -180,17 +193,17 @@ def time_import(ws: Path, scratch: Path) -> tuple[dict, dict]:
     sheets = scratch / "sheets"
     log(say(f"{ws.name} : export", f"{ws.name}: export"))
     exported = timed(
-        ["esskg", "-C", str(ws), "export", "-o", str(sheets)], timeout=TIMEOUT_S["export"]
+        [ESSKG, "-C", str(ws), "export", "-o", str(sheets)], timeout=TIMEOUT_S["export"]
     )
     target = scratch / "ws-import"
-    subprocess.run(["esskg", "init", str(target)], check=True, capture_output=True)
+    subprocess.run([ESSKG, "init", str(target)], check=True, capture_output=True)
     files = sorted(str(p) for p in sheets.glob("*.csv"))
     rows = 0
     for name in files:
         with open(name, "rb") as f:
             rows += max(sum(1 for _ in f) - 1, 0)  # less the header; a quoted newline counts
     log(say(f"{ws.name} : import de {rows:,} lignes", f"{ws.name}: import of {rows:,} rows"))
-    imported = timed(["esskg", "-C", str(target), "import", *files], timeout=TIMEOUT_S["import"])
+    imported = timed([ESSKG, "-C", str(target), "import", *files], timeout=TIMEOUT_S["import"])
     imported["rows"] = rows
     return exported, imported
 
@@ -203,7 +216,7 @@ def time_serve(ws: Path, duration: int = 5, connections: int = 16) -> dict:
     base = f"http://127.0.0.1:{port}"
     start = time.perf_counter()
     server = subprocess.Popen(
-        ["esskg", "-C", str(ws), "serve", "--port", str(port)],
+        [ESSKG, "-C", str(ws), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -271,7 +284,7 @@ def bench_size(ws: Path, repeat: int, scratch: Path, only: tuple[str, ...] = COM
         runs = []
         for i in range(n):
             log(say(f"{ws.name} : {name} {i + 1}/{n}", f"{ws.name}: {name} {i + 1}/{n}"))
-            runs.append(timed(["esskg", "-C", str(ws), *argv], timeout=TIMEOUT_S[kind]))
+            runs.append(timed([ESSKG, "-C", str(ws), *argv], timeout=TIMEOUT_S[kind]))
             if runs[-1]["code"] not in (0, 1) or runs[-1]["s"] > 20:
                 break  # failed, or slow enough that one run says it
         out = dict(runs[0])
