@@ -140,19 +140,26 @@ def test_fixture_project_is_used_not_the_real_one():
     assert any(q.object == ACTOR for q in load_dataset())
 
 
+# A partnership whose axis has a participant: the closures' memberships (esskg:within,
+# org:organization, org:member) follow from it.
+MEMBERSHIP_TTL = (
+    "@prefix esskg: <https://w3id.org/esskg/ontology#> .\n"
+    "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+    "<https://w3id.org/esskg/id/p> a esskg:Partnership ;\n"
+    "    esskg:hasAxis <https://w3id.org/esskg/id/axis> .\n"
+    "<https://w3id.org/esskg/id/axis> a esskg:CooperationAxis ;\n"
+    "    prov:qualifiedAssociation <https://w3id.org/esskg/id/part> .\n"
+    "<https://w3id.org/esskg/id/part> prov:agent <https://w3id.org/esskg/id/a> .\n"
+)
+
+
 def test_load_quads_holds_what_a_dataset_of_the_files_infers(tmp_path: Path):
     # load_quads finds the closures' input without a Dataset (load._PredicateIndex); they must
     # be those infer.closure_input finds in a Dataset of the same statements, memberships too.
     extra = tmp_path / "extra.ttl"
     extra.write_text(
-        "@prefix esskg: <https://w3id.org/esskg/ontology#> .\n"
-        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
-        "<https://w3id.org/esskg/id/p> a esskg:Partnership ;\n"
-        "    esskg:hasAxis <https://w3id.org/esskg/id/axis> .\n"
-        "<https://w3id.org/esskg/id/axis> a esskg:CooperationAxis ;\n"
-        "    prov:qualifiedAssociation <https://w3id.org/esskg/id/part> .\n"
-        "<https://w3id.org/esskg/id/part> prov:agent <https://w3id.org/esskg/id/a> .\n"
-        "<https://w3id.org/esskg/id/t2> esskg:liesWithin <https://w3id.org/esskg/id/t1> .\n"
+        MEMBERSHIP_TTL
+        + "<https://w3id.org/esskg/id/t2> esskg:liesWithin <https://w3id.org/esskg/id/t1> .\n"
         "<https://w3id.org/esskg/id/t1> esskg:liesWithin <https://w3id.org/esskg/id/t0> .\n",
         encoding="utf-8",
     )
@@ -195,14 +202,8 @@ def test_load_ntriples_is_the_union_of_load_quads_and_counts_its_statements(tmp_
     # and the dumps must see the same statements, closures included, and say the same count.
     extra = tmp_path / "extra.ttl"
     extra.write_text(
-        "@prefix esskg: <https://w3id.org/esskg/ontology#> .\n"
-        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
-        "<https://w3id.org/esskg/id/p> a esskg:Partnership ;\n"
-        "    esskg:hasAxis <https://w3id.org/esskg/id/axis> .\n"
-        "<https://w3id.org/esskg/id/axis> a esskg:CooperationAxis ;\n"
-        "    prov:qualifiedAssociation <https://w3id.org/esskg/id/part> .\n"
-        "<https://w3id.org/esskg/id/part> prov:agent <https://w3id.org/esskg/id/a> .\n"
-        '<https://w3id.org/esskg/id/t1> <http://example.org/n> "a \\" <https://w3id.org/esskg/'
+        MEMBERSHIP_TTL
+        + '<https://w3id.org/esskg/id/t1> <http://example.org/n> "a \\" <https://w3id.org/esskg/'
         'ontology#liesWithin> b" ;\n'
         "    esskg:liesWithin <https://w3id.org/esskg/id/t0> .\n",
         encoding="utf-8",
