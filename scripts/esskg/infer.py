@@ -202,30 +202,39 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
         if (found := reached & partnerships)
     }
     broader = closed[_BROADER_TRANSITIVE]
-    out.update(_memberships(containers, participations, copies, inferred))
+    organizations = _organizations(participations, containers)
+    out.update(_memberships(organizations, copies, inferred))
     out.update(_transitive_values(said, broader, inferred))
-    out.update(_sdg_counts(said, broader, containers, participations, copies, actors, inferred))
+    out.update(_sdg_counts(said, broader, containers, organizations, copies, actors, inferred))
     out.update(_start_years(said.get(_START_DATE, set()), containers, inferred))
     return sorted(out, key=lambda q: (q.predicate.value, str(q.subject), str(q.object)))
 
 
+def _organizations(
+    participations: dict[ox.Term, set[ox.Term]], containers: dict[ox.Term, set[ox.Term]]
+) -> dict[ox.Term, set[ox.Term]]:
+    """Each participation's partnerships: those of the partnership, axis or activity it takes
+    place in (`containers`: each node's partnerships, itself included); only participations
+    that have one."""
+    found: dict[ox.Term, set[ox.Term]] = defaultdict(set)
+    for participation, nodes in participations.items():
+        for node in nodes:
+            found[participation] |= containers.get(node, set())
+    return {participation: both for participation, both in found.items() if both}
+
+
 def _memberships(
-    containers: dict[ox.Term, set[ox.Term]],
-    participations: dict[ox.Term, set[ox.Term]],
+    organizations: dict[ox.Term, set[ox.Term]],
     copies: list[ox.Quad],
     inferred: ox.NamedNode,
 ) -> Iterator[ox.Quad]:
-    """The org:Membership reading of each participation in a partnership, axis or activity
-    (`containers`: each node's partnerships, itself included)."""
+    """The org:Membership reading of each participation in a partnership, axis or activity."""
     organization = ox.NamedNode(PREFIXES["org"] + "organization")
-    members: set[ox.Term] = set()
-    for participation, nodes in participations.items():
-        for node in nodes:
-            for partnership in containers.get(node, ()):
-                members.add(participation)
-                yield ox.Quad(participation, organization, partnership, inferred)
+    for participation, partnerships in organizations.items():
+        for partnership in partnerships:
+            yield ox.Quad(participation, organization, partnership, inferred)
     for quad in copies:
-        if quad.subject in members:
+        if quad.subject in organizations:
             yield ox.Quad(
                 quad.subject, ox.NamedNode(_ORG_COPIES[quad.predicate.value]), quad.object, inferred
             )
@@ -248,7 +257,7 @@ def _sdg_counts(
     said: dict[str, set[tuple[ox.Term, ox.Term]]],
     broader: dict[ox.Term, set[ox.Term]],
     containers: dict[ox.Term, set[ox.Term]],
-    participations: dict[ox.Term, set[ox.Term]],
+    organizations: dict[ox.Term, set[ox.Term]],
     copies: list[ox.Quad],
     actors: set[ox.Term],
     inferred: ox.NamedNode,
@@ -278,10 +287,9 @@ def _sdg_counts(
         if quad.predicate.value == _AGENT:
             agents[quad.subject].add(quad.object)
     members: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # partnership -> its actors
-    for participation, nodes in participations.items():
-        for node in nodes:
-            for partnership in containers.get(node, ()):
-                members[partnership] |= agents.get(participation, set())
+    for participation, partnerships in organizations.items():
+        for partnership in partnerships:
+            members[partnership] |= agents.get(participation, set())
     linked: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # goal -> partnerships
     linked_actors: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # goal -> actors
     for via, link in said.get(_CONTRIBUTES, ()):
