@@ -51,12 +51,20 @@ class GateOutcome:
 
 
 def quality_gate(
-    dataset: ox.Dataset | list[ox.Quad], root: Path | str | None = None, *, engine: str = "auto"
+    dataset: ox.Dataset | list[ox.Quad] | str,
+    root: Path | str | None = None,
+    *,
+    engine: str = "auto",
+    statements: int | None = None,
 ) -> GateOutcome:
-    """Validate `dataset` (or load.load_quads' list) against the project's shapes: the one
-    quality gate."""
+    """Validate `dataset` (load.load_quads' list, or the union as N-Triples text from
+    load.load_ntriples, whose count `statements` then gives) against the project's shapes: the
+    one quality gate."""
     layout = project(root)
-    return GateOutcome(validate_store(dataset, layout.shapes, engine=engine), len(dataset))
+    if statements is None and isinstance(dataset, str):
+        raise TypeError("quality_gate: N-Triples text needs its count of statements")
+    count = len(dataset) if statements is None else statements
+    return GateOutcome(validate_store(dataset, layout.shapes, engine=engine), count)
 
 
 def build(
@@ -81,7 +89,7 @@ def build(
         f"validation de {statements:,} énoncés…".replace(",", "\u202f"),
         f"validating {statements:,} statements…",
     )
-    gate = GateOutcome(validate_store(source, layout.shapes, engine=engine), statements)
+    gate = quality_gate(source, layout.root, engine=engine, statements=statements)
     if not gate.passed:
         sys.stderr.write(gate.explain())
         return False, []
