@@ -286,8 +286,8 @@ def _transcode(path: Path, encoding: str) -> IO[bytes]:
         while True:
             chunk = stream.read(CHUNK_BYTES)
             # Whole lines at a time, so that a problem's line and column are counted in one piece.
-            cut = len(rest + chunk) if not chunk else (rest + chunk).rfind(b"\n") + 1
             data = rest + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
             piece, rest = data[:cut], data[cut:]
             try:
                 text = decoder.decode(piece, final=not chunk)
