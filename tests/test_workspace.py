@@ -271,3 +271,29 @@ def test_init_with_an_empty_folder_name_makes_nothing(packaged: Path, capsys):
     assert main(["init", ""]) == 2
     assert "nommez le dossier" in capsys.readouterr().err
     assert not (packaged / "esskg.toml").exists()
+
+
+def test_a_data_file_put_in_data_itself_is_refused_not_ignored(packaged: Path, capsys):
+    # data/x.ttl belongs to no graph folder: read by nothing, it left validate saying
+    # "conforms" about a graph without it (a silent wrong answer).
+    folder = make_workspace(packaged / "ws")
+    (folder / "data" / "stray.ttl").write_text(PARTNERSHIP, encoding="utf-8")
+    capsys.readouterr()
+    for verb in (["validate"], ["build", "-o", str(packaged / "dist")]):
+        assert main(["--lang", "en", "-C", str(folder), *verb]) == 2
+        err = capsys.readouterr().err
+        assert "stray.ttl" in err and "move it into data/<graph>/" in err
+        assert "Traceback" not in err
+    assert not (packaged / "dist").exists()
+    (folder / "data" / "mine").mkdir()
+    (folder / "data" / "stray.ttl").rename(folder / "data" / "mine" / "stray.ttl")
+    (folder / "data" / "notes.txt").write_text("not data", encoding="utf-8")  # not a data file
+    subjects = {q.subject.value for q in load_dataset(root=folder)}
+    assert "https://data.example.org/coop/id/p1" in subjects  # read, once in a graph folder
+
+
+def test_the_data_suffixes_are_those_the_loader_reads():
+    from esskg.load import DATA_FORMATS
+    from esskg.sssom import SSSOM_SUFFIX
+
+    assert set(resources.DATA_SUFFIXES) == {*DATA_FORMATS, SSSOM_SUFFIX}

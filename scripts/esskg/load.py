@@ -27,7 +27,7 @@ from esskg.errors import LoadError, LoadErrors, display_path, os_message
 from esskg.i18n import say
 from esskg.infer import closure_input, inferred_quads
 from esskg.namespaces import RDF_TYPE, graph_iri
-from esskg.resources import project
+from esskg.resources import DATA_SUFFIXES, project
 
 __all__ = [
     "DATA_FORMATS",
@@ -304,7 +304,7 @@ def folder_files(folder: Path, *, only: tuple[str, ...] | None = None) -> list[P
             continue
         if only is not None and path.name not in only:
             continue
-        if path.name.endswith(_SSSOM_SUFFIX) or path.suffix in DATA_FORMATS:
+        if path.name.endswith(DATA_SUFFIXES):
             files.append(path)
         else:
             log.info(

@@ -38,6 +38,9 @@ VOCABULARY_GRAPHS = ("vocabulary", "un-sdg")
 # In data/mappings/, the tables that map esskg's vocabularies (not the source's nodes) outward.
 VOCABULARY_MAPPINGS = ("sdg-un.sssom.tsv", "essglobal.sssom.tsv")
 RESERVED_GRAPHS = ("inferred", "ontology")
+# The files a data folder is read for (esskg.load.folder_files: load.DATA_FORMATS and mapping
+# tables), named here because that module imports this one.
+DATA_SUFFIXES = (".ttl", ".nt", ".sssom.tsv")
 
 
 class WorkspaceError(EsskgError):
@@ -157,9 +160,27 @@ class Project:
         return self.config.graph_base + name if self.config else graph_iri(name)
 
     def data_folders(self) -> list[Path]:
-        """The data/<name>/ folders of the project itself, sorted (not esskg's, for a workspace)."""
+        """The data/<name>/ folders of the project itself, sorted (not esskg's, for a workspace).
+
+        A data file put in data/ itself belongs to no graph and no command would read it: a
+        graph that silently lacks it is a wrong answer, so it is refused, saying where it goes.
+        """
         if not self.data_dir.is_dir():
             return []
+        stray = sorted(
+            p for p in self.data_dir.iterdir() if p.is_file() and p.name.endswith(DATA_SUFFIXES)
+        )
+        if stray:
+            names = ", ".join(display_path(p) for p in stray)
+            raise WorkspaceError(
+                say(
+                    f"{names} : aucune commande ne lit un fichier posé dans data/ ; les données "
+                    "vont dans un dossier par graphe : déplacez-le dans data/<graphe>/ (par "
+                    "exemple data/mes-donnees/)",
+                    f"{names}: no command reads a file put in data/ itself; data goes in one "
+                    "folder per graph: move it into data/<graph>/ (for example data/my-data/)",
+                )
+            )
         return sorted(
             p for p in self.data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
         )
