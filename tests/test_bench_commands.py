@@ -8,7 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from esskg.bench import commands
 from esskg.bench.commands import END, START, timed, write_doc
+from esskg.cli import main
 
 
 def test_timed_counts_rows_and_the_first_thousand() -> None:
@@ -78,3 +80,15 @@ def test_import_and_serve_rows_say_rows_and_throughput(tmp_path: Path) -> None:
     assert "| 812 req/s, p99 42 ms | ≥ 300 req/s, p99 < 100 ms |" in text
     # a size measured before the serve row existed shows a dash, not a crash
     assert "| `esskg export` (the graph into the CSV sheets) | - |" in text
+
+
+def test_the_commands_timed_depend_on_the_size_unless_chosen() -> None:
+    assert commands.commands_for(1_000_000, None) == commands.COMMANDS
+    assert commands.commands_for(5_000_000, None) == ("build", "queries", "serve")
+    assert commands.commands_for(5_000_000, ("publish",)) == ("publish",)
+
+
+def test_an_unknown_command_in_only_is_refused(capsys) -> None:
+    assert main(["bench", "commands", "--sizes", "10k", "--only", "build,querys"]) == 2
+    err = capsys.readouterr().err
+    assert "querys" in err and "build,validate,queries" in err

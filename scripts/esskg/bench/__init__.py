@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from esskg import fastvalidate
+from esskg.errors import EsskgError
 from esskg.i18n import say
 
 __all__ = ["add_parser"]
@@ -146,7 +147,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "docs/benchmarks.md",
         ),
     )
-    commands.add_argument("--sizes", default="10k,100k,1M", help=sizes)
+    commands.add_argument("--sizes", default="10k,100k,1M,5M", help=sizes)
     commands.add_argument("--seed", type=int, default=1, help=seed)
     commands.add_argument(
         "--repeat",
@@ -166,11 +167,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     commands.add_argument(
         "--only",
-        default="build,validate,queries,publish,push,import,serve",
+        default="",
         help=say(
-            "les commandes à chronométrer ; les autres gardent leurs chiffres d'une mesure "
-            "précédente",
-            "which commands to time; the others keep their figures from an earlier run",
+            "les commandes à chronométrer, parmi build,validate,queries,publish,push,import,"
+            "serve ; les autres gardent leurs chiffres d'une mesure précédente (par défaut : "
+            "toutes sous 5M, et build,queries,serve à partir de 5M)",
+            "which commands to time, among build,validate,queries,publish,push,import,serve; "
+            "the others keep their figures from an earlier run (default: all of them below "
+            "5M, and build,queries,serve from 5M on)",
         ),
     )
     commands.set_defaults(run=run_commands)
@@ -202,6 +206,17 @@ def run_commands(args: argparse.Namespace) -> int:
     from esskg.bench import commands
     from esskg.bench.run import sizes_arg
 
+    only = tuple(c.strip() for c in args.only.split(",") if c.strip())
+    unknown = [c for c in only if c not in commands.COMMANDS]
+    if unknown:
+        raise EsskgError(
+            say(
+                f"--only : commande inconnue {', '.join(unknown)} ; choisissez parmi "
+                f"{','.join(commands.COMMANDS)}",
+                f"--only: unknown command {', '.join(unknown)}; choose among "
+                f"{','.join(commands.COMMANDS)}",
+            )
+        )
     results = commands.run(
         sizes_arg(args.sizes),
         workdir=args.workdir,
@@ -209,7 +224,7 @@ def run_commands(args: argparse.Namespace) -> int:
         seed=args.seed,
         repeat=args.repeat,
         command=f"esskg bench commands --sizes {args.sizes}",
-        only=tuple(c.strip() for c in args.only.split(",") if c.strip()),
+        only=only or None,
     )
     sys.stdout.write(commands.render(results))
     return 0
