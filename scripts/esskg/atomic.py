@@ -200,6 +200,13 @@ def write_atomically(
     The temp file lives beside the target so os.replace is a rename on one filesystem (atomic).
     If writing or `verify` fails, the temp file is removed and any previous target is untouched.
     """
+    commit(stage(target, data, verify), target)
+
+
+def stage(target: Path, data: bytes, verify: Callable[[Path], None] | None = None) -> Path:
+    """The first half of write_atomically: `data` written, synced and verified in a temp file
+    beside `target`, whose path is returned for commit() or discard(). A run killed before
+    either leaves the temp file, which sweep_leftovers() removes."""
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -219,18 +226,43 @@ def write_atomically(
             os.fsync(out.fileno())
         if verify is not None:
             verify(temp)
+    except BaseException as e:
+        discard(temp)
+        _raise_output_error(e, target.parent)
+        raise
+    return temp
+
+
+def commit(temp: Path, target: Path) -> None:
+    """The second half of write_atomically: the staged `temp` becomes `target`."""
+    try:
         os.replace(temp, target)
     except BaseException as e:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
-            raise output_error(target.parent, e) from None
+        discard(temp)
+        _raise_output_error(e, Path(target).parent)
         raise
-    _fsync_folder(target.parent)
+    _fsync_folder(Path(target).parent)
+
+
+def _raise_output_error(error: BaseException, folder: Path) -> None:
+    """A full, over-quota or read-only disk is said in a user's words."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        raise output_error(folder, error) from None
+
+
+def discard(temp: Path) -> None:
+    """Remove a staged temp file that will not be committed."""
+    with contextlib.suppress(FileNotFoundError):
+        Path(temp).unlink()
 
 
 def write_rdf_atomically(target: Path, data: bytes, rdf_format: ox.RdfFormat, triples: int) -> None:
     """Write an RDF file atomically, after checking that it parses back to `triples` triples."""
+    commit(stage_rdf(target, data, rdf_format, triples), target)
+
+
+def stage_rdf(target: Path, data: bytes, rdf_format: ox.RdfFormat, triples: int) -> Path:
+    """stage() of an RDF file, checked to parse back to `triples` triples."""
 
     def verify(temp: Path) -> None:
         found = count_triples(temp, rdf_format)
@@ -242,7 +274,7 @@ def write_rdf_atomically(target: Path, data: bytes, rdf_format: ox.RdfFormat, tr
                 )
             )
 
-    write_atomically(target, data, verify)
+    return stage(target, data, verify)
 
 
 def count_triples(path: Path, rdf_format: ox.RdfFormat) -> int:

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
-from esskg.atomic import write_rdf_atomically
+from esskg.atomic import commit, discard, stage_rdf
 from esskg.namespaces import PREFIXES
+
+
+class StagedDump(NamedTuple):
+    """A dump written and checked in `temp`, to become `target` (stage_dumps)."""
+
+    temp: Path
+    target: Path
+    triples: int
 
 
 def merged_triples(
@@ -93,7 +102,13 @@ def write_dumps_from_ntriples(
     text: bytes, outdir: Path, *, in_order: bool = False
 ) -> list[tuple[Path, int]]:
     """write_dumps() of the N-Triples `text`; `in_order`: its lines are already unique and in
-    byte order (load.load_ntriples() gives them so), not sorted again.
+    byte order (load.load_ntriples() gives them so), not sorted again."""
+    return commit_dumps(stage_dumps(text, outdir, in_order=in_order))
+
+
+def stage_dumps(text: bytes, outdir: Path, *, in_order: bool = False) -> list[StagedDump]:
+    """esskg.ttl and esskg.nt of the N-Triples `text` written and checked (each parses back to
+    as many triples) in temp files of `outdir`, for commit_dumps() or discard_dumps().
 
     Without blank nodes the sorted lines are esskg.nt as they are, and the Turtle is written from
     them as they parse: no list of the triples is held.
@@ -110,12 +125,35 @@ def write_dumps_from_ntriples(
             "esskg.nt": lines,
         }
     del text  # a graph-sized copy: gone before the files are written and checked
-    written = []
-    for name, rdf_format in (
-        ("esskg.ttl", ox.RdfFormat.TURTLE),
-        ("esskg.nt", ox.RdfFormat.N_TRIPLES),
-    ):
-        target = Path(outdir) / name
-        write_rdf_atomically(target, dumps.pop(name), rdf_format, count)
-        written.append((target, count))
-    return written
+    staged: list[StagedDump] = []
+    try:
+        for name, rdf_format in (
+            ("esskg.ttl", ox.RdfFormat.TURTLE),
+            ("esskg.nt", ox.RdfFormat.N_TRIPLES),
+        ):
+            target = Path(outdir) / name
+            temp = stage_rdf(target, dumps.pop(name), rdf_format, count)
+            staged.append(StagedDump(temp, target, count))
+    except BaseException:
+        discard_dumps(staged)
+        raise
+    return staged
+
+
+def commit_dumps(staged: list[StagedDump]) -> list[tuple[Path, int]]:
+    """The staged dumps put in place; what was written, with its count of triples."""
+    done = 0
+    try:
+        for dump in staged:
+            commit(dump.temp, dump.target)
+            done += 1
+    except BaseException:
+        discard_dumps(staged[done + 1 :])  # commit() removed the one it failed on
+        raise
+    return [(dump.target, dump.triples) for dump in staged]
+
+
+def discard_dumps(staged: list[StagedDump]) -> None:
+    """The staged dumps removed: nothing is written."""
+    for dump in staged:
+        discard(dump.temp)
