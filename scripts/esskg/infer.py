@@ -30,20 +30,26 @@ query took seconds where these take milliseconds):
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from esskg.namespaces import PREFIXES, graph_iri
 from esskg.namespaces import RDF_TYPE as RDF_TYPE_IRI
 
+if TYPE_CHECKING:
+    import polars as pl
+
 INFERRED_GRAPH = graph_iri("inferred")
 
 RDF_TYPE = ox.NamedNode(RDF_TYPE_IRI)
-_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
+_INTEGER = PREFIXES["xsd"] + "integer"
+# The statements inferred_frame() reads and gives: each term as N-Triples writes it.
+_COLUMNS = ["s", "p", "o"]
+_TYPE = f"<{RDF_TYPE_IRI}>"
 
 
 @dataclass(frozen=True)
@@ -140,206 +146,260 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     A cycle (a concept broader than itself through others) yields the statement that says so;
     the shapes report cycles, this only follows the links.
     """
+    import polars as pl  # here: `esskg query` imports this module and never needs polars
+
     inferred = ox.NamedNode(INFERRED_GRAPH)
-    steps: list[dict[ox.Term, set[ox.Term]]] = [defaultdict(set) for _ in CLOSURES]
-    selves: list[set[ox.Term]] = [set() for _ in CLOSURES]
-    participations: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # participation -> nodes
-    copies: list[ox.Quad] = []
-    partnerships: set[ox.Term] = set()
-    actors: set[ox.Term] = set()
-    # predicate -> (subject, object) pairs, for the statements made for the canned queries
-    said: dict[str, set[tuple[ox.Term, ox.Term]]] = defaultdict(set)
-    # What each predicate feeds, looked up once per statement (a statement's terms are Rust
-    # objects: each .value read makes a new Python string, which at a million statements was
-    # most of the closures' time).
-    forward: dict[str, list[int]] = defaultdict(list)
-    backward: dict[str, list[int]] = defaultdict(list)
-    typed: dict[str, list[int]] = defaultdict(list)
-    for i, closure in enumerate(CLOSURES):
-        for predicate in closure.asserted:
-            forward[predicate].append(i)
-        for predicate in closure.asserted_inverse:
-            backward[predicate].append(i)
-        for cls in closure.reflexive_for:
-            typed[cls].append(i)
-    for quad in quads:
-        if quad.graph_name == inferred:
-            continue
-        predicate = quad.predicate.value
-        if predicate == _QUALIFIED_ASSOCIATION:
-            participations[quad.object].add(quad.subject)
-        elif predicate in _ORG_COPIES:
-            copies.append(quad)
-        elif predicate in _TRANSITIVE_VALUES or predicate in _COUNTED:
-            said[predicate].add((quad.subject, quad.object))
-        elif predicate == RDF_TYPE_IRI:
-            cls = quad.object.value
-            if cls == _PARTNERSHIP:
-                partnerships.add(quad.subject)
-            elif cls == _ACTOR:
-                actors.add(quad.subject)
-            for i in typed.get(cls, ()):
-                selves[i].add(quad.subject)
-            continue
-        for i in forward.get(predicate, ()):
-            steps[i][quad.subject].add(quad.object)
-        for i in backward.get(predicate, ()):
-            steps[i][quad.object].add(quad.subject)
-    out = set()
-    closed: dict[str, dict[ox.Term, set[ox.Term]]] = {}  # closure -> node -> nodes reached
-    for closure, step, own in zip(CLOSURES, steps, selves, strict=True):
-        reach = {start: _reachable(start, step) for start in step}
-        for node in own:
-            reach.setdefault(node, set()).add(node)
-        closed[closure.closure] = reach
-        predicate = ox.NamedNode(closure.closure)
-        for start, reached in reach.items():
-            out.update(ox.Quad(start, predicate, r, inferred) for r in reached)
-    # node -> the partnerships it is within, itself included
-    containers = {
-        node: found
-        for node, reached in closed[_WITHIN].items()
-        if (found := reached & partnerships)
+    # Each term as N-Triples writes it (what str() gives), the form inferred_frame() reads.
+    rows = [
+        (str(q.subject), str(q.predicate), str(q.object)) for q in quads if q.graph_name != inferred
+    ]
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(_COLUMNS, pl.String), orient="row")
+    found = inferred_frame(frame).sort(
+        pl.col("p").str.strip_prefix("<").str.strip_suffix(">"), pl.col("s"), pl.col("o")
+    )
+    text = "".join(f"{line}\n" for line in ntriples_lines(found))
+    return [
+        ox.Quad(t.subject, t.predicate, t.object, inferred)
+        for t in ox.parse(text.encode(), format=ox.RdfFormat.N_TRIPLES)
+    ]
+
+
+def closure_statements(lines: pl.Series) -> pl.DataFrame:
+    """The statements of N-Triples `lines` (one a line, without its newline, as pyoxigraph
+    writes them) that the closures follow, as inferred_frame() reads them.
+
+    A subject and a predicate hold no space (an IRI or a blank node), so a line splits at its
+    first two spaces; the object is the rest, less the final " .". The lines naming a wanted
+    predicate are found as text first, so that only those are split.
+    """
+    import polars as pl
+
+    predicates = [f"<{p}>" for p in closure_predicates()]
+    classes = [f"<{k}>" for k in closure_classes()]
+    candidates = lines.filter(lines.str.contains_any([f" {p} " for p in (*predicates, _TYPE)]))
+    parts = candidates.str.splitn(" ", 3).struct.unnest()
+    frame = parts.select(
+        pl.col("field_0").alias("s"),
+        pl.col("field_1").alias("p"),
+        pl.col("field_2").str.strip_suffix(" .").alias("o"),
+    )
+    # the search found " <p> " anywhere in the line, a literal's text too: the split decides
+    return frame.filter(
+        pl.col("p").is_in(predicates) | ((pl.col("p") == _TYPE) & pl.col("o").is_in(classes))
+    )
+
+
+def inferred_lines(lines: pl.Series) -> pl.Series:
+    """graph:inferred's statements over the N-Triples `lines` (one statement a line, without
+    its newline; graph:inferred's own left out), as N-Triples lines, each once."""
+    return ntriples_lines(inferred_frame(closure_statements(lines)))
+
+
+def ntriples_lines(frame: pl.DataFrame) -> pl.Series:
+    """The statements of a frame of columns s, p, o (N-Triples terms) as N-Triples lines,
+    without their newline."""
+    import polars as pl
+
+    return frame.select(
+        pl.concat_str(pl.col("s"), pl.col("p"), pl.col("o"), pl.lit("."), separator=" ").alias(
+            "line"
+        )
+    ).to_series()
+
+
+def inferred_frame(statements: pl.DataFrame) -> pl.DataFrame:
+    """graph:inferred's statements over `statements`, each once, in no particular order
+    (inferred_quads() sorts them; the text path sorts its lines anyway).
+
+    Both are frames of columns s, p, o holding each term as N-Triples writes it (<iri>, _:label,
+    "literal"^^<datatype>); graph:inferred's own statements must already be left out, and the
+    same statement may come twice. Every step is a join or a group over whole columns: the
+    hierarchies are small (SKOS schemes, territories, partnerships' parts) and the rest is
+    joined to them, where following each statement in Python took seconds a million statements.
+    """
+    import polars as pl
+
+    no_pairs = pl.DataFrame(schema=dict.fromkeys(("s", "o"), pl.String))
+    by_predicate = {
+        key[0]: frame.select("s", "o")
+        for key, frame in statements.partition_by("p", as_dict=True).items()
     }
+
+    def pairs(*predicates: str) -> pl.DataFrame:
+        """(s, o) of the statements of `predicates`, each pair once."""
+        said = [by_predicate.get(f"<{p}>", no_pairs) for p in predicates]
+        return pl.concat([no_pairs, *said]).unique()
+
+    def instances(*classes: str) -> pl.Series:
+        wanted = [f"<{k}>" for k in classes]
+        typed = by_predicate.get(_TYPE, no_pairs).filter(pl.col("o").is_in(wanted))
+        return typed.get_column("s").unique()
+
+    def stated(frame: pl.DataFrame, predicate: str) -> pl.DataFrame:
+        return frame.select(pl.col("s"), pl.lit(f"<{predicate}>").alias("p"), pl.col("o"))
+
+    out: list[pl.DataFrame] = []
+    closed: dict[str, pl.DataFrame] = {}  # closure -> (node, node reached)
+    for closure in CLOSURES:
+        edges = pl.concat(
+            [
+                pairs(*closure.asserted),
+                pairs(*closure.asserted_inverse).select(s="o", o="s"),
+            ]
+        ).unique()
+        own = instances(*closure.reflexive_for).to_frame("s")
+        reach = pl.concat([_transitive(edges), own.with_columns(o=pl.col("s"))]).unique()
+        closed[closure.closure] = reach
+        out.append(stated(reach, closure.closure))
+    # node -> each partnership it is within, itself included
+    partnerships = instances(_PARTNERSHIP)
+    containers = (
+        closed[_WITHIN]
+        .filter(pl.col("o").is_in(partnerships.implode()))
+        .select(node="s", partnership="o")
+    )
     broader = closed[_BROADER_TRANSITIVE]
-    organizations = _organizations(participations, containers)
-    out.update(_memberships(organizations, copies, inferred))
-    out.update(_transitive_values(said, broader, inferred))
-    out.update(_sdg_counts(said, broader, containers, organizations, copies, actors, inferred))
-    out.update(_start_years(said.get(_START_DATE, set()), containers, inferred))
-    return sorted(out, key=lambda q: (q.predicate.value, str(q.subject), str(q.object)))
-
-
-def _organizations(
-    participations: dict[ox.Term, set[ox.Term]], containers: dict[ox.Term, set[ox.Term]]
-) -> dict[ox.Term, set[ox.Term]]:
-    """Each participation's partnerships: those of the partnership, axis or activity it takes
-    place in (`containers`: each node's partnerships, itself included); only participations
-    that have one."""
-    found: dict[ox.Term, set[ox.Term]] = defaultdict(set)
-    for participation, nodes in participations.items():
-        for node in nodes:
-            found[participation] |= containers.get(node, set())
-    return {participation: both for participation, both in found.items() if both}
-
-
-def _memberships(
-    organizations: dict[ox.Term, set[ox.Term]],
-    copies: list[ox.Quad],
-    inferred: ox.NamedNode,
-) -> Iterator[ox.Quad]:
-    """The org:Membership reading of each participation in a partnership, axis or activity."""
-    organization = ox.NamedNode(PREFIXES["org"] + "organization")
-    for participation, partnerships in organizations.items():
-        for partnership in partnerships:
-            yield ox.Quad(participation, organization, partnership, inferred)
-    for quad in copies:
-        if quad.subject in organizations:
-            yield ox.Quad(
-                quad.subject, ox.NamedNode(_ORG_COPIES[quad.predicate.value]), quad.object, inferred
-            )
-
-
-def _transitive_values(
-    said: dict[str, set[tuple[ox.Term, ox.Term]]],
-    broader: dict[ox.Term, set[ox.Term]],
-    inferred: ox.NamedNode,
-) -> Iterator[ox.Quad]:
-    """Each value of _TRANSITIVE_VALUES given again with every concept broader than it."""
+    # participation -> each partnership it takes place in, directly or through a part
+    organizations = (
+        pairs(_QUALIFIED_ASSOCIATION)
+        .select(participation="o", node="s")
+        .join(containers, on="node")
+        .select("participation", "partnership")
+        .unique()
+    )
+    out.append(
+        stated(
+            organizations.select(s="participation", o="partnership"),
+            PREFIXES["org"] + "organization",
+        )
+    )
+    members = organizations.get_column("participation").unique().implode()
+    for predicate, copy in _ORG_COPIES.items():
+        out.append(stated(pairs(predicate).filter(pl.col("s").is_in(members)), copy))
     for predicate, transitive in _TRANSITIVE_VALUES.items():
-        closed = ox.NamedNode(transitive)
-        for subject, value in said.get(predicate, ()):
-            for reached in (value, *broader.get(value, ())):
-                yield ox.Quad(subject, closed, reached, inferred)
+        values = pairs(predicate)
+        above = values.join(broader, left_on="o", right_on="s").select("s", o="o_right")
+        out.append(stated(pl.concat([values, above]).unique(), transitive))
+    out.extend(_sdg_counts(pairs, instances, broader, containers, organizations))
+    out.append(_start_years(pairs(_START_DATE), containers))
+    # Each part is unique and names its own predicate: the whole is unique without a pass.
+    return pl.concat(out)
+
+
+def _transitive(edges: pl.DataFrame) -> pl.DataFrame:
+    """Every (s, o) joined by one or more of `edges` (s, o), each pair once: each round joins
+    only the pairs the last round found, so a cycle ends when no new pair comes."""
+    import polars as pl
+
+    total = delta = edges
+    while delta.height:
+        step = delta.join(edges, left_on="o", right_on="s").select("s", o="o_right").unique()
+        delta = step.join(total, on=["s", "o"], how="anti")
+        total = pl.concat([total, delta])
+    return total
 
 
 def _sdg_counts(
-    said: dict[str, set[tuple[ox.Term, ox.Term]]],
-    broader: dict[ox.Term, set[ox.Term]],
-    containers: dict[ox.Term, set[ox.Term]],
-    organizations: dict[ox.Term, set[ox.Term]],
-    copies: list[ox.Quad],
-    actors: set[ox.Term],
-    inferred: ox.NamedNode,
-) -> Iterator[ox.Quad]:
+    pairs: Callable[..., pl.DataFrame],
+    instances: Callable[..., pl.Series],
+    broader: pl.DataFrame,
+    containers: pl.DataFrame,
+    organizations: pl.DataFrame,
+) -> list[pl.DataFrame]:
     """esskg:linkedPartnershipCount and esskg:linkedActorCount of each goal of sdg:goals.
 
     A link counts for a goal when it is the goal, or when it lies below (skos:broaderTransitive)
     a UN goal the goal matches (skos:exactMatch), as the query sdg-coverage said before it read
     these counts.
     """
-    goals = {s for s, o in said.get(_IN_SCHEME, ()) if o.value == _GOALS}
-    if not goals:
-        return
-    matching: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # UN goal -> esskg goals
-    for goal, un_goal in said.get(_EXACT_MATCH, ()):
-        if goal in goals:
-            matching[un_goal].add(goal)
+    import polars as pl
 
-    def goals_of(link: ox.Term) -> set[ox.Term]:
-        found = {link} & goals
-        for above in broader.get(link, ()):
-            found |= matching.get(above, set())
-        return found
+    goals = pairs(_IN_SCHEME).filter(pl.col("o") == f"<{_GOALS}>").select(goal="s")
+    if not goals.height:
+        return []
+    matching = (
+        pairs(_EXACT_MATCH)
+        .join(goals, left_on="s", right_on="goal", how="semi")
+        .select(goal="s", un_goal="o")
+    )
+    # link -> each goal it counts for
+    goals_of = pl.concat(
+        [
+            goals.select(link="goal", goal="goal"),
+            broader.join(matching, left_on="o", right_on="un_goal").select(link="s", goal="goal"),
+        ]
+    ).unique()
+    # (node linked, goal it counts for)
+    links = (
+        pairs(_CONTRIBUTES)
+        .select(via="s", link="o")
+        .join(goals_of, on="link")
+        .select("via", "goal")
+        .unique()
+    )
+    linked = (
+        links.join(containers, left_on="via", right_on="node")
+        .select("goal", "partnership")
+        .unique()
+    )
+    members = organizations.join(
+        pairs(_AGENT).select(participation="s", actor="o"), on="participation"
+    ).select("partnership", "actor")
+    linked_actors = pl.concat(
+        [
+            linked.join(members, on="partnership").select("goal", "actor"),
+            links.filter(pl.col("via").is_in(instances(_ACTOR).implode())).select(
+                "goal", actor="via"
+            ),
+        ]
+    ).unique()
+    counted = []
+    for predicate, found in (
+        ("linkedPartnershipCount", linked),
+        ("linkedActorCount", linked_actors),
+    ):
+        counts = found.group_by("goal").len()
+        counted.append(
+            goals.join(counts, on="goal", how="left").select(
+                s="goal",
+                p=pl.lit(f"<{PREFIXES['esskg']}{predicate}>"),
+                o=_integer(pl.col("len").fill_null(0)),
+            )
+        )
+    return counted
 
-    agents: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # participation -> its actors
-    for quad in copies:
-        if quad.predicate.value == _AGENT:
-            agents[quad.subject].add(quad.object)
-    members: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # partnership -> its actors
-    for participation, partnerships in organizations.items():
-        for partnership in partnerships:
-            members[partnership] |= agents.get(participation, set())
-    linked: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # goal -> partnerships
-    linked_actors: dict[ox.Term, set[ox.Term]] = defaultdict(set)  # goal -> actors
-    for via, link in said.get(_CONTRIBUTES, ()):
-        for goal in goals_of(link):
-            for partnership in containers.get(via, ()):
-                linked[goal].add(partnership)
-                linked_actors[goal] |= members.get(partnership, set())
-            if via in actors:
-                linked_actors[goal].add(via)
-    partnership_count = ox.NamedNode(PREFIXES["esskg"] + "linkedPartnershipCount")
-    actor_count = ox.NamedNode(PREFIXES["esskg"] + "linkedActorCount")
-    for goal in goals:
-        for predicate, count in ((partnership_count, linked), (actor_count, linked_actors)):
-            number = ox.Literal(str(len(count[goal])), datatype=_INTEGER)
-            yield ox.Quad(goal, predicate, number, inferred)
 
-
-def _start_years(
-    dates: set[tuple[ox.Term, ox.Term]],
-    containers: dict[ox.Term, set[ox.Term]],
-    inferred: ox.NamedNode,
-) -> Iterator[ox.Quad]:
+def _start_years(dates: pl.DataFrame, containers: pl.DataFrame) -> pl.DataFrame:
     """esskg:startYear: the year of a partnership's own start date (the earliest, if it gives
     several), else the earliest of its axes' and activities'. A date whose first four
     characters are not a year gives none, as xsd:integer(SUBSTR(STR(?date), 1, 4)) in SPARQL."""
-    dated: set[ox.Term] = set()  # partnerships giving a start date of their own
-    own: dict[ox.Term, list[int]] = defaultdict(list)
-    parts: dict[ox.Term, list[int]] = defaultdict(list)
-    for node, date in dates:
-        year = date.value[:4] if isinstance(date, ox.Literal) else ""
-        readable = year.isascii() and year.isdigit()
-        for partnership in containers.get(node, ()):
-            if partnership == node:
-                dated.add(partnership)
-            if readable:
-                (own if partnership == node else parts)[partnership].append(int(year))
-    start_year = ox.NamedNode(PREFIXES["esskg"] + "startYear")
-    for partnership in own.keys() | parts.keys():
-        years = own.get(partnership, []) if partnership in dated else parts[partnership]
-        if years:
-            number = ox.Literal(str(min(years)), datatype=_INTEGER)
-            yield ox.Quad(partnership, start_year, number, inferred)
+    import polars as pl
+
+    # A literal's first four characters as N-Triples writes it (digits are never escaped), or
+    # the whole of a shorter one: the year; else null (another text, an IRI, a blank node).
+    year = pl.col("o").str.extract(r'^"([0-9]{4}|[0-9]{1,3}")', 1).str.strip_suffix('"')
+    found = (
+        dates.select(node="s", year=year.cast(pl.Int64))
+        .join(containers, on="node")
+        .with_columns(own=pl.col("node") == pl.col("partnership"))
+    )
+    # a partnership giving a start date of its own takes its year from it alone
+    dated = found.filter("own").get_column("partnership").unique().implode()
+    chosen = found.filter(pl.col("own") | ~pl.col("partnership").is_in(dated))
+    return (
+        chosen.drop_nulls("year")
+        .group_by("partnership")
+        .agg(pl.col("year").min())
+        .select(
+            s="partnership",
+            p=pl.lit(f"<{PREFIXES['esskg']}startYear>"),
+            o=_integer(pl.col("year")),
+        )
+    )
 
 
-def _reachable(start: ox.Term, step: dict[ox.Term, set[ox.Term]]) -> set[ox.Term]:
-    seen: set[ox.Term] = set()
-    todo = list(step.get(start, ()))
-    while todo:
-        node = todo.pop()
-        if node not in seen:
-            seen.add(node)
-            todo.extend(step.get(node, ()))
-    return seen
+def _integer(number: pl.Expr) -> pl.Expr:
+    """An xsd:integer literal of `number`, as N-Triples writes it."""
+    import polars as pl
+
+    return pl.concat_str(pl.lit('"'), number.cast(pl.String), pl.lit(f'"^^<{_INTEGER}>'))
