@@ -154,8 +154,10 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
         (str(q.subject), str(q.predicate), str(q.object)) for q in quads if q.graph_name != inferred
     ]
     frame = pl.DataFrame(rows, schema=dict.fromkeys(_COLUMNS, pl.String), orient="row")
-    found = inferred_frame(frame).sort(
-        pl.col("p").str.strip_prefix("<").str.strip_suffix(">"), pl.col("s"), pl.col("o")
+    found = (
+        inferred_frame(frame)
+        .unique()
+        .sort(pl.col("p").str.strip_prefix("<").str.strip_suffix(">"), pl.col("s"), pl.col("o"))
     )
     text = "".join(f"{line}\n" for line in ntriples_lines(found))
     return [
@@ -169,29 +171,24 @@ def closure_statements(lines: pl.Series) -> pl.DataFrame:
     writes them) that the closures follow, as inferred_frame() reads them.
 
     A subject and a predicate hold no space (an IRI or a blank node), so a line splits at its
-    first two spaces; the object is the rest, less the final " .". The lines naming a wanted
-    predicate are found as text first, so that only those are split.
+    first two spaces; the object is the rest, less the final " .".
     """
     import polars as pl
 
     predicates = [f"<{p}>" for p in closure_predicates()]
     classes = [f"<{k}>" for k in closure_classes()]
-    candidates = lines.filter(lines.str.contains_any([f" {p} " for p in (*predicates, _TYPE)]))
-    parts = candidates.str.splitn(" ", 3).struct.unnest()
-    frame = parts.select(
-        pl.col("field_0").alias("s"),
-        pl.col("field_1").alias("p"),
-        pl.col("field_2").str.strip_suffix(" .").alias("o"),
+    parts = lines.str.splitn(" ", 3).struct.unnest()
+    said = pl.col("field_1").is_in(predicates) | (
+        (pl.col("field_1") == _TYPE) & pl.col("field_2").is_in([f"{k} ." for k in classes])
     )
-    # the search found " <p> " anywhere in the line, a literal's text too: the split decides
-    return frame.filter(
-        pl.col("p").is_in(predicates) | ((pl.col("p") == _TYPE) & pl.col("o").is_in(classes))
+    return parts.filter(said).select(
+        s=pl.col("field_0"), p=pl.col("field_1"), o=pl.col("field_2").str.strip_suffix(" .")
     )
 
 
 def inferred_lines(lines: pl.Series) -> pl.Series:
     """graph:inferred's statements over the N-Triples `lines` (one statement a line, without
-    its newline; graph:inferred's own left out), as N-Triples lines, each once."""
+    its newline; graph:inferred's own left out), as N-Triples lines: see inferred_frame()."""
     return ntriples_lines(inferred_frame(closure_statements(lines)))
 
 
@@ -208,14 +205,16 @@ def ntriples_lines(frame: pl.DataFrame) -> pl.Series:
 
 
 def inferred_frame(statements: pl.DataFrame) -> pl.DataFrame:
-    """graph:inferred's statements over `statements`, each once, in no particular order
-    (inferred_quads() sorts them; the text path sorts its lines anyway).
+    """graph:inferred's statements over `statements`, in no particular order, a statement
+    given twice when the input says twice what it follows (the same statement in two graphs):
+    inferred_quads() and the text path (a sort, then neighbours compared) make them unique once,
+    where making each step's pairs unique cost as much as the rest.
 
     Both are frames of columns s, p, o holding each term as N-Triples writes it (<iri>, _:label,
-    "literal"^^<datatype>); graph:inferred's own statements must already be left out, and the
-    same statement may come twice. Every step is a join or a group over whole columns: the
-    hierarchies are small (SKOS schemes, territories, partnerships' parts) and the rest is
-    joined to them, where following each statement in Python took seconds a million statements.
+    "literal"^^<datatype>); graph:inferred's own statements must already be left out. Every step
+    is a join or a group over whole columns: the hierarchies are small (SKOS schemes,
+    territories, partnerships' parts) and the rest is joined to them, where following each
+    statement in Python took seconds a million statements.
     """
     import polars as pl
 
@@ -226,9 +225,8 @@ def inferred_frame(statements: pl.DataFrame) -> pl.DataFrame:
     }
 
     def pairs(*predicates: str) -> pl.DataFrame:
-        """(s, o) of the statements of `predicates`, each pair once."""
-        said = [by_predicate.get(f"<{p}>", no_pairs) for p in predicates]
-        return pl.concat([no_pairs, *said]).unique()
+        """(s, o) of the statements of `predicates`."""
+        return pl.concat([no_pairs, *(by_predicate.get(f"<{p}>", no_pairs) for p in predicates)])
 
     def instances(*classes: str) -> pl.Series:
         wanted = [f"<{k}>" for k in classes]
@@ -265,7 +263,6 @@ def inferred_frame(statements: pl.DataFrame) -> pl.DataFrame:
         .select(participation="o", node="s")
         .join(containers, on="node")
         .select("participation", "partnership")
-        .unique()
     )
     out.append(
         stated(
@@ -273,16 +270,17 @@ def inferred_frame(statements: pl.DataFrame) -> pl.DataFrame:
             PREFIXES["org"] + "organization",
         )
     )
-    members = organizations.get_column("participation").unique().implode()
     for predicate, copy in _ORG_COPIES.items():
-        out.append(stated(pairs(predicate).filter(pl.col("s").is_in(members)), copy))
+        found = pairs(predicate).join(
+            organizations, left_on="s", right_on="participation", how="semi"
+        )
+        out.append(stated(found, copy))
     for predicate, transitive in _TRANSITIVE_VALUES.items():
         values = pairs(predicate)
         above = values.join(broader, left_on="o", right_on="s").select("s", o="o_right")
-        out.append(stated(pl.concat([values, above]).unique(), transitive))
+        out.append(stated(pl.concat([values, above]), transitive))
     out.extend(_sdg_counts(pairs, instances, broader, containers, organizations))
     out.append(_start_years(pairs(_START_DATE), containers))
-    # Each part is unique and names its own predicate: the whole is unique without a pass.
     return pl.concat(out)
 
 
