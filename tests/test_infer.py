@@ -274,3 +274,38 @@ def test_every_esskg_term_inferred_is_defined_in_both_languages():
                 if q.subject == term and q.predicate.value == prop
             }
             assert {"fr", "en"} <= languages, f"{term.value}: {prop} in fr and en"
+
+
+def test_a_start_year_is_the_first_four_characters_of_the_date_when_they_are_digits():
+    # As xsd:integer(SUBSTR(STR(?date), 1, 4)): a shorter value that is all digits is a year
+    # too, and an IRI, a value starting otherwise or with an escaped character is none.
+    rdf_type, schema = PREFIXES["rdf"] + "type", PREFIXES["schema"]
+    g = ox.NamedNode(EX + "g")
+    partnership = ox.NamedNode(ESSKG + "Partnership")
+    dates = {
+        "short": ox.Literal("987", datatype=ox.NamedNode(PREFIXES["xsd"] + "gYear")),
+        "padded": ox.Literal("0012-03-04", datatype=ox.NamedNode(PREFIXES["xsd"] + "date")),
+        "tagged": ox.Literal("2020 env.", language="fr"),
+        "line": ox.Literal("12\n"),
+        "quote": ox.Literal('19"9'),
+        "iri": _n("2020"),
+    }
+    quads = [ox.Quad(_n(name), ox.NamedNode(rdf_type), partnership, g) for name in dates]
+    quads += [
+        ox.Quad(_n(name), ox.NamedNode(schema + "startDate"), date, g)
+        for name, date in dates.items()
+    ]
+    assert {
+        (q.subject.value.removeprefix(EX), q.object.value)
+        for q in inferred_quads(quads)
+        if q.predicate.value == ESSKG + "startYear"
+    } == {("short", "987"), ("padded", "12"), ("tagged", "2020")}
+
+
+def test_the_same_statements_in_two_graphs_infer_each_statement_once():
+    # inferred_frame() may give a statement twice when the input says it twice; the quads
+    # inferred_quads() gives are unique all the same.
+    stated = [_broader("c", "b", EX + "g1"), _broader("b", "a", EX + "g1")]
+    again = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(EX + "g2")) for q in stated]
+    assert inferred_quads(stated + again) == inferred_quads(stated)
+    assert len(inferred_quads(stated)) == 3

@@ -282,3 +282,34 @@ def test_the_text_path_names_the_line_and_column_of_a_syntax_error(tmp_path: Pat
     with pytest.raises(LoadError) as caught:
         load_ntriples([path], include_project_data=False)
     assert caught.value.line == 1 and caught.value.column
+
+
+def test_load_ntriples_keeps_every_character_of_a_literal_and_reads_empty_files(tmp_path: Path):
+    # The text path reads lines as a one-column table separated by U+0001: a literal holding
+    # control characters, quotes, commas, a tab or a line break must come out as written.
+    odd = tmp_path / "odd.ttl"
+    odd.write_text(
+        '<https://w3id.org/esskg/id/a> <http://example.org/p> "x\\u0001y, \\"z\\"\\t\\nw é" ,\n'
+        '    "#not a comment"@fr , "\\r" , "" .\n',
+        encoding="utf-8",
+    )
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("@prefix ex: <http://example.org/> .\n", encoding="utf-8")
+    text, statements = load_ntriples([odd, empty], include_project_data=False)
+    quads = load_quads([odd, empty], include_project_data=False)
+    assert statements == len(quads)
+    assert text.splitlines(keepends=True) == _union_lines(quads)
+    assert b'"x\\u0001y, \\"z\\"\\t\\nw \xc3\xa9"' in text
+
+
+def test_load_ntriples_does_not_read_back_a_files_inferred_graph(tmp_path: Path):
+    # graph:inferred is made from the other graphs on every load, by either path; a file that
+    # puts statements there is counted, not followed.
+    stale = tmp_path / "stale.nq"
+    stale.write_text(
+        f"<{ID}t2> <https://w3id.org/esskg/ontology#liesWithin> <{ID}t1> <{graph_iri('inferred')}> .\n",
+        encoding="utf-8",
+    )
+    text, statements = load_ntriples([stale], include_project_data=False)
+    assert statements == len(load_quads([stale], include_project_data=False))
+    assert b"liesWithinTransitive" not in text
