@@ -454,6 +454,56 @@ def test_publish_writes_nothing_when_the_data_does_not_conform(
     assert not out.exists() or list(out.iterdir()) == []
 
 
+def _validations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts every validation the gate runs (one item each), still running it."""
+    import esskg.build as build_module
+
+    calls: list[int] = []
+    real = build_module.validate_store
+
+    def counted(*args: object, **kwargs: object):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "validate_store", counted)
+    return calls
+
+
+def test_a_gate_passed_on_the_same_inputs_is_not_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project_copy(tmp_path)
+    validations = _validations(monkeypatch)
+    first = publish(tmp_path / "a", root=root)
+    assert len(validations) == 1
+    # build records its gate as publish does; publish then takes that report, byte for byte.
+    for record in (root / ".esskg").glob("gate-*.ttl"):
+        record.unlink()
+    assert main(["--root", str(root), "build", "-o", str(tmp_path / "dist")]) == 0
+    assert len(validations) == 2
+    second = publish(tmp_path / "b", root=root)
+    assert len(validations) == 2, "the recorded gate was validated again"
+    assert _tree(second) == _tree(first)
+    # Another shapes file is another gate.
+    shapes = root / "shapes" / "esskg-shapes.ttl"
+    shapes.write_bytes(shapes.read_bytes() + b"\n# changed\n")
+    publish(tmp_path / "c", root=root)
+    assert len(validations) == 3
+
+
+def test_a_recorded_gate_does_not_let_changed_data_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _project_copy(tmp_path)
+    publish(tmp_path / "a", root=root)
+    assert list((root / ".esskg").glob("gate-*.ttl")), "the passed gate was not recorded"
+    shutil.copy(FILES / "actor-without-label.ttl", root / "data" / "source")
+    out = tmp_path / "b"
+    assert main(["--root", str(root), "publish", "-o", str(out)]) == 1
+    assert "id:nameless" in capsys.readouterr().err
+    assert not out.exists() or list(out.iterdir()) == []
+
+
 def test_publish_writes_nothing_when_a_rule_across_nodes_fails(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

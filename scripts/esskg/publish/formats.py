@@ -121,8 +121,13 @@ def normal_forms(dataset: ox.Dataset | list[ox.Quad]) -> NormalForms:
         graphs.setdefault(graph, []).append(line)
         union.append(statement + b" .\n")
     by_graph = b"".join(b"".join(graphs[g]) for g in sorted(graphs))
-    # With blank nodes the union's labels are the dataset's: _normalise names them again.
-    return NormalForms(nquads, by_graph, _normalise(b"".join(union), keeps_graphs=False))
+    if b"_:" in nquads:
+        # The union's blank node labels are the dataset's: _normalise names them again.
+        return NormalForms(nquads, by_graph, _normalise(b"".join(union), keeps_graphs=False))
+    # Dropping the graph term keeps the lines in order (see above), and a statement found in
+    # several graphs gives lines that follow each other: made unique, they are the union's
+    # normal form without a second sort.
+    return NormalForms(nquads, by_graph, b"".join(dict.fromkeys(union)))
 
 
 def serialize(name: str, *, triples: list[ox.Triple], forms: NormalForms) -> bytes:
