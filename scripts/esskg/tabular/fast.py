@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from esskg.tabular.read import CHUNK_BYTES, MAX_CELL_CHARS, WRITE_BATCH, Table
-from esskg.tabular.spec import RDF_TYPE, Column, Sheet
+from esskg.tabular.spec import DATE_KINDS, RDF_TYPE, WHOLE_NUMBER_KINDS, Column, Sheet
 
 # The converter is esskg.tabular.mapping.Converter, which calls this module: it is not imported
 # here, not even for its type, so that the two modules do not import each other.
@@ -47,9 +47,10 @@ BULK_MIN_ROWS = 2_000
 BATCH_ROWS = 200_000
 # How far back from the end of a CSV blank rows are looked for.
 TAIL_BYTES = 1 << 20
-# Column kinds whose text the row path reads as it reads a whole number, and a date.
-WHOLE_NUMBER_KINDS = ("integer", "sdg", "date", "period-end")
-DATE_KINDS = ("date", "period-end")
+# A whole number as fastexcel writes a number cell's text, within a float's exact integers.
+WHOLE_NUMBER_TEXT = r"^-?[0-9]{1,15}$"
+# A date cell as fastexcel writes it as text.
+DATE_TIME_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
 
 
 class _Doubt(Exception):
@@ -67,7 +68,7 @@ def convert_bulk(
         if counts.newlines < BULK_MIN_ROWS:
             return False
         batches = _csv_batches(table, counts)
-    elif table.cells is not None and table.height > BULK_MIN_ROWS:
+    elif (table.typed is not None or table.cells is not None) and table.height > BULK_MIN_ROWS:
         batches = _sheet_batches(table, sheet, positions)
     else:
         return False
@@ -197,13 +198,88 @@ def _csv_batches(table: Table, counts: _Counts) -> Iterator[pl.DataFrame]:
 def _sheet_batches(table: Table, sheet: Sheet, positions: dict[str, int]) -> Iterator[pl.DataFrame]:
     """A workbook sheet's rows, BATCH_ROWS at a time, as text columns cleaned and numbered.
 
-    calamine gives typed values: a column of the sheet's kinds goes to text only where the row
-    path reads the text the same way (a whole number in an integer, SDG or date column, a date
-    in a date column); any other number, date or boolean is a doubt, so the row path says what
-    it says of it (a code typed as a number lost its leading zero: `01` became 1.0)."""
+    A column of the sheet's kinds goes to text only where the row path reads the text the same
+    way: a whole number in an integer, SDG or date column, a date in a date column; any other
+    number, date or boolean is a doubt, so the row path says what it says of it (a code typed
+    as a number lost its leading zero: `01` became 1.0). The sheet is read as typed columns
+    (fastexcel) when it can be; else with python-calamine's values, row by row."""
     width = len(table.headers)
     names = [f"c{i}" for i in range(width)]
     kinds = {positions[c.name]: c.kind for c in sheet.columns if c.name in positions}
+    texts = _typed_texts(table, kinds)
+    if texts is None:
+        yield from _value_batches(table, kinds, names)
+        return
+    for start in range(0, texts.height, BATCH_ROWS):
+        batch = texts.slice(start, BATCH_ROWS)
+        yield batch.with_columns(_cleaned(names)).with_row_index("row", offset=start + 2)
+
+
+def _typed_texts(table: Table, kinds: dict[int, str]) -> pl.DataFrame | None:
+    """The rows after the header as text columns c0, c1 ..., from typed columns; None when they
+    do not settle it and python-calamine's values, one by one, will."""
+    width = len(table.headers)
+    if table.typed is not None:
+        rows = table.typed.slice(1)
+        if rows.width != width:
+            raise _Doubt
+        return pl.DataFrame(
+            [
+                _column_text(c, kinds.get(i)).alias(f"c{i}")
+                for i, c in enumerate(rows.iter_columns())
+            ]
+        )
+    # A column mixes kinds of cells. Where that is allowed (a number's columns: whole numbers
+    # typed as numbers beside targets typed as text), it is read as text beside a view telling
+    # which cells are numbers; anything else is left to the values one by one.
+    numeric = [i for i in range(width) if kinds.get(i) in WHOLE_NUMBER_KINDS]
+    views = table.views
+    if views is None or views.columns != numeric or views.rows.width != width:
+        return None
+    rows, numbers = views.rows, views.numbers
+    columns = []
+    for i, column in enumerate(rows.iter_columns()):
+        try:
+            text = _column_text(column, kinds.get(i))
+        except _Doubt:
+            return None
+        if i in numeric:
+            # A number (or boolean) cell is kept only when it is a whole number, which
+            # fastexcel writes as its digits, as the row path does. A date cell reads as
+            # fastexcel writes a date and time: left to the values, which know it is a date.
+            typed = numbers.get_column(column.name).is_not_null()
+            if (typed & ~text.str.contains(WHOLE_NUMBER_TEXT)).any() or (
+                kinds[i] in DATE_KINDS and (~typed & text.str.contains(DATE_TIME_TEXT)).any()
+            ):
+                return None
+        columns.append(text.alias(f"c{i}"))
+    return pl.DataFrame(columns)
+
+
+def _column_text(column: pl.Series, kind: str | None) -> pl.Series:
+    """One typed column as the text the row path reads from its cells, or a doubt."""
+    dtype = column.dtype
+    if dtype == pl.String:
+        return column.fill_null("")
+    if dtype == pl.Null:
+        return pl.Series(column.name, [""] * len(column), dtype=pl.String)
+    if kind is None and dtype != pl.Boolean:
+        # A column without a header: only whether a cell is blank matters.
+        return column.cast(pl.String).fill_null("")
+    if dtype.is_numeric() and kind in WHOLE_NUMBER_KINDS:
+        whole = column.drop_nulls().cast(pl.Float64)
+        if not ((whole == whole.round()) & (whole.abs() < 2**53)).all():
+            raise _Doubt
+        return column.cast(pl.Int64).cast(pl.String).fill_null("")
+    if dtype in (pl.Date, pl.Datetime) and kind in DATE_KINDS:
+        return column.cast(pl.Date).dt.to_string("%Y-%m-%d").fill_null("")
+    raise _Doubt
+
+
+def _value_batches(table: Table, kinds: dict[int, str], names: list[str]) -> Iterator[pl.DataFrame]:
+    """A sheet's rows, BATCH_ROWS at a time, from python-calamine's values, as text columns
+    cleaned and numbered."""
+    width = len(names)
     rows = table.cells()
     next(rows, None)  # the header
     number = 2

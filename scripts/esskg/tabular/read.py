@@ -11,18 +11,23 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TextIO
+from typing import IO, NamedTuple, TextIO
 
+import fastexcel
+import polars as pl
 import python_calamine
 
 from esskg.errors import Problem, ProblemsError, display_path
 from esskg.i18n import say
+from esskg.tabular.spec import sheet_named
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -47,6 +52,12 @@ FRENCH_IN_WORD = re.compile("[a-z][àâäçéèêëîïôöùûüÿœæ]|[àâä
 PROC_FD = "/proc/self/fd"
 # Rows polars writes at a time: its default (1,024) made writing the N-Triples 6x slower.
 WRITE_BATCH = 65_536
+# Sheets fastexcel reads at once: it parses outside Python's lock, so two sheets take the
+# machine's two cores.
+SHEET_THREADS = 2
+# fastexcel logs a warning for each column with no value at all ("falling back to string"):
+# nothing a person filling in a template can act on.
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 
 @dataclass
@@ -54,6 +65,16 @@ class Row:
     number: int  # as the spreadsheet shows it (header = 1)
     cells: list[object]
     line: int | None = None  # first text line of a CSV record
+
+
+class TextViews(NamedTuple):
+    """A sheet's rows after the header with its number columns (`columns`) read as text and the
+    others strictly typed, and a view of those columns (named as in `rows`) that is not null
+    exactly where a cell is a number or a boolean."""
+
+    columns: list[int]
+    rows: pl.DataFrame
+    numbers: pl.DataFrame
 
 
 @dataclass
@@ -71,8 +92,15 @@ class Table:
     # A CSV not in UTF-8: its UTF-8 copy, an unnamed temporary file `source` names, kept open as
     # long as the table is.
     spool: IO[bytes] | None = None
-    # What the bulk path reads a workbook's sheet from: its rows afresh, from row 1 and column A
-    # (python-calamine's values: text, floats, dates ...), and how many rows the sheet has.
+    # What the bulk path reads a workbook's sheet from, and how many rows the sheet has. Best,
+    # `typed`: the whole sheet from row 1 and column A (the header included) read by fastexcel
+    # into columns that each hold one kind of cell (text, number, date ...), no Python value per
+    # cell. A sheet with a column mixing kinds has instead `views` (its rows after the header,
+    # the given columns as text, the others typed; and a view of those columns that is not null
+    # exactly where a cell is a number or a boolean) and `cells` (its rows afresh, from row 1 and
+    # column A: python-calamine's values).
+    typed: pl.DataFrame | None = None
+    views: TextViews | None = None
     cells: Callable[[], Iterator[list[object]]] | None = None
     height: int = 0
 
@@ -137,27 +165,109 @@ def _read_workbook(path: Path) -> list[Table]:
                 )
             ]
         ) from None
-    tables = []
-    for name in workbook.sheet_names:
-        sheet = workbook.get_sheet_by_name(name)
-        if not sheet.height:
-            continue
-        # skip_empty_area=False: row i of the list is row i+1 of the sheet, as a person sees it.
-        first = sheet.to_python(skip_empty_area=False, nrows=1)
-        headers = [_header(v) for v in first[0]] if first else []
-        tables.append(
-            Table(
-                path,
-                name,
-                headers,
-                _sheet_rows(sheet),
-                # iter_rows() starts at row 1 but at the sheet's first used column: the bulk path
-                # reads it only when that is column A, so that columns are where headers are.
-                cells=sheet.iter_rows if sheet.start == (0, 0) else None,
-                height=sheet.height,
-            )
+    names = workbook.sheet_names
+    del workbook  # each sheet is read on its own thread, with its own reader
+    with ThreadPoolExecutor(SHEET_THREADS) as pool:
+        found = pool.map(lambda name: _sheet_table(path, name), names)
+        return [table for table in found if table is not None]
+
+
+def _sheet_table(path: Path, name: str) -> Table | None:
+    """One sheet as a table (None when it is empty): typed columns when each holds one kind of
+    cell; else python-calamine's header, and for the bulk path the views of its number columns
+    (when it starts at A1) and its values."""
+    frame = _typed_sheet(path, name)
+    headers = _typed_headers(frame) if frame is not None else None
+    if frame is not None and headers is not None:
+        return Table(
+            path, name, headers, _rows_when_read(path, name), typed=frame, height=frame.height
         )
-    return tables
+    sheet = _calamine_sheet(path, name)
+    if not sheet.height:
+        return None
+    # skip_empty_area=False: row i of the list is row i+1 of the sheet, as a person sees it.
+    first = sheet.to_python(skip_empty_area=False, nrows=1)
+    headers = [_header(v) for v in first[0]] if first else []
+    height = sheet.height
+    # iter_rows() starts at row 1 but at the sheet's first used column: the bulk path reads it
+    # only when that is column A, so that columns are where headers are.
+    at_a1 = sheet.start == (0, 0)
+    del sheet  # parsed again only if the values are read: most sheets never need them
+    spec = sheet_named(name)
+    numeric = [
+        i
+        for i, header in enumerate(headers)
+        if spec is not None and any(c.name == header for c in spec.columns if c.numeric)
+    ]
+    return Table(
+        path,
+        name,
+        headers,
+        _rows_when_read(path, name),
+        views=_text_views(path, name, numeric) if at_a1 and numeric else None,
+        cells=(lambda: _calamine_sheet(path, name).iter_rows()) if at_a1 else None,
+        height=height,
+    )
+
+
+def _calamine_sheet(path: Path, name: str) -> python_calamine.CalamineSheet:
+    return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name)
+
+
+def _typed_sheet(path: Path, name: str) -> pl.DataFrame | None:
+    """The sheet from row 1 and column A, each column one kind of cell (fastexcel's strict
+    reading); None when a column mixes kinds or the sheet does not start at column A."""
+    try:
+        sheet = fastexcel.read_excel(path).load_sheet(
+            name,
+            header_row=None,
+            skip_rows=0,  # rows counted from row 1 of the sheet, empty ones included
+            dtype_coercion="strict",
+            schema_sample_rows=None,  # the kinds of all cells, not of the first thousand
+        )
+    except fastexcel.FastExcelError:
+        return None  # mixed kinds, or something python-calamine will say in its own words
+    if [c.absolute_index for c in sheet.selected_columns] != list(range(sheet.width)):
+        return None
+    return sheet.to_polars()
+
+
+def _typed_headers(frame: pl.DataFrame) -> list[str] | None:
+    """The header row of a typed sheet as the row path reads it; None when a header cell is not
+    text (python-calamine's reading of it, say `1.0`, is what the row path shows)."""
+    if not frame.height:
+        return None
+    headers = []
+    for column in frame.iter_columns():
+        value = column[0]
+        if value is not None and column.dtype != pl.String:
+            return None
+        headers.append(_header(value))
+    return headers
+
+
+def _text_views(path: Path, name: str, columns: list[int]) -> TextViews | None:
+    """The rows after the header with `columns` as text and the others strictly typed, and a
+    view of `columns` not null exactly where a cell is a number or a boolean (fastexcel reads
+    those, and no text, as booleans); None when another column mixes kinds."""
+    reader = fastexcel.read_excel(path)
+    options = {"header_row": None, "skip_rows": 1, "schema_sample_rows": None}
+    try:
+        rows = reader.load_sheet(
+            name, dtype_coercion="strict", dtypes=dict.fromkeys(columns, "string"), **options
+        )
+        numbers = reader.load_sheet(name, use_columns=columns, dtypes="boolean", **options)
+    except fastexcel.FastExcelError:
+        return None
+    if [c.absolute_index for c in rows.selected_columns] != list(range(rows.width)):
+        return None
+    return TextViews(columns, rows.to_polars(), numbers.to_polars())
+
+
+def _rows_when_read(path: Path, name: str) -> Iterator[Row]:
+    """A sheet's rows for the row path, parsed by python-calamine only if they are read (the
+    bulk path usually converts the sheet from its typed columns)."""
+    yield from _sheet_rows(_calamine_sheet(path, name))
 
 
 def _sheet_rows(sheet: python_calamine.CalamineSheet) -> Iterator[Row]:
