@@ -957,3 +957,126 @@ def test_ods_saved_by_libreoffice_takes_the_bulk_path(packaged: Path, monkeypatc
     assert statements == set(ntriples(rows).decode("utf-8").splitlines())
     xlsx = convert_files([path], bulk=True, monkeypatch=monkeypatch)
     assert statements == set(ntriples(xlsx).decode("utf-8").splitlines())
+
+
+# ---- workbooks read as typed columns (fastexcel), python-calamine's values only when needed
+
+
+def typed_workbook(path: Path, rows: int, change: tuple[str, int, int, object] | None = None):
+    """A workbook whose every column holds one kind of cell: text, dates (and datetimes) in
+    the dissolution column, SDG goals typed as numbers, blank cells, blank rows in the middle
+    and at the end, a formula (saved without its value). `change` puts a value at (sheet, row,
+    column number)."""
+    import datetime as dt
+
+    book = openpyxl.Workbook()
+    actors = book.active
+    actors.title = "acteurs"
+    actors.append(["id", "nom_fr", "nom_en", "nature", "implante_dans", "champs", "dissolution"])
+    kinds = ["Association", "Coopérative", "réseau", "Structure de l'ESS"]
+    ended = [None, dt.date(2019, 3, 1), dt.datetime(2020, 5, 4, 13, 30)]
+    for i in range(rows):
+        name_en = "=UPPER(B2)" if i == 7 else f"Actor {i}"
+        actors.append(
+            [f"acteur-{i}", f"Acteur {i}", name_en, kinds[i % 4], "FR-OCC", None, ended[i % 3]]
+        )
+        if i == 500:
+            actors.append([])  # a blank row in the middle
+    links = book.create_sheet("odd")
+    links.append(["element", "odd"])
+    for i in range(rows):
+        links.append([f"acteur-{i}", (2, 17, 5)[i % 3]])
+    if change:
+        sheet, row, column, value = change
+        book[sheet].cell(row, column, value)
+    for sheet in (actors, links):
+        sheet.append([None] * 2)  # rows left blank at the end
+    book.save(path)
+    return path
+
+
+def without_calamine_values(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the sheets the bulk path reads from python-calamine's values (the slow way)."""
+    from esskg.tabular import fast
+
+    used: list[str] = []
+    read_values = fast._value_batches
+
+    def recorded(table, *args):
+        used.append(table.sheet)
+        return read_values(table, *args)
+
+    monkeypatch.setattr(fast, "_value_batches", recorded)
+    return used
+
+
+def test_typed_workbook_gives_the_row_paths_statements(packaged, monkeypatch, tmp_path: Path):
+    """Text, dates, whole numbers, blank cells and rows, a formula: read as typed columns, the
+    same statements as row by row, and no sheet goes through python-calamine's values."""
+    from esskg.tabular import fast
+
+    monkeypatch.setattr(fast, "BATCH_ROWS", 700)  # several batches per sheet
+    path = typed_workbook(tmp_path / "registre.xlsx", 3000)
+    used = without_calamine_values(monkeypatch)
+    bulk = convert_files([path], bulk=True, monkeypatch=monkeypatch)
+    rows = convert_files([path], bulk=False, monkeypatch=monkeypatch)
+    assert bulk.problems == rows.problems == []
+    assert len(bulk.bulk) == 2 and used == []
+    statements = set(ntriples(bulk).decode("utf-8").splitlines())
+    assert statements == set(ntriples(rows).decode("utf-8").splitlines())
+    dissolved = "<https://schema.org/dissolutionDate>"
+    date = "<http://www.w3.org/2001/XMLSchema#date>"
+    assert f'<{BASE}acteur-2> {dissolved} "2020-05-04"^^{date} .' in statements
+    assert f"<{BASE}acteur-7> <http://www.w3.org/2000/01/rdf-schema#label> " not in "".join(
+        s for s in statements if '"@en' in s and "acteur-7>" in s
+    )
+    # the rows after the blank one keep their numbers, as the spreadsheet shows them
+    [(_, nodes)] = [b for b in bulk.bulk if b[0] == 0]
+    assert nodes.filter(nodes["node"] == f"{BASE}acteur-501")["row"].to_list() == [504]
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "column", "by_values"),
+    [
+        # a code typed as a number: the column mixes kinds, python-calamine's values say which
+        (("acteurs", 1200, 4, 7), "type-error", "D (nature)", ["acteurs"]),
+        # 2.1 or 2.10? typed as a number, in a column of numbers: the typed column says it
+        (("odd", 1500, 2, 2.5), "type-error", "B (odd)", []),
+        # a boolean beside numbers: read as text it would be "true"; the view of numbers sees it
+        (("odd", 1600, 2, True), "constraint-error", "B (odd)", ["odd"]),
+        # a number that is not a year beside dates and blank cells (a blank cell before)
+        (("acteurs", 1302, 7, 2015.5), "type-error", "G (dissolution)", ["acteurs"]),
+    ],
+)
+def test_typed_workbook_leaves_each_problem_at_its_cell(
+    packaged, monkeypatch, tmp_path: Path, change, code: str, column: str, by_values: list[str]
+):
+    """The row path reports each problem as without typed columns; python-calamine's values are
+    read only where the typed columns cannot tell."""
+    path = typed_workbook(tmp_path / "registre.xlsx", 3000, change)
+    used = without_calamine_values(monkeypatch)
+    bulk = convert_files([path], bulk=True, monkeypatch=monkeypatch)
+    assert used == by_values
+    rows = convert_files([path], bulk=False, monkeypatch=monkeypatch)
+    assert bulk.problems == rows.problems
+    problem = bulk.problems[0]
+    assert (problem.code, problem.sheet, problem.row, problem.column) == (
+        code,
+        change[0],
+        change[1],
+        column,
+    )
+
+
+def test_number_column_mixing_numbers_and_text_is_read_as_text(
+    packaged, monkeypatch, tmp_path: Path
+):
+    """SDG goals typed as numbers beside targets typed as text (`2.4`) keep the typed reading;
+    the dissolution column mixing dates, years and text takes python-calamine's values."""
+    path = registry_workbook(tmp_path / "registre.xlsx", 3000)
+    used = without_calamine_values(monkeypatch)
+    bulk = convert_files([path], bulk=True, monkeypatch=monkeypatch)
+    assert bulk.problems == [] and len(bulk.bulk) == 2
+    assert used == ["acteurs"]
+    rows = convert_files([path], bulk=False, monkeypatch=monkeypatch)
+    assert set(ntriples(bulk).decode().splitlines()) == set(ntriples(rows).decode().splitlines())

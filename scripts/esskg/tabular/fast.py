@@ -218,38 +218,22 @@ def _sheet_batches(table: Table, sheet: Sheet, positions: dict[str, int]) -> Ite
 def _typed_texts(table: Table, kinds: dict[int, str]) -> pl.DataFrame | None:
     """The rows after the header as text columns c0, c1 ..., from typed columns; None when they
     do not settle it and python-calamine's values, one by one, will."""
-    width = len(table.headers)
-    if table.typed is not None:
-        rows = table.typed.slice(1)
-        if rows.width != width:
-            raise _Doubt
-        return pl.DataFrame(
-            [
-                _column_text(c, kinds.get(i)).alias(f"c{i}")
-                for i, c in enumerate(rows.iter_columns())
-            ]
-        )
-    # A column mixes kinds of cells. Where that is allowed (a number's columns: whole numbers
-    # typed as numbers beside targets typed as text), it is read as text beside a view telling
-    # which cells are numbers; anything else is left to the values one by one.
-    numeric = [i for i in range(width) if kinds.get(i) in WHOLE_NUMBER_KINDS]
-    views = table.views
-    if views is None or views.columns != numeric or views.rows.width != width:
+    rows, numbers = table.typed, table.numbers
+    if rows is None:
         return None
-    rows, numbers = views.rows, views.numbers
+    if rows.width != len(table.headers):
+        raise _Doubt
     columns = []
     for i, column in enumerate(rows.iter_columns()):
-        try:
-            text = _column_text(column, kinds.get(i))
-        except _Doubt:
-            return None
-        if i in numeric:
-            # A number (or boolean) cell is kept only when it is a whole number, which
-            # fastexcel writes as its digits, as the row path does. A date cell reads as
-            # fastexcel writes a date and time: left to the values, which know it is a date.
+        text = _column_text(column, kinds.get(i))
+        if numbers is not None and column.name in numbers.columns:
+            # A number's column mixing numbers and text, read as text: a number (or boolean)
+            # cell is kept when it is a whole number, which fastexcel writes as its digits as
+            # the row path does. A date cell reads as fastexcel writes a date and a time:
+            # python-calamine's values tell it is a date.
             typed = numbers.get_column(column.name).is_not_null()
             if (typed & ~text.str.contains(WHOLE_NUMBER_TEXT)).any() or (
-                kinds[i] in DATE_KINDS and (~typed & text.str.contains(DATE_TIME_TEXT)).any()
+                kinds.get(i) in DATE_KINDS and (~typed & text.str.contains(DATE_TIME_TEXT)).any()
             ):
                 return None
         columns.append(text.alias(f"c{i}"))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, NamedTuple, TextIO
+from typing import IO, TextIO
 
 import fastexcel
 import polars as pl
@@ -27,7 +27,7 @@ import python_calamine
 
 from esskg.errors import Problem, ProblemsError, display_path
 from esskg.i18n import say
-from esskg.tabular.spec import sheet_named
+from esskg.tabular.spec import Sheet, sheet_named
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -67,16 +67,6 @@ class Row:
     line: int | None = None  # first text line of a CSV record
 
 
-class TextViews(NamedTuple):
-    """A sheet's rows after the header with its number columns (`columns`) read as text and the
-    others strictly typed, and a view of those columns (named as in `rows`) that is not null
-    exactly where a cell is a number or a boolean."""
-
-    columns: list[int]
-    rows: pl.DataFrame
-    numbers: pl.DataFrame
-
-
 @dataclass
 class Table:
     file: Path
@@ -93,14 +83,13 @@ class Table:
     # long as the table is.
     spool: IO[bytes] | None = None
     # What the bulk path reads a workbook's sheet from, and how many rows the sheet has. Best,
-    # `typed`: the whole sheet from row 1 and column A (the header included) read by fastexcel
-    # into columns that each hold one kind of cell (text, number, date ...), no Python value per
-    # cell. A sheet with a column mixing kinds has instead `views` (its rows after the header,
-    # the given columns as text, the others typed; and a view of those columns that is not null
-    # exactly where a cell is a number or a boolean) and `cells` (its rows afresh, from row 1 and
-    # column A: python-calamine's values).
+    # `typed`: the rows after the header read by fastexcel into columns that each hold one kind
+    # of cell (text, number, date ...), no Python value per cell; a number's column mixing
+    # numbers and text is text there, and `numbers` (its columns by the same names) is not null
+    # exactly where a cell is a number or a boolean. Else `cells`: the rows afresh from row 1
+    # and column A, python-calamine's values (text, floats, dates ...).
     typed: pl.DataFrame | None = None
-    views: TextViews | None = None
+    numbers: pl.DataFrame | None = None
     cells: Callable[[], Iterator[list[object]]] | None = None
     height: int = 0
 
@@ -173,95 +162,82 @@ def _read_workbook(path: Path) -> list[Table]:
 
 
 def _sheet_table(path: Path, name: str) -> Table | None:
-    """One sheet as a table (None when it is empty): typed columns when each holds one kind of
-    cell; else python-calamine's header, and for the bulk path the views of its number columns
-    (when it starts at A1) and its values."""
-    frame = _typed_sheet(path, name)
-    headers = _typed_headers(frame) if frame is not None else None
-    if frame is not None and headers is not None:
-        return Table(
-            path, name, headers, _rows_when_read(path, name), typed=frame, height=frame.height
-        )
+    """One sheet as a table (None when it is empty): typed columns when fastexcel can tell what
+    the row path would read; else python-calamine's header and, for the bulk path, its values."""
+    spec = sheet_named(name)
+    if spec is not None and (table := _typed_table(path, name, spec)) is not None:
+        return table
     sheet = _calamine_sheet(path, name)
     if not sheet.height:
         return None
     # skip_empty_area=False: row i of the list is row i+1 of the sheet, as a person sees it.
     first = sheet.to_python(skip_empty_area=False, nrows=1)
     headers = [_header(v) for v in first[0]] if first else []
-    height = sheet.height
     # iter_rows() starts at row 1 but at the sheet's first used column: the bulk path reads it
     # only when that is column A, so that columns are where headers are.
     at_a1 = sheet.start == (0, 0)
-    del sheet  # parsed again only if the values are read: most sheets never need them
-    spec = sheet_named(name)
-    numeric = [
-        i
-        for i, header in enumerate(headers)
-        if spec is not None and any(c.name == header for c in spec.columns if c.numeric)
-    ]
+    return Table(
+        path,
+        name,
+        headers,
+        _sheet_rows(sheet),
+        cells=sheet.iter_rows if at_a1 else None,
+        height=sheet.height,
+    )
+
+
+def _typed_table(path: Path, name: str, spec: Sheet) -> Table | None:
+    """The sheet read by fastexcel, its header in row 1 and its first column A; None when it
+    cannot be read so (a column mixing kinds of cells where the kind is not a number's, a
+    header that is not one of the template's, python-calamine's reading of which the row path
+    shows) or is empty."""
+    reader = fastexcel.read_excel(path)
+    # Header in row 1 and rows from row 2, blank ones included (skip_rows=0: none skipped);
+    # the kinds of all cells, not of the first thousand.
+    options = {"header_row": 0, "skip_rows": 0, "schema_sample_rows": None}
+    numbers = None
+    try:
+        try:
+            sheet = reader.load_sheet(name, dtype_coercion="strict", **options)
+        except fastexcel.UnsupportedColumnTypeCombinationError:
+            # A number's column may mix whole numbers and text: read as text, beside a view
+            # not null exactly where a cell is a number or a boolean (fastexcel reads those,
+            # and no text, as booleans).
+            wanted = {c.name for c in spec.columns if c.numeric}
+            sheet = reader.load_sheet(
+                name, dtype_coercion="strict", dtypes=dict.fromkeys(wanted, "string"), **options
+            )
+            present = [c.name for c in sheet.selected_columns if c.name in wanted]
+            numbers = reader.load_sheet(name, use_columns=present, dtypes="boolean", **options)
+    except fastexcel.FastExcelError:
+        return None  # mixed kinds, or something python-calamine will say in its own words
+    columns = sheet.selected_columns
+    headers = [c.name.strip() for c in columns]
+    if (
+        [c.absolute_index for c in columns] != list(range(sheet.width))
+        # A header fastexcel made up (an empty or boolean cell, a duplicate's "_1"), or its
+        # reading of a number or a date, is left to python-calamine: only the template's
+        # headers, each once, are taken as they are.
+        or any(c.column_name_from != "looked_up" for c in columns)
+        or not set(headers) <= {c.name for c in spec.columns}
+        or len(set(headers)) != len(headers)
+        or not headers
+    ):
+        return None
     return Table(
         path,
         name,
         headers,
         _rows_when_read(path, name),
-        views=_text_views(path, name, numeric) if at_a1 and numeric else None,
-        cells=(lambda: _calamine_sheet(path, name).iter_rows()) if at_a1 else None,
-        height=height,
+        typed=sheet.to_polars(),
+        numbers=numbers.to_polars() if numbers is not None else None,
+        cells=lambda: _calamine_sheet(path, name).iter_rows(),
+        height=sheet.height + 1,
     )
 
 
 def _calamine_sheet(path: Path, name: str) -> python_calamine.CalamineSheet:
     return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name)
-
-
-def _typed_sheet(path: Path, name: str) -> pl.DataFrame | None:
-    """The sheet from row 1 and column A, each column one kind of cell (fastexcel's strict
-    reading); None when a column mixes kinds or the sheet does not start at column A."""
-    try:
-        sheet = fastexcel.read_excel(path).load_sheet(
-            name,
-            header_row=None,
-            skip_rows=0,  # rows counted from row 1 of the sheet, empty ones included
-            dtype_coercion="strict",
-            schema_sample_rows=None,  # the kinds of all cells, not of the first thousand
-        )
-    except fastexcel.FastExcelError:
-        return None  # mixed kinds, or something python-calamine will say in its own words
-    if [c.absolute_index for c in sheet.selected_columns] != list(range(sheet.width)):
-        return None
-    return sheet.to_polars()
-
-
-def _typed_headers(frame: pl.DataFrame) -> list[str] | None:
-    """The header row of a typed sheet as the row path reads it; None when a header cell is not
-    text (python-calamine's reading of it, say `1.0`, is what the row path shows)."""
-    if not frame.height:
-        return None
-    headers = []
-    for column in frame.iter_columns():
-        value = column[0]
-        if value is not None and column.dtype != pl.String:
-            return None
-        headers.append(_header(value))
-    return headers
-
-
-def _text_views(path: Path, name: str, columns: list[int]) -> TextViews | None:
-    """The rows after the header with `columns` as text and the others strictly typed, and a
-    view of `columns` not null exactly where a cell is a number or a boolean (fastexcel reads
-    those, and no text, as booleans); None when another column mixes kinds."""
-    reader = fastexcel.read_excel(path)
-    options = {"header_row": None, "skip_rows": 1, "schema_sample_rows": None}
-    try:
-        rows = reader.load_sheet(
-            name, dtype_coercion="strict", dtypes=dict.fromkeys(columns, "string"), **options
-        )
-        numbers = reader.load_sheet(name, use_columns=columns, dtypes="boolean", **options)
-    except fastexcel.FastExcelError:
-        return None
-    if [c.absolute_index for c in rows.selected_columns] != list(range(rows.width)):
-        return None
-    return TextViews(columns, rows.to_polars(), numbers.to_polars())
 
 
 def _rows_when_read(path: Path, name: str) -> Iterator[Row]:
