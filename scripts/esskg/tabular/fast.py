@@ -49,8 +49,8 @@ BATCH_ROWS = 200_000
 TAIL_BYTES = 1 << 20
 # A whole number as fastexcel writes a number cell's text, within a float's exact integers.
 WHOLE_NUMBER_TEXT = r"^-?[0-9]{1,15}$"
-# A date cell as fastexcel writes it as text.
-DATE_TIME_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
+# A date cell as fastexcel writes it as text, with its time (the row path reads the date).
+DATE_TIME_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}"
 
 
 class _Doubt(Exception):
@@ -87,6 +87,7 @@ def convert_bulk(
     try:
         _convert(converter, index, table, sheet, positions, batches, sink)
     except _Doubt:
+        table.typed = table.numbers = None  # the row path reads python-calamine's values
         sink.seek(start)
         sink.truncate()
         if not had_sink:
@@ -98,6 +99,7 @@ def convert_bulk(
         out.origins = saved[4]
         converter.forget_bulk_ids(saved[5])
         return False
+    table.typed = table.numbers = None  # converted: the sheet's columns need not stay in memory
     return True
 
 
@@ -201,43 +203,45 @@ def _sheet_batches(table: Table, sheet: Sheet, positions: dict[str, int]) -> Ite
     A column of the sheet's kinds goes to text only where the row path reads the text the same
     way: a whole number in an integer, SDG or date column, a date in a date column; any other
     number, date or boolean is a doubt, so the row path says what it says of it (a code typed
-    as a number lost its leading zero: `01` became 1.0). The sheet is read as typed columns
-    (fastexcel) when it can be; else with python-calamine's values, row by row."""
+    as a number lost its leading zero: `01` became 1.0). The sheet is read from its typed
+    columns (fastexcel) when they tell; else from python-calamine's values, row by row."""
     width = len(table.headers)
     names = [f"c{i}" for i in range(width)]
     kinds = {positions[c.name]: c.kind for c in sheet.columns if c.name in positions}
-    texts = _typed_texts(table, kinds)
-    if texts is None:
+    rows = table.typed
+    if rows is None or not _numbers_read_alike(table, kinds):
         yield from _value_batches(table, kinds, names)
         return
-    for start in range(0, texts.height, BATCH_ROWS):
-        batch = texts.slice(start, BATCH_ROWS)
-        yield batch.with_columns(_cleaned(names)).with_row_index("row", offset=start + 2)
-
-
-def _typed_texts(table: Table, kinds: dict[int, str]) -> pl.DataFrame | None:
-    """The rows after the header as text columns c0, c1 ..., from typed columns; None when they
-    do not settle it and python-calamine's values, one by one, will."""
-    rows, numbers = table.typed, table.numbers
-    if rows is None:
-        return None
-    if rows.width != len(table.headers):
+    if rows.width != width:
         raise _Doubt
-    columns = []
-    for i, column in enumerate(rows.iter_columns()):
-        text = _column_text(column, kinds.get(i))
-        if numbers is not None and column.name in numbers.columns:
-            # A number's column mixing numbers and text, read as text: a number (or boolean)
-            # cell is kept when it is a whole number, which fastexcel writes as its digits as
-            # the row path does. A date cell reads as fastexcel writes a date and a time:
-            # python-calamine's values tell it is a date.
-            typed = numbers.get_column(column.name).is_not_null()
-            if (typed & ~text.str.contains(WHOLE_NUMBER_TEXT)).any() or (
-                kinds.get(i) in DATE_KINDS and (~typed & text.str.contains(DATE_TIME_TEXT)).any()
-            ):
-                return None
-        columns.append(text.alias(f"c{i}"))
-    return pl.DataFrame(columns)
+    for start in range(0, rows.height, BATCH_ROWS):
+        part = rows.slice(start, BATCH_ROWS)
+        texts = pl.DataFrame(
+            [
+                _column_text(c, kinds.get(i)).alias(f"c{i}")
+                for i, c in enumerate(part.iter_columns())
+            ]
+        )
+        yield texts.with_columns(_cleaned(names)).with_row_index("row", offset=start + 2)
+
+
+def _numbers_read_alike(table: Table, kinds: dict[int, str]) -> bool:
+    """Whether a number's columns that mix numbers and text (read as text, see Table.numbers)
+    read as the row path reads them: a number (or boolean) cell only when it is a whole number,
+    which fastexcel writes as its digits as the row path does; no date cell, which fastexcel
+    writes as a date and a time (python-calamine's values tell it is a date)."""
+    numbers = table.numbers
+    if numbers is None:
+        return True
+    for i, column in enumerate(table.typed.iter_columns()):
+        if column.name not in numbers.columns:
+            continue
+        typed = numbers.get_column(column.name).is_not_null()
+        if (typed & ~column.str.contains(WHOLE_NUMBER_TEXT)).any() or (
+            kinds.get(i) in DATE_KINDS and (~typed & column.str.contains(DATE_TIME_TEXT)).any()
+        ):
+            return False
+    return True
 
 
 def _column_text(column: pl.Series, kind: str | None) -> pl.Series:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import ctypes
+import ctypes.util
 import io
 import logging
 import re
@@ -158,7 +160,20 @@ def _read_workbook(path: Path) -> list[Table]:
     del workbook  # each sheet is read on its own thread, with its own reader
     with ThreadPoolExecutor(SHEET_THREADS) as pool:
         found = pool.map(lambda name: _sheet_table(path, name), names)
-        return [table for table in found if table is not None]
+        tables = [table for table in found if table is not None]
+    _give_back_freed_memory()
+    return tables
+
+
+def _give_back_freed_memory() -> None:
+    """Return to the system what parsing the sheets freed. fastexcel parses with the C library's
+    allocator, which keeps freed memory for itself (an arena per thread); polars, converting
+    next, allocates with its own and cannot reuse it: 1M rows peaked at 1.07 GB, 0.84 GB with
+    this. glibc only (malloc_trim); elsewhere nothing is done."""
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim is not None:
+        trim(0)
 
 
 def _sheet_table(path: Path, name: str) -> Table | None:
