@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from esskg.tabular.read import CHUNK_BYTES, MAX_CELL_CHARS, WRITE_BATCH, Table
-from esskg.tabular.spec import DATE_KINDS, RDF_TYPE, WHOLE_NUMBER_KINDS, Column, Sheet
+from esskg.tabular.spec import RDF_TYPE, Column, Sheet
 
 # The converter is esskg.tabular.mapping.Converter, which calls this module: it is not imported
 # here, not even for its type, so that the two modules do not import each other.
@@ -47,10 +47,11 @@ BULK_MIN_ROWS = 2_000
 BATCH_ROWS = 200_000
 # How far back from the end of a CSV blank rows are looked for.
 TAIL_BYTES = 1 << 20
+# Column kinds whose text the row path reads as it reads a whole number, and a date.
+WHOLE_NUMBER_KINDS = ("integer", "sdg", "date", "period-end")
+DATE_KINDS = ("date", "period-end")
 # A whole number as fastexcel writes a number cell's text, within a float's exact integers.
 WHOLE_NUMBER_TEXT = r"^-?[0-9]{1,15}$"
-# A date cell as fastexcel writes it as text, with its time (the row path reads the date).
-DATE_TIME_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}"
 
 
 class _Doubt(Exception):
@@ -209,7 +210,7 @@ def _sheet_batches(table: Table, sheet: Sheet, positions: dict[str, int]) -> Ite
     names = [f"c{i}" for i in range(width)]
     kinds = {positions[c.name]: c.kind for c in sheet.columns if c.name in positions}
     rows = table.typed
-    if rows is None or not _numbers_read_alike(table, kinds):
+    if rows is None or not _numbers_read_alike(table):
         yield from _value_batches(table, kinds, names)
         return
     if rows.width != width:
@@ -225,23 +226,20 @@ def _sheet_batches(table: Table, sheet: Sheet, positions: dict[str, int]) -> Ite
         yield texts.with_columns(_cleaned(names)).with_row_index("row", offset=start + 2)
 
 
-def _numbers_read_alike(table: Table, kinds: dict[int, str]) -> bool:
-    """Whether a number's columns that mix numbers and text (read as text, see Table.numbers)
-    read as the row path reads them: a number (or boolean) cell only when it is a whole number,
-    which fastexcel writes as its digits as the row path does; no date cell, which fastexcel
-    writes as a date and a time (python-calamine's values tell it is a date)."""
+def _numbers_read_alike(table: Table) -> bool:
+    """Whether the columns read as text beside a view of their numbers (Table.numbers) read as
+    the row path reads them: a number (or boolean) cell only when it is a whole number, which
+    fastexcel writes as its digits, as the row path does."""
     numbers = table.numbers
     if numbers is None:
         return True
-    for i, column in enumerate(table.typed.iter_columns()):
-        if column.name not in numbers.columns:
-            continue
-        typed = numbers.get_column(column.name).is_not_null()
-        if (typed & ~column.str.contains(WHOLE_NUMBER_TEXT)).any() or (
-            kinds.get(i) in DATE_KINDS and (~typed & column.str.contains(DATE_TIME_TEXT)).any()
-        ):
-            return False
-    return True
+    return not any(
+        (
+            numbers.get_column(name).is_not_null()
+            & ~table.typed.get_column(name).str.contains(WHOLE_NUMBER_TEXT)
+        ).any()
+        for name in numbers.columns
+    )
 
 
 def _column_text(column: pl.Series, kind: str | None) -> pl.Series:

@@ -57,6 +57,8 @@ WRITE_BATCH = 65_536
 # Sheets fastexcel reads at once: it parses outside Python's lock, so two sheets take the
 # machine's two cores.
 SHEET_THREADS = 2
+# Column kinds whose cells may be whole numbers or text, read the same by the row path.
+MIXED_KINDS = ("integer", "sdg")
 # fastexcel logs a warning for each column with no value at all ("falling back to string"):
 # nothing a person filling in a template can act on.
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
@@ -210,20 +212,21 @@ def _typed_table(path: Path, name: str, spec: Sheet) -> Table | None:
     # Header in row 1 and rows from row 2, blank ones included (skip_rows=0: none skipped);
     # the kinds of all cells, not of the first thousand.
     options = {"header_row": 0, "skip_rows": 0, "schema_sample_rows": None}
-    numbers = None
+    # A whole number's columns (SDG goal, count) may mix numbers and text (goals typed as
+    # numbers beside targets typed as `2.4`): read as text, beside a view not null exactly where
+    # a cell is a number or a boolean (fastexcel reads those, and no text, as booleans). Every
+    # other column must hold one kind of cell.
+    as_text = {c.name for c in spec.columns if c.kind in MIXED_KINDS}
     try:
-        try:
-            sheet = reader.load_sheet(name, dtype_coercion="strict", **options)
-        except fastexcel.UnsupportedColumnTypeCombinationError:
-            # A number's column may mix whole numbers and text: read as text, beside a view
-            # not null exactly where a cell is a number or a boolean (fastexcel reads those,
-            # and no text, as booleans).
-            wanted = {c.name for c in spec.columns if c.numeric}
-            sheet = reader.load_sheet(
-                name, dtype_coercion="strict", dtypes=dict.fromkeys(wanted, "string"), **options
-            )
-            present = [c.name for c in sheet.selected_columns if c.name in wanted]
-            numbers = reader.load_sheet(name, use_columns=present, dtypes="boolean", **options)
+        sheet = reader.load_sheet(
+            name, dtype_coercion="strict", dtypes=dict.fromkeys(as_text, "string"), **options
+        )
+        present = [c.name for c in sheet.selected_columns if c.name in as_text]
+        numbers = (
+            reader.load_sheet(name, use_columns=present, dtypes="boolean", **options)
+            if present
+            else None
+        )
     except fastexcel.FastExcelError:
         return None  # mixed kinds, or something python-calamine will say in its own words
     columns = sheet.selected_columns

@@ -42,12 +42,6 @@ SKOS = PREFIXES["skos"]
 RDF_TYPE = ox.NamedNode(RDF_TYPE_IRI)
 
 
-# Column kinds whose text the row path reads as it reads a whole number, and a date: where a
-# spreadsheet may hold numbers (and dates) beside text.
-WHOLE_NUMBER_KINDS = ("integer", "sdg", "date", "period-end")
-DATE_KINDS = ("date", "period-end")
-
-
 @dataclass(frozen=True)
 class Column:
     sheet: str
@@ -70,10 +64,6 @@ class Column:
 
     def help(self, lang: str) -> str:
         return self.help_en if lang == "en" else self.help_fr
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind in WHOLE_NUMBER_KINDS
 
 
 @dataclass(frozen=True)
