@@ -6,7 +6,8 @@ bulk, identifiers are base + slug in bulk, and every other cell goes through the
 conversion once per distinct value (a million rows hold a few dozen codes).
 
 The table is streamed, BATCH_ROWS rows at a time (a CSV parsed by polars, on its own threads; a
-sheet's rows as python-calamine gives them, turned into text columns): each batch is checked,
+sheet's typed columns as fastexcel read them, or its rows as python-calamine gives them, turned
+into text columns): each batch is checked,
 then its N-Triples are appended to the conversion's file. At the first doubt (a ragged row, a
 blank row but at the end, an empty required cell, a number or date whose text the row path would
 not read the same, a duplicate or unknown identifier, a value that does not convert) the file is

@@ -1,5 +1,6 @@
-"""Reading spreadsheets: XLSX and ODS with python-calamine, CSV with its encoding and delimiter
-found; every row keeps the number a person sees in the spreadsheet (and, for CSV, its line).
+"""Reading spreadsheets: XLSX and ODS with python-calamine (row by row) and fastexcel (the same
+reading into typed columns, for the bulk path), CSV with its encoding and delimiter found; every
+row keeps the number a person sees in the spreadsheet (and, for CSV, its line).
 
 Nothing is evaluated: a formula cell gives the value the spreadsheet saved with it. Files too big
 to be a template, archives that inflate absurdly (a zip bomb named .xlsx) and cells longer than
