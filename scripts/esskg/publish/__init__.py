@@ -35,6 +35,7 @@ import sys
 import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -47,6 +48,7 @@ from esskg.errors import EsskgError, display_path
 from esskg.i18n import say
 from esskg.load import load_quads, parse_rdf_file, store_from
 from esskg.namespaces import PREFIXES, graph_iri, register_prefix
+from esskg.publish.aside import Aside
 from esskg.publish.catalog import (
     DATA_LICENCE,
     ONTOLOGY_LICENCE,
@@ -66,6 +68,7 @@ from esskg.publish.citation import (
 )
 from esskg.publish.formats import (
     RDF_FORMATS,
+    NormalForms,
     PublishCheckError,
     gzip_bytes,
     gzip_check,
@@ -315,6 +318,40 @@ def _write_release(
     # from the statements apart from the serialisations they check.
     forms = normal_forms(quads)
     triples = [q.triple for q in ox.parse(forms.ntriples, format=ox.RdfFormat.N_TRIPLES)]
+    # The JSON-LD text, the CSV tables, the example queries and the VoID figures are made in two
+    # forked processes (see aside.py) while this one writes and checks the other files; they are
+    # kept in the order the catalogue lists them all the same.
+    with (
+        Aside(lambda: serialize("jsonld", triples=triples, forms=forms)) as jsonld,
+        Aside(lambda: _side_files(store, root, forms, identity.uri_spaces)) as side,
+    ):
+        made = _Made(triples, forms, jsonld, side)
+        _write_files(build, quads, store, made, release, shapes, layout, report)
+
+
+@dataclass(frozen=True)
+class _Made:
+    """What the files are written from: the sorted triples, the normal forms, and the two
+    forked processes' work."""
+
+    triples: list[ox.Triple]
+    forms: NormalForms
+    jsonld: Aside[bytes]
+    side: Aside[_SideFiles]
+
+
+def _write_files(
+    build: Path,
+    quads: list[ox.Quad],
+    store: ox.Store,
+    made: _Made,
+    release: ReleaseInfo,
+    shapes: Path | None,
+    layout: Project,
+    report: bytes,
+) -> None:
+    identity = release.identity
+    triples, forms = made.triples, made.forms
     distributions: list[Distribution] = []
     downloads: list[tuple[str, str, int]] = []
 
@@ -398,7 +435,11 @@ def _write_release(
     with ThreadPoolExecutor(max_workers=1) as zipper:
         previous: tuple[str, bytes, Future[bytes]] | None = None
         for key in RDF_FORMATS:
-            data = serialize(key, triples=triples, forms=forms)
+            data = (
+                made.jsonld.result()
+                if key == "jsonld"
+                else serialize(key, triples=triples, forms=forms)
+            )
             compressed = zipper.submit(gzip_bytes, data)
             if previous is not None:
                 keep_gzip(*previous)
@@ -450,8 +491,8 @@ def _write_release(
         "SHACL validation report of this release",
         "le rapport de validation SHACL de cette publication (Turtle)",
     )
-    for table in TABLES:
-        data = table_csv(store, table)
+    side = made.side.result()
+    for table, data in zip(TABLES, side.tables, strict=True):
         keep(
             table.name,
             data,
@@ -484,15 +525,15 @@ def _write_release(
         if identity.workspace
         else "comment citer esskg (Citation File Format)",
     )
-    stats = text_statistics(forms.ntriples, forms.nquads, identity.uri_spaces)
+    stats = side.stats
     page = landing_page(
         version=release.version,
         date=release.modified,
         base_url=release.base_url,
         downloads=downloads,
         stats=stats,
-        examples=_examples(store, root),
-        chart_svg=sdg_chart_svg(sdg_coverage(store, root)),
+        examples=side.examples,
+        chart_svg=side.chart_svg,
         data_licence=identity.licence,
         ontology_licence=ONTOLOGY_LICENCE,
         creators=[c.name for c in identity.creators],
@@ -526,6 +567,28 @@ def _write_release(
     _check_dcat_ap(catalog)
     write_atomically(build / "catalog.ttl", catalog_turtle(catalog), _triples_check(catalog))
     os.chmod(build / "catalog.ttl", 0o644)
+
+
+@dataclass(frozen=True)
+class _SideFiles:
+    """What the second forked process makes: the CSV tables (in TABLES' order), the landing
+    page's example queries and SDG chart, the VoID figures."""
+
+    tables: list[bytes]
+    examples: list[ExampleQuery]
+    chart_svg: str
+    stats: dict[str, object]
+
+
+def _side_files(
+    store: ox.Store, root: Path, forms: NormalForms, uri_spaces: tuple[str, ...]
+) -> _SideFiles:
+    return _SideFiles(
+        tables=[table_csv(store, table) for table in TABLES],
+        examples=_examples(store, root),
+        chart_svg=sdg_chart_svg(sdg_coverage(store, root)),
+        stats=text_statistics(forms.ntriples, forms.nquads, uri_spaces),
+    )
 
 
 def _workspace_text(identity: DatasetIdentity, release: ReleaseInfo) -> WorkspaceText:
