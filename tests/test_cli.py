@@ -113,6 +113,34 @@ def test_build_writes_nothing_when_data_does_not_conform(
     assert out == "" and "id:nameless" in err
 
 
+def test_a_failed_gate_keeps_the_dumps_there_and_leaves_no_temp_file(
+    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # The dumps are written into temp files while the gate runs: a failure removes them.
+    out_dir = tmp_path / "dist"
+    assert main(["build", "-o", str(out_dir), "--lang", "en"]) == 0
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    shutil.copy(FILES / "actor-without-label.ttl", project_copy / "data" / "source")
+    assert main(["build", "-o", str(out_dir), "--lang", "en"]) == 1
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+    capsys.readouterr()
+
+
+def test_an_error_in_the_gate_is_reported_and_writes_nothing(
+    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # The gate runs on a thread of its own: its error still reaches the user, and the dumps
+    # written meanwhile go.
+    shapes = next((project_copy / "shapes").glob("*.ttl"))
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n<a> sh:b .\n")
+    out_dir = tmp_path / "dist"
+    out_dir.mkdir()
+    assert main(["build", "-o", str(out_dir), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert shapes.name in err and "Traceback" not in err
+    assert list(out_dir.iterdir()) == []
+
+
 def test_root_option_overrides_the_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert main(["--root", str(tmp_path), "validate", "--lang", "en"]) == 2
     assert "neither a workspace (no esskg.toml) nor a checkout" in capsys.readouterr().err

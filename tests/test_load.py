@@ -16,8 +16,10 @@ from esskg.load import (
     load_ntriples,
     load_project,
     load_quads,
+    with_inferred,
 )
 from esskg.namespaces import graph_iri
+from esskg.resources import packaged_root
 
 ID = "https://w3id.org/esskg/id/"
 
@@ -313,3 +315,16 @@ def test_load_ntriples_does_not_read_back_a_files_inferred_graph(tmp_path: Path)
     text, statements = load_ntriples([stale], include_project_data=False)
     assert statements == len(load_quads([stale], include_project_data=False))
     assert b"liesWithinTransitive" not in text
+
+
+@pytest.mark.parametrize("packaged", [False, True], ids=["fixture", "packaged"])
+def test_the_text_without_graph_inferred_and_with_it_added_back(packaged: bool) -> None:
+    # What build validates, then dumps: graph:inferred left out, then added back, gives the
+    # same bytes as loading with it.
+    root = packaged_root() if packaged else None
+    full, statements = load_ntriples(root=root)
+    asserted, counted = load_ntriples(root=root, inferred=False)
+    quads = load_quads(root=root)
+    inferred = [q for q in quads if q.graph_name == ox.NamedNode(graph_iri("inferred"))]
+    assert inferred and counted == statements - len(inferred) == len(quads) - len(inferred)
+    assert len(asserted) < len(full) and with_inferred(asserted) == full

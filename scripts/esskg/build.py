@@ -17,17 +17,21 @@ import contextlib
 import hashlib
 import importlib.metadata
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from esskg.atomic import output_folder, write_atomically
-from esskg.dump import write_dumps_from_ntriples
+from esskg.dump import commit_dumps, discard_dumps, stage_dumps
 from esskg.errors import EsskgError, display_path
 from esskg.fastvalidate import resolve_engine
 from esskg.i18n import say
-from esskg.load import load_ntriples
+from esskg.infer import INFERRED_GRAPH
+from esskg.load import load_ntriples, with_inferred
 from esskg.progress import note
 from esskg.resources import Project, project
 from esskg.store import input_digest, store_home
@@ -42,8 +46,9 @@ from esskg.validate import (
 
 _GATE_PREFIX = "gate-"
 # The modules whose code decides the gate's report, beside those store.input_digest hashes.
-_GATE_MODULES = ("validate.py", "fastvalidate.py")
+_GATE_MODULES = ("validate.py", "fastvalidate.py", "build.py", "load.py")
 _ENGINE_PACKAGES = {"turbo": "pyshacl-turbo", "pyshacl": "pyshacl"}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,11 +79,20 @@ def quality_gate(
     statements: int | None = None,
 ) -> GateOutcome:
     """Validate `dataset` (load.load_quads' list, or the union as N-Triples text from
-    load.load_ntriples, whose count `statements` then gives) against the project's shapes: the
-    one quality gate."""
+    load.load_ntriples(inferred=False), whose count `statements` then gives) against the
+    project's shapes: the one quality gate.
+
+    graph:inferred is left out: the shapes stand alone (they follow hierarchies by property
+    paths, not by esskg's closures), so the same report comes without the closures, which at
+    a million triples are half a million statements more for the validator to index.
+    """
     layout = project(root)
-    if statements is None and isinstance(dataset, str):
-        raise TypeError("quality_gate: N-Triples text needs its count of statements")
+    if isinstance(dataset, str):
+        if statements is None:
+            raise TypeError("quality_gate: N-Triples text needs its count of statements")
+    else:
+        inferred = ox.NamedNode(INFERRED_GRAPH)
+        dataset = [q for q in dataset if q.graph_name != inferred]
     count = len(dataset) if statements is None else statements
     return GateOutcome(validate_store(dataset, layout.shapes, engine=engine), count)
 
@@ -133,32 +147,73 @@ def build(
     """Pass the project through the gate and write the dumps if it passes; (passed, written).
 
     The output folder is locked for the whole run (a second build into it is refused) and what
-    killed runs left there is swept first.
+    killed runs left there is swept first. The gate runs on a thread of its own while the
+    dumps are written into temp files and checked (pyshacl-turbo lets go of the GIL): they
+    are put in place when it passes, removed when it fails.
     """
     layout = project(root)
     # Taken before the files are read: a file changed meanwhile then records nothing usable.
     digest = gate_digest(layout, engine)
     note("lecture du graphe…", "reading the graph…")
-    # The union of the graphs as N-Triples, lines unique and sorted (load.load_ntriples): the
-    # gate takes it (N-Triples is N-Quads in the default graph: the union the shapes validate)
-    # and, when it passes, it is esskg.nt as it is. No statement is a Python object.
-    text, statements = load_ntriples(root=layout.root)
-    # Only the str the validator takes is held while it runs (a graph-sized copy less at its
-    # peak); the bytes come back from it for the dumps.
-    source = text.decode("utf-8")
-    del text
+    # The union of the graphs as N-Triples, lines unique and sorted (load.load_ntriples). The
+    # gate takes it without graph:inferred: the shapes stand alone (they follow hierarchies by
+    # property paths, not by esskg's closures), so the closures would only make the
+    # validator's graph larger. N-Triples is N-Quads in the default graph: the union the
+    # shapes validate. No statement is a Python object.
+    text, statements = load_ntriples(root=layout.root, inferred=False)
     note(
         f"validation de {statements:,} énoncés…".replace(",", "\u202f"),
         f"validating {statements:,} statements…",
     )
-    gate = quality_gate(source, layout.root, engine=engine, statements=statements)
-    if not gate.passed:
-        sys.stderr.write(gate.explain())
-        return False, []
-    record_gate(layout, engine, digest, gate)
-    note("écriture des exports…", "writing the dumps…")
+    source = text.decode("utf-8")  # what the validator takes
+    gate = _in_thread(
+        lambda: quality_gate(source, layout.root, engine=engine, statements=statements)
+    )
+    created = not Path(outdir).exists()  # removed again if the gate fails: nothing written
     with output_folder(outdir):
-        return True, write_dumps_from_ntriples(source.encode("utf-8"), outdir, in_order=True)
+        staged = stage_dumps(with_inferred(text), outdir, in_order=True)
+        del text
+        try:
+            outcome = gate()
+        except BaseException:
+            discard_dumps(staged)
+            raise
+        if outcome.passed:
+            record_gate(layout, engine, digest, outcome)
+            note("écriture des exports…", "writing the dumps…")
+            return True, commit_dumps(staged)
+        discard_dumps(staged)
+    if created:
+        with contextlib.suppress(OSError):
+            Path(outdir).rmdir()
+    sys.stderr.write(outcome.explain())
+    return False, []
+
+
+def _in_thread(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` on a daemon thread; the returned function waits for its result or error.
+
+    A daemon thread: interrupted (Ctrl-C), esskg exits without waiting for the validator.
+    """
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as e:  # handed to the caller, which raises it
+            outcome.append((False, e))
+
+    thread = threading.Thread(target=run, name="esskg-gate", daemon=True)
+    thread.start()
+
+    def wait() -> T:
+        thread.join()
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value
+
+    return wait
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -51,6 +51,7 @@ __all__ = [
     "ntriples_text",
     "parse_rdf_file",
     "store_from",
+    "with_inferred",
 ]
 
 log = logging.getLogger(__name__)
@@ -152,9 +153,11 @@ def load_ntriples(
     *,
     include_project_data: bool = True,
     root: Path | str | None = None,
+    inferred: bool = True,
 ) -> tuple[bytes, int]:
     """The union of load_quads()'s graphs as N-Triples, lines unique and in byte order, and how
-    many statements load_quads() holds: what `build` validates and dumps.
+    many statements load_quads() holds: what `build` dumps. Without `inferred`, graph:inferred
+    is left out (what the shapes validate: they stand alone); with_inferred() adds it.
 
     No statement becomes a Python object: pyoxigraph parses each file and writes it back as
     N-Triples, and the rest is done on columns of lines (polars): each graph's lines made
@@ -176,7 +179,8 @@ def load_ntriples(
     skipped = graphs.get(INFERRED_GRAPH)
     asserted = [lines for number, lines in files if number != skipped]
     # graph:inferred, its statements each once, counted apart from any graph of the files
-    files.append((len(graphs), inferred_lines(pl.concat([_no_lines(), *asserted]))))
+    if inferred:
+        files.append((len(graphs), inferred_lines(pl.concat([_no_lines(), *asserted]))))
     del asserted
     parts = [
         lines.to_frame().with_columns(graph=pl.lit(number, dtype=pl.UInt32))
@@ -193,6 +197,17 @@ def load_ntriples(
         (new_line | pl.col("graph").ne_missing(pl.col("graph").shift())).sum()
     ).item()
     return ntriples_text(lines.filter(new_line).get_column("line")), statements
+
+
+def with_inferred(text: bytes) -> bytes:
+    """load_ntriples(inferred=False)'s text with graph:inferred's statements, lines unique and
+    in byte order: load_ntriples()'s text. (The project's data cannot be in graph:inferred:
+    resources.RESERVED_GRAPHS.)"""
+    import polars as pl
+
+    lines = ntriples_series(text)
+    union = pl.concat([lines, inferred_lines(lines)]).unique().sort()
+    return ntriples_text(union)
 
 
 def ntriples_series(text: bytes) -> pl.Series:

@@ -245,8 +245,9 @@ def run(args: argparse.Namespace) -> int:
         source: list[ox.Quad] | str = quads
         statements = len(quads)
     else:
-        # The whole project: as build reads it (load.load_ntriples), no Python object a statement.
-        text, statements = load_ntriples(root=layout.root)
+        # The whole project: as build reads it (load.load_ntriples), no Python object a statement,
+        # and as build validates it, without graph:inferred (the shapes stand alone).
+        text, statements = load_ntriples(root=layout.root, inferred=False)
         source = text.decode("utf-8")
         del text
     note(
