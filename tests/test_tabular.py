@@ -495,6 +495,7 @@ def registry_csv(folder: Path, rows: int, bad_row: int | None = None) -> Path:
     for i in range(rows):
         kind = "Associaton" if i + 2 == bad_row else kinds[i % 4]
         text = '"Sur deux\nlignes ; avec ""guillemets"""' if i % 7 == 0 else "'=SOMME(A1)"
+        text = " 'SOMME(A1)" if i % 7 == 2 else " '=SOMME(A2) " if i % 7 == 3 else text
         lines.append(
             f"acteur-{i};Acteur {i};Actor {i};{kind};{places[i % 4]};{fields[i % 3]};{text}"
         )
@@ -532,6 +533,13 @@ def test_bulk_path_gives_the_row_paths_statements(packaged: Path, monkeypatch, t
     )
     assert (
         f'<{BASE}acteur-1> <http://purl.org/dc/terms/description> "=SOMME(A1)"@fr .' in statements
+    )
+    # a space before the neutralising quote: the quote still goes, as row by row
+    assert f'<{BASE}acteur-3> <http://purl.org/dc/terms/description> "=SOMME(A2)"@fr .' in (
+        statements
+    )
+    assert f'<{BASE}acteur-2> <http://purl.org/dc/terms/description> "\'SOMME(A1)"@fr .' in (
+        statements
     )
 
 

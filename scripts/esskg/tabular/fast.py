@@ -152,11 +152,10 @@ def _blank_tail(tail: bytes, mark: bytes, whole: bool) -> tuple[int, int]:
 
 def _cleaned(names: list[str]) -> list[pl.Expr]:
     """The cells as the row path reads them: stripped, an export's neutralising quote removed."""
+    # Stripped first, then the quote looked for, as the row path does (" '=x" is "=x").
     return [
-        pl.when(c.str.starts_with("'") & c.str.contains(NEUTRALISED_PATTERN))
-        .then(c.str.strip_chars().str.slice(1))
-        .otherwise(c.str.strip_chars())
-        for c in (pl.col(n) for n in names)
+        pl.when(c.str.contains(NEUTRALISED_PATTERN)).then(c.str.slice(1)).otherwise(c).alias(n)
+        for n, c in ((n, pl.col(n).str.strip_chars()) for n in names)
     ]
 
 
