@@ -408,6 +408,22 @@ def test_zip_bomb_and_unknown_column_are_refused(packaged: Path, capsys, tmp_pat
     assert "unknown column 'natur'" in out and "did you mean nature" in out
 
 
+def test_workbook_with_a_damaged_sheet_is_refused_in_words(packaged: Path, capsys, tmp_path):
+    """A sheet neither reader can parse: the message says so, not a traceback."""
+    ws = workspace(packaged / "ws")
+    good = typed_workbook(tmp_path / "good.xlsx", 10)
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(damaged, "w") as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/worksheets/sheet2.xml":
+                data = data[: len(data) // 2]  # cut in the middle of a row
+            target.writestr(member, data)
+    assert main(["-C", str(ws), "import", str(damaged), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "unreadable workbook" in out and "damaged.xlsx" in out
+
+
 def test_reimport_replaces_only_its_own_file(packaged: Path, tmp_path: Path):
     ws = workspace(packaged / "ws")
     other = ws / "data" / "import" / "other.ttl"

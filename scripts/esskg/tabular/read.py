@@ -149,16 +149,7 @@ def _read_workbook(path: Path) -> list[Table]:
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as e:  # calamine raises its own error types for any unreadable file
-        raise ProblemsError(
-            [
-                problem(
-                    path,
-                    "format-error",
-                    f"classeur illisible ({e}) : enregistrez-le de nouveau en .xlsx ou .ods",
-                    f"unreadable workbook ({e}): save it again as .xlsx or .ods",
-                )
-            ]
-        ) from None
+        raise _unreadable(path, e) from None
     names = workbook.sheet_names
     del workbook  # each sheet is read on its own thread, with its own reader
     with ThreadPoolExecutor(SHEET_THREADS) as pool:
@@ -179,13 +170,29 @@ def _give_back_freed_memory() -> None:
         trim(0)
 
 
+def _unreadable(path: Path, error: Exception) -> ProblemsError:
+    return ProblemsError(
+        [
+            problem(
+                path,
+                "format-error",
+                f"classeur illisible ({error}) : enregistrez-le de nouveau en .xlsx ou .ods",
+                f"unreadable workbook ({error}): save it again as .xlsx or .ods",
+            )
+        ]
+    )
+
+
 def _sheet_table(path: Path, name: str) -> Table | None:
     """One sheet as a table (None when it is empty): typed columns when fastexcel can tell what
     the row path would read; else python-calamine's header and, for the bulk path, its values."""
     spec = sheet_named(name)
     if spec is not None and (table := _typed_table(path, name, spec)) is not None:
         return table
-    sheet = _calamine_sheet(path, name)
+    try:
+        sheet = _calamine_sheet(path, name)
+    except Exception as e:  # a sheet calamine cannot parse (a damaged or forged file)
+        raise _unreadable(path, e) from None
     if not sheet.height:
         return None
     # skip_empty_area=False: row i of the list is row i+1 of the sheet, as a person sees it.
@@ -230,6 +237,12 @@ def _typed_table(path: Path, name: str, spec: Sheet) -> Table | None:
         )
     except fastexcel.FastExcelError:
         return None  # mixed kinds, or something python-calamine will say in its own words
+    except BaseException as e:
+        # A panic in fastexcel's Rust code (pyo3 raises it outside Exception) on a file it
+        # cannot read: python-calamine's reading says what is wrong, in a person's words.
+        if type(e).__name__ != "PanicException":
+            raise
+        return None
     columns = sheet.selected_columns
     headers = [c.name.strip() for c in columns]
     if (
