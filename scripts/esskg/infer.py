@@ -39,6 +39,7 @@ import pyoxigraph as ox
 
 from esskg.namespaces import PREFIXES, graph_iri
 from esskg.namespaces import RDF_TYPE as RDF_TYPE_IRI
+from esskg.ntlines import ntriples_series, ntriples_text
 
 if TYPE_CHECKING:
     import polars as pl
@@ -47,8 +48,6 @@ INFERRED_GRAPH = graph_iri("inferred")
 
 RDF_TYPE = ox.NamedNode(RDF_TYPE_IRI)
 _INTEGER = PREFIXES["xsd"] + "integer"
-# The statements inferred_frame() reads and gives: each term as N-Triples writes it.
-_COLUMNS = ["s", "p", "o"]
 _TYPE = f"<{RDF_TYPE_IRI}>"
 
 
@@ -149,21 +148,22 @@ def inferred_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     import polars as pl  # here: `esskg query` imports this module and never needs polars
 
     inferred = ox.NamedNode(INFERRED_GRAPH)
-    # Each term as N-Triples writes it (what str() gives), the form inferred_frame() reads.
-    rows = [
-        (str(q.subject), str(q.predicate), str(q.object)) for q in quads if q.graph_name != inferred
-    ]
-    frame = pl.DataFrame(rows, schema=dict.fromkeys(_COLUMNS, pl.String), orient="row")
+    # In and out as text, parsed and written by pyoxigraph: a Python string a term, or a Quad
+    # built a statement, cost more than the closures themselves.
+    text = ox.serialize(
+        (q.triple for q in quads if q.graph_name != inferred), format=ox.RdfFormat.N_TRIPLES
+    )
     found = (
-        inferred_frame(frame)
+        inferred_frame(closure_statements(ntriples_series(text)))
         .unique()
         .sort(pl.col("p").str.strip_prefix("<").str.strip_suffix(">"), pl.col("s"), pl.col("o"))
     )
-    text = "".join(f"{line}\n" for line in ntriples_lines(found))
-    return [
-        ox.Quad(t.subject, t.predicate, t.object, inferred)
-        for t in ox.parse(text.encode(), format=ox.RdfFormat.N_TRIPLES)
-    ]
+    nquads = found.select(
+        pl.concat_str(
+            pl.col("s"), pl.col("p"), pl.col("o"), pl.lit(f"<{INFERRED_GRAPH}> ."), separator=" "
+        ).alias("line")
+    ).to_series()
+    return list(ox.parse(ntriples_text(nquads), format=ox.RdfFormat.N_QUADS))
 
 
 def closure_statements(lines: pl.Series) -> pl.DataFrame:

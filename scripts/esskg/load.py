@@ -13,7 +13,6 @@ back as "1"); validation and dumps therefore read the terms as parsed.
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import re
 import warnings
@@ -29,6 +28,7 @@ from esskg.errors import LoadError, LoadErrors, display_path, os_message
 from esskg.i18n import say
 from esskg.infer import INFERRED_GRAPH, closure_input, inferred_lines, inferred_quads
 from esskg.namespaces import RDF_TYPE, graph_iri
+from esskg.ntlines import no_lines, ntriples_series, ntriples_text
 from esskg.resources import DATA_SUFFIXES, project
 
 if TYPE_CHECKING:
@@ -47,8 +47,6 @@ __all__ = [
     "load_ntriples",
     "load_project",
     "load_quads",
-    "ntriples_series",
-    "ntriples_text",
     "parse_rdf_file",
     "store_from",
     "with_inferred",
@@ -180,7 +178,7 @@ def load_ntriples(
     asserted = [lines for number, lines in files if number != skipped]
     # graph:inferred, its statements each once, counted apart from any graph of the files
     if inferred:
-        files.append((len(graphs), inferred_lines(pl.concat([_no_lines(), *asserted]))))
+        files.append((len(graphs), inferred_lines(pl.concat([no_lines(), *asserted]))))
     del asserted
     parts = [
         lines.to_frame().with_columns(graph=pl.lit(number, dtype=pl.UInt32))
@@ -208,42 +206,6 @@ def with_inferred(text: bytes) -> bytes:
     lines = ntriples_series(text)
     union = pl.concat([lines, inferred_lines(lines)]).unique().sort()
     return ntriples_text(union)
-
-
-def ntriples_series(text: bytes) -> pl.Series:
-    """The lines of N-Triples `text` as pyoxigraph writes it, without their newlines.
-
-    Read as a one-column CSV whose separator (U+0001) and quote (none) never occur: pyoxigraph
-    escapes every control character in a literal and no IRI holds one. A tenth of a second a
-    million lines, where splitting in Python took seconds.
-    """
-    import polars as pl
-
-    if not text:
-        return _no_lines()
-    return pl.read_csv(
-        text,
-        has_header=False,
-        separator="\x01",
-        quote_char=None,
-        new_columns=["line"],
-        infer_schema=False,
-    ).to_series()
-
-
-def ntriples_text(lines: pl.Series) -> bytes:
-    """N-Triples `lines` (without their newlines) as one text, each line ended by a newline."""
-    buffer = io.BytesIO()
-    lines.to_frame().write_csv(
-        buffer, include_header=False, quote_style="never", line_terminator="\n"
-    )
-    return buffer.getvalue()
-
-
-def _no_lines() -> pl.Series:
-    import polars as pl
-
-    return pl.Series("line", [], dtype=pl.String)
 
 
 def _sources(

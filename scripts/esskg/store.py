@@ -48,16 +48,9 @@ from esskg.atomic import output_error, output_folder, replace_folder, temp_folde
 from esskg.errors import LoadError, display_path, os_message
 from esskg.i18n import say
 from esskg.infer import INFERRED_GRAPH, inferred_lines
-from esskg.load import (
-    DATA_FORMATS,
-    file_ntriples,
-    folder_files,
-    load_file,
-    ntriples_series,
-    ntriples_text,
-    syntax_error,
-)
+from esskg.load import DATA_FORMATS, file_ntriples, folder_files, load_file, syntax_error
 from esskg.namespaces import graph_iri
+from esskg.ntlines import ntriples_series, ntriples_text
 from esskg.progress import note
 from esskg.resources import Project, packaged_root
 from esskg.sssom import SSSOM_SUFFIX
@@ -78,7 +71,7 @@ STORE_PREFIX = "store-"
 HOME_NAME = ".esskg"
 # The modules whose code decides what the store holds: a change there must rebuild it even when
 # the version string stays (an editable install between releases).
-_CONTENT_MODULES = ("load.py", "infer.py", "sssom.py", "store.py")
+_CONTENT_MODULES = ("load.py", "infer.py", "ntlines.py", "sssom.py", "store.py")
 HASHES_NAME = "sha256.json"
 # How long after its last change a file's hash may be kept (see the module's docstring).
 _SETTLED_NS = 2_000_000_000
