@@ -201,11 +201,13 @@ def with_inferred(text: bytes) -> bytes:
     """load_ntriples(inferred=False)'s text with graph:inferred's statements, lines unique and
     in byte order: load_ntriples()'s text. (The project's data cannot be in graph:inferred:
     resources.RESERVED_GRAPHS.)"""
-    import polars as pl
-
-    lines = ntriples_series(text)
-    union = pl.concat([lines, inferred_lines(lines)]).unique().sort()
-    return ntriples_text(union)
+    # `text` is in order already: graph:inferred's lines are sorted alone and merged in, and a
+    # line equal to the one before it dropped (1M: 1.4 s of CPU where hashing the union to make
+    # it unique, then sorting it whole, took 2.6 s).
+    lines = ntriples_series(text).to_frame().set_sorted("line")
+    inferred = inferred_lines(lines.get_column("line")).to_frame().sort("line")
+    union = lines.merge_sorted(inferred, key="line").get_column("line")
+    return ntriples_text(union.filter(union.ne_missing(union.shift())))
 
 
 def _sources(
