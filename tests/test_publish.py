@@ -701,16 +701,17 @@ def test_date_comes_from_the_option_not_the_clock(tmp_path: Path) -> None:
     )
 
 
-def _corrupt_nquads(real):
+def _corrupt(real, corrupted: str):
     def serialize(name: str, **kwargs: object) -> bytes:
         data = real(name, **kwargs)
         # A dump that loses its last statement: it still parses, but not to the same graph.
-        return data.rsplit(b"\n", 2)[0] + b"\n" if name == "nq" else data
+        return data.rsplit(b"\n", 2)[0] + b"\n" if name == corrupted else data
 
     return serialize
 
 
-@pytest.mark.parametrize("failure", ["unparsable", "different-graph"])
+# The N-Quads file is made in the main process, the Turtle in a forked one (publish/aside.py).
+@pytest.mark.parametrize("failure", ["unparsable", "different-graph", "different-turtle"])
 def test_a_dump_that_fails_its_check_leaves_the_previous_release_whole(
     release: Path,
     tmp_path: Path,
@@ -733,10 +734,14 @@ def test_a_dump_that_fails_its_check_leaves_the_previous_release_whole(
     else:
         import esskg.publish as publish_module
 
-        monkeypatch.setattr(publish_module, "serialize", _corrupt_nquads(publish_module.serialize))
+        corrupted = "ttl" if failure == "different-turtle" else "nq"
+        monkeypatch.setattr(
+            publish_module, "serialize", _corrupt(publish_module.serialize, corrupted)
+        )
     assert main(["--root", str(ROOT), "publish", "-o", str(tmp_path)]) == 2
     message = capsys.readouterr().err
-    assert "esskg: error:" in message and ("esskg.trig" in message or "esskg.nq" in message)
+    wanted = {"unparsable": "esskg.trig", "different-graph": "esskg.nq"}.get(failure, "esskg.ttl")
+    assert "esskg: error:" in message and wanted in message, message
     assert _tree(tmp_path / __version__) == before
     assert [p.name for p in tmp_path.iterdir()] == [__version__], "the build folder must be removed"
 

@@ -22,8 +22,10 @@ dcterms:modified; blank nodes are named by RDFC-1.0; gzip has mtime 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime
+import functools
 import hashlib
 import io
 import json
@@ -70,6 +72,7 @@ from esskg.publish.formats import (
     RDF_FORMATS,
     NormalForms,
     PublishCheckError,
+    check_graph,
     gzip_bytes,
     gzip_check,
     jsonld_context,
@@ -317,26 +320,48 @@ def _write_release(
     # The normal forms (sorted N-Quads and N-Triples text) the dumps are checked against, made
     # from the statements apart from the serialisations they check.
     forms = normal_forms(quads)
-    triples = [q.triple for q in ox.parse(forms.ntriples, format=ox.RdfFormat.N_TRIPLES)]
-    # The JSON-LD text, the CSV tables, the example queries and the VoID figures are made in two
-    # forked processes (see aside.py) while this one writes and checks the other files; they are
-    # kept in the order the catalogue lists them all the same.
-    with (
-        Aside(lambda: serialize("jsonld", triples=triples, forms=forms)) as jsonld,
-        Aside(lambda: _side_files(store, root, forms, identity.uri_spaces)) as side,
-    ):
-        made = _Made(triples, forms, jsonld, side)
+    # The Turtle, JSON-LD and TriG texts (each parsed back and compared with the normal forms),
+    # the CSV tables, the example queries and the VoID figures are made in forked processes
+    # (see aside.py) while this one writes the files; they are kept in the order the catalogue
+    # lists them all the same.
+    with contextlib.ExitStack() as stack:
+        dumps = {
+            key: stack.enter_context(Aside(functools.partial(_checked_dump, key, forms)))
+            for key in _MADE_ASIDE
+        }
+        side = stack.enter_context(
+            Aside(lambda: _side_files(store, root, forms, identity.uri_spaces))
+        )
+        made = _Made(forms, dumps, side)
         _write_files(build, quads, store, made, release, shapes, layout, report)
+
+
+# The dumps made and checked in a forked process each; N-Triples and N-Quads are the normal forms.
+_MADE_ASIDE = ("ttl", "jsonld", "trig")
+
+
+def _checked_dump(key: str, forms: NormalForms) -> bytes:
+    """The text of format `key`, parsed back and found to hold the graph (PublishCheckError)."""
+    fmt = RDF_FORMATS[key]
+    triples = (q.triple for q in ox.parse(forms.ntriples, format=ox.RdfFormat.N_TRIPLES))
+    data = serialize(key, triples=triples, forms=forms)
+    check_graph(
+        f"esskg{fmt.suffix}",
+        data,
+        forms.nquads if fmt.keeps_graphs else forms.ntriples,
+        fmt.rdf_format,
+        keeps_graphs=fmt.keeps_graphs,
+        written_order=forms.by_graph if fmt.keeps_graphs else None,
+    )
+    return data
 
 
 @dataclass(frozen=True)
 class _Made:
-    """What the files are written from: the sorted triples, the normal forms, and the two
-    forked processes' work."""
+    """What the files are written from: the normal forms, and the forked processes' work."""
 
-    triples: list[ox.Triple]
     forms: NormalForms
-    jsonld: Aside[bytes]
+    dumps: dict[str, Aside[bytes]]
     side: Aside[_SideFiles]
 
 
@@ -351,7 +376,7 @@ def _write_files(
     report: bytes,
 ) -> None:
     identity = release.identity
-    triples, forms = made.triples, made.forms
+    forms = made.forms
     distributions: list[Distribution] = []
     downloads: list[tuple[str, str, int]] = []
 
@@ -395,11 +420,12 @@ def _write_files(
         expected = forms.nquads if fmt.keeps_graphs else forms.ntriples
         # The N-Triples and N-Quads files are the normal forms themselves, which this run has
         # parsed line by line (into the triples the Turtle and JSON-LD are made from, and the
-        # TriG's quads): read back byte for byte, they hold the graph. The other formats are
-        # parsed back and compared with them.
+        # TriG's quads); the Turtle, JSON-LD and TriG texts were parsed back and compared with
+        # them where they were made (_checked_dump). Read back byte for byte, each file holds
+        # the graph. Any other text is parsed back from the file.
         verify = (
             _bytes_check(data)
-            if data is expected
+            if data is expected or key in made.dumps
             else same_graph_check(
                 expected,
                 fmt.rdf_format,
@@ -436,9 +462,9 @@ def _write_files(
         previous: tuple[str, bytes, Future[bytes]] | None = None
         for key in RDF_FORMATS:
             data = (
-                made.jsonld.result()
-                if key == "jsonld"
-                else serialize(key, triples=triples, forms=forms)
+                made.dumps[key].result()
+                if key in made.dumps
+                else serialize(key, triples=(), forms=forms)
             )
             compressed = zipper.submit(gzip_bytes, data)
             if previous is not None:

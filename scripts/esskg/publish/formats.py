@@ -24,6 +24,7 @@ __all__ = [
     "RDF_FORMATS",
     "NormalForms",
     "RdfFile",
+    "check_graph",
     "gzip_bytes",
     "gzip_check",
     "jsonld_context",
@@ -130,10 +131,10 @@ def normal_forms(dataset: ox.Dataset | list[ox.Quad]) -> NormalForms:
     return NormalForms(nquads, by_graph, b"".join(dict.fromkeys(union)))
 
 
-def serialize(name: str, *, triples: list[ox.Triple], forms: NormalForms) -> bytes:
+def serialize(name: str, *, triples: Iterable[ox.Triple], forms: NormalForms) -> bytes:
     """The bytes of format `name` (a key of RDF_FORMATS): triples if merged, quads otherwise.
 
-    `triples` are the statements of `forms.ntriples`, in its order.
+    `triples` are the statements of `forms.ntriples`, in its order (read once).
     """
     if name == "ttl":
         return turtle_bytes(triples)
@@ -154,7 +155,7 @@ def jsonld_context() -> dict[str, object]:
     return {"@context": {prefix: iri for prefix, iri in sorted(PREFIXES.items())}}
 
 
-def jsonld_bytes(triples: list[ox.Triple]) -> bytes:
+def jsonld_bytes(triples: Iterable[ox.Triple]) -> bytes:
     """Compact JSON-LD: one node object per subject, IRIs as CURIEs, the context inline.
 
     The context is embedded rather than referenced so that no reader has to fetch anything; the same
@@ -242,12 +243,15 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0)
 
 
-def parsed_quads(path: Path, rdf_format: ox.RdfFormat) -> Iterator[ox.Quad]:
-    """The quads of a file, parsed strictly with no base IRI (SyntaxError if it does not parse).
+def parsed_quads(source: Path | bytes, rdf_format: ox.RdfFormat) -> Iterator[ox.Quad]:
+    """The quads of a file (or of its bytes), parsed strictly with no base IRI (SyntaxError if it
+    does not parse).
 
     Streamed: read as they are parsed, never all held as Python objects.
     """
-    return ox.parse(path=path, format=rdf_format, base_iri=None)
+    if isinstance(source, bytes):
+        return ox.parse(source, format=rdf_format, base_iri=None)
+    return ox.parse(path=source, format=rdf_format, base_iri=None)
 
 
 def same_graph_check(
@@ -264,34 +268,55 @@ def same_graph_check(
     """
 
     def verify(temp: Path) -> None:
-        try:
-            # Parsed from a file, merged formats give triples in the default graph: written as
-            # N-Triples as they come.
-            found = _text(parsed_quads(temp, rdf_format), keeps_graphs)
-        except (SyntaxError, ValueError, OSError) as e:
-            raise PublishCheckError(
-                say(
-                    f"{temp.name} : ne se relit pas en {rdf_format.name} : {e}",
-                    f"{temp.name}: does not parse back as {rdf_format.name}: {e}",
-                )
-            ) from e
-        # Turtle, N-Triples, N-Quads (and TriG, graph after graph) read back in the order they
-        # were written in: equal as they are, they need no sort.
-        if found in (expected, written_order):
-            return
-        found = _normalise(found, keeps_graphs)
-        if found != expected:
-            wanted, got = set(expected.splitlines()), set(found.splitlines())
-            raise PublishCheckError(
-                say(
-                    f"{temp.name} : se relit en un autre graphe ({len(wanted - got)} énoncés "
-                    f"manquants, {len(got - wanted)} inattendus)",
-                    f"{temp.name}: parses back to a different graph ({len(wanted - got)} "
-                    f"statements missing, {len(got - wanted)} unexpected)",
-                )
-            )
+        check_graph(
+            temp.name,
+            temp,
+            expected,
+            rdf_format,
+            keeps_graphs=keeps_graphs,
+            written_order=written_order,
+        )
 
     return verify
+
+
+def check_graph(
+    name: str,
+    source: Path | bytes,
+    expected: bytes,
+    rdf_format: ox.RdfFormat,
+    *,
+    keeps_graphs: bool,
+    written_order: bytes | None = None,
+) -> None:
+    """PublishCheckError (naming `name`) unless the file or bytes `source` parse to exactly
+    `expected`, as same_graph_check() says."""
+    try:
+        # Parsed, merged formats give triples in the default graph: written as N-Triples as
+        # they come.
+        found = _text(parsed_quads(source, rdf_format), keeps_graphs)
+    except (SyntaxError, ValueError, OSError) as e:
+        raise PublishCheckError(
+            say(
+                f"{name} : ne se relit pas en {rdf_format.name} : {e}",
+                f"{name}: does not parse back as {rdf_format.name}: {e}",
+            )
+        ) from e
+    # Turtle, N-Triples, N-Quads (and TriG, graph after graph) read back in the order they
+    # were written in: equal as they are, they need no sort.
+    if found in (expected, written_order):
+        return
+    found = _normalise(found, keeps_graphs)
+    if found != expected:
+        wanted, got = set(expected.splitlines()), set(found.splitlines())
+        raise PublishCheckError(
+            say(
+                f"{name} : se relit en un autre graphe ({len(wanted - got)} énoncés "
+                f"manquants, {len(got - wanted)} inattendus)",
+                f"{name}: parses back to a different graph ({len(wanted - got)} "
+                f"statements missing, {len(got - wanted)} unexpected)",
+            )
+        )
 
 
 def gzip_check(data: bytes) -> Callable[[Path], None]:
