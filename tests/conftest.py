@@ -43,6 +43,8 @@ def english(monkeypatch: pytest.MonkeyPatch) -> None:
 def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A writable copy of the fixture project, set as ESSKG_ROOT."""
     root = tmp_path / "project"
-    shutil.copytree(PROJECT, root)
+    # Not .esskg/: what commands run on the fixture itself left there (its on-disk index, a
+    # gate's record) would make the copy's store and gate tests start from their state.
+    shutil.copytree(PROJECT, root, ignore=shutil.ignore_patterns(".esskg"))
     monkeypatch.setenv("ESSKG_ROOT", str(root))
     return root
