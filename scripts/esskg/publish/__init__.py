@@ -216,12 +216,14 @@ def publish(
     )
     outdir = Path(outdir)
     target = outdir / version
+    # The CSV tables, the example queries and the SDG chart need only the store: a forked process
+    # makes them (see aside.py) while this one makes the normal forms and the other files.
     # The lock refuses a second publish into the same folder while this one runs; the sweep
     # removes what killed runs left (hidden build folders, an interrupted swap).
-    with output_folder(outdir):
+    with Aside(lambda: _side_files(store, layout.root)) as side, output_folder(outdir):
         build = temp_folder(outdir, version)
         try:
-            _write_release(build, quads, store, release, shapes, layout, report)
+            _write_release(build, quads, store, side, release, shapes, layout, report)
             os.chmod(build, 0o755)
             if target.exists() and not replace:
                 _refuse_a_changed_release(build, target, layout)
@@ -309,29 +311,24 @@ def _write_release(
     build: Path,
     quads: list[ox.Quad],
     store: ox.Store,
+    side: Aside[_SideFiles],
     release: ReleaseInfo,
     shapes: Path | None,
     layout: Project,
     report: bytes,
 ) -> None:
     """Write and check every file of the release into `build`; `report` is the gate's (Turtle)."""
-    identity = release.identity
-    root = layout.root
     # The normal forms (sorted N-Quads and N-Triples text) the dumps are checked against, made
     # from the statements apart from the serialisations they check.
     forms = normal_forms(quads)
-    # The Turtle, JSON-LD and TriG texts (each parsed back and compared with the normal forms),
-    # the CSV tables, the example queries and the VoID figures are made in forked processes
-    # (see aside.py) while this one writes the files; they are kept in the order the catalogue
-    # lists them all the same.
+    # The Turtle, JSON-LD and TriG texts (each parsed back and compared with the normal forms)
+    # are made in forked processes (see aside.py) while this one writes the files; they are
+    # kept in the order the catalogue lists them all the same.
     with contextlib.ExitStack() as stack:
         dumps = {
             key: stack.enter_context(Aside(functools.partial(_checked_dump, key, forms)))
             for key in _MADE_ASIDE
         }
-        side = stack.enter_context(
-            Aside(lambda: _side_files(store, root, forms, identity.uri_spaces))
-        )
         made = _Made(forms, dumps, side)
         _write_files(build, quads, store, made, release, shapes, layout, report)
 
@@ -551,7 +548,7 @@ def _write_files(
         if identity.workspace
         else "comment citer esskg (Citation File Format)",
     )
-    stats = side.stats
+    stats = text_statistics(forms.ntriples, forms.nquads, identity.uri_spaces)
     page = landing_page(
         version=release.version,
         date=release.modified,
@@ -597,23 +594,19 @@ def _write_files(
 
 @dataclass(frozen=True)
 class _SideFiles:
-    """What the second forked process makes: the CSV tables (in TABLES' order), the landing
-    page's example queries and SDG chart, the VoID figures."""
+    """What a forked process makes from the store: the CSV tables (in TABLES' order), the
+    landing page's example queries and SDG chart."""
 
     tables: list[bytes]
     examples: list[ExampleQuery]
     chart_svg: str
-    stats: dict[str, object]
 
 
-def _side_files(
-    store: ox.Store, root: Path, forms: NormalForms, uri_spaces: tuple[str, ...]
-) -> _SideFiles:
+def _side_files(store: ox.Store, root: Path) -> _SideFiles:
     return _SideFiles(
         tables=[table_csv(store, table) for table in TABLES],
         examples=_examples(store, root),
         chart_svg=sdg_chart_svg(sdg_coverage(store, root)),
-        stats=text_statistics(forms.ntriples, forms.nquads, uri_spaces),
     )
 
 
