@@ -36,7 +36,7 @@ import shutil
 import sys
 import urllib.parse
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -337,8 +337,9 @@ def _write_release(
 _MADE_ASIDE = ("ttl", "jsonld", "trig")
 
 
-def _checked_dump(key: str, forms: NormalForms) -> bytes:
-    """The text of format `key`, parsed back and found to hold the graph (PublishCheckError)."""
+def _checked_dump(key: str, forms: NormalForms) -> tuple[bytes, bytes]:
+    """The text of format `key`, parsed back and found to hold the graph (PublishCheckError),
+    and its gzip."""
     fmt = RDF_FORMATS[key]
     triples = (q.triple for q in ox.parse(forms.ntriples, format=ox.RdfFormat.N_TRIPLES))
     data = serialize(key, triples=triples, forms=forms)
@@ -350,7 +351,7 @@ def _checked_dump(key: str, forms: NormalForms) -> bytes:
         keeps_graphs=fmt.keeps_graphs,
         written_order=forms.by_graph if fmt.keeps_graphs else None,
     )
-    return data
+    return data, gzip_bytes(data)
 
 
 @dataclass(frozen=True)
@@ -358,7 +359,7 @@ class _Made:
     """What the files are written from: the normal forms, and the forked processes' work."""
 
     forms: NormalForms
-    dumps: dict[str, Aside[bytes]]
+    dumps: dict[str, Aside[tuple[bytes, bytes]]]
     side: Aside[_SideFiles]
 
 
@@ -440,10 +441,10 @@ def _write_files(
             also_under=dump_also_under,
         )
 
-    def keep_gzip(key: str, data: bytes, compressed: Future[bytes]) -> None:
+    def keep_gzip(key: str, data: bytes, compressed: bytes) -> None:
         keep(
             f"esskg{RDF_FORMATS[key].suffix}.gz",
-            compressed.result(),
+            compressed,
             gzip_check(data),
             RDF_FORMATS[key].media_type,
             f"{_TITLES[key]}, gzip",
@@ -452,24 +453,26 @@ def _write_files(
             also_under=dump_also_under,
         )
 
-    # gzip at level 9 is a third of the work at a million triples; zlib lets go of the GIL, so
-    # a second thread compresses each dump while the main one checks it and makes the next.
+    # gzip at level 9 is a fifth of the work at a million triples. The forked processes
+    # compress what they make; the N-Triples and N-Quads texts are ready now, and zlib lets go
+    # of the GIL: a thread compresses them while this one waits for the others and writes.
     # Files are kept in the order the catalogue lists them: each dump, then its .gz.
     with ThreadPoolExecutor(max_workers=1) as zipper:
-        previous: tuple[str, bytes, Future[bytes]] | None = None
+        texts = {
+            key: serialize(key, triples=(), forms=forms)
+            for key in RDF_FORMATS
+            if key not in made.dumps
+        }
+        zipped = {key: zipper.submit(gzip_bytes, data) for key, data in texts.items()}
+        # The VoID figures, while the others work: made last, they were waited for.
+        stats = text_statistics(forms.ntriples, forms.nquads, identity.uri_spaces)
         for key in RDF_FORMATS:
-            data = (
-                made.dumps[key].result()
-                if key in made.dumps
-                else serialize(key, triples=(), forms=forms)
-            )
-            compressed = zipper.submit(gzip_bytes, data)
-            if previous is not None:
-                keep_gzip(*previous)
+            if key in made.dumps:
+                data, compressed = made.dumps[key].result()
+            else:
+                data, compressed = texts[key], zipped[key].result()
             keep_dump(key, data)
-            previous = (key, data, compressed)
-        if previous is not None:
-            keep_gzip(*previous)
+            keep_gzip(key, data, compressed)
     context = jsonld_context()
     context_bytes = (
         json.dumps(context, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
@@ -548,7 +551,6 @@ def _write_files(
         if identity.workspace
         else "comment citer esskg (Citation File Format)",
     )
-    stats = text_statistics(forms.ntriples, forms.nquads, identity.uri_spaces)
     page = landing_page(
         version=release.version,
         date=release.modified,
