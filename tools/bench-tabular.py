@@ -1,12 +1,13 @@
 """Measure spreadsheet import at registry scale; prints the figures docs/benchmarks.md quotes.
 
     python tools/bench-tabular.py --rows 1000000 [--workdir DIR] [--xlsx-rows 100000]
-        [--form csv|cp1252|trailing|xlsx]
+        [--form csv|cp1252|trailing|xlsx|xlsx-one-sheet]
 
 1. Writes a registry-like extract: N actors (codes, ISO territories, multi-valued cells,
    quoted multi-line text) and N SDG links (one per actor): CSV in UTF-8 with `;` (--form csv),
    the same in Windows-1252 as French Excel saves it (cp1252), in UTF-8 ending with the blank
-   rows spreadsheet software leaves (trailing), or one XLSX workbook with both sheets (xlsx).
+   rows spreadsheet software leaves (trailing), one XLSX workbook with both sheets (xlsx), or
+   the 2N actors alone in one sheet (xlsx-one-sheet: its reading cannot use two threads).
 2. Conversion: read, map to RDF, write N-Triples (before validation): rows per second.
 3. End to end: `esskg import` into a fresh workspace (conversion, SHACL validation of the imported
    nodes with what they refer to, Turtle written atomically), as a person runs it.
@@ -51,6 +52,9 @@ def write_registry(folder: Path, rows: int, form: str) -> None:
     if form == "xlsx":
         write_workbook(folder / "registre.xlsx", rows)
         return
+    if form == "xlsx-one-sheet":
+        write_one_sheet(folder / "acteurs.xlsx", 2 * rows)
+        return
     encoding = "cp1252" if form == "cp1252" else "utf-8"
     with (folder / "acteurs.csv").open("w", encoding=encoding, newline="") as out:
         writer = csv.writer(out, delimiter=";", lineterminator="\n")
@@ -83,6 +87,18 @@ def write_workbook(path: Path, rows: int) -> None:
     book.save(path)
 
 
+def write_one_sheet(path: Path, rows: int) -> None:
+    """`rows` actors in one sheet: a workbook whose sheets cannot be read on two threads."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    actors = book.create_sheet("acteurs")
+    actors.append(HEADERS)
+    for i in range(rows):
+        actors.append([cell or None for cell in actor(i)])
+    book.save(path)
+
+
 def conversion(folder: Path, root: Path) -> tuple[float, float, float, float, int, int]:
     from esskg.load import load_dataset
     from esskg.tabular.mapping import Converter, GraphIndex, write_ntriples
@@ -102,7 +118,7 @@ def conversion(folder: Path, root: Path) -> tuple[float, float, float, float, in
         result = converter.convert(tables)
         if result.problems:
             raise SystemExit(f"unexpected problems: {result.problems[:3]}")
-        if len(result.bulk) != 2:
+        if len(result.bulk) != len(tables):
             raise SystemExit("a table went to the row path: this measures the bulk path")
         write_ntriples(result, out)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -154,7 +170,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "esskg-tab")
-    parser.add_argument("--form", choices=("csv", "cp1252", "trailing", "xlsx"), default="csv")
+    parser.add_argument(
+        "--form", choices=("csv", "cp1252", "trailing", "xlsx", "xlsx-one-sheet"), default="csv"
+    )
     parser.add_argument("--skip-import", action="store_true", help="only the conversion and XLSX")
     args = parser.parse_args()
     from esskg.resources import packaged_root
