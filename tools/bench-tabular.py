@@ -75,10 +75,7 @@ def write_workbook(path: Path, rows: int) -> None:
     import openpyxl
 
     book = openpyxl.Workbook(write_only=True)
-    actors = book.create_sheet("acteurs")
-    actors.append(HEADERS)
-    for i in range(rows):
-        actors.append([cell or None for cell in actor(i)])
+    _actors_sheet(book, rows)
     links = book.create_sheet("odd")
     links.append(["element", "odd"])
     for i in range(rows):
@@ -87,15 +84,19 @@ def write_workbook(path: Path, rows: int) -> None:
     book.save(path)
 
 
+def _actors_sheet(book, rows: int) -> None:  # book: an openpyxl write-only Workbook
+    actors = book.create_sheet("acteurs")
+    actors.append(HEADERS)
+    for i in range(rows):
+        actors.append([cell or None for cell in actor(i)])
+
+
 def write_one_sheet(path: Path, rows: int) -> None:
     """`rows` actors in one sheet: a workbook whose sheets cannot be read on two threads."""
     import openpyxl
 
     book = openpyxl.Workbook(write_only=True)
-    actors = book.create_sheet("acteurs")
-    actors.append(HEADERS)
-    for i in range(rows):
-        actors.append([cell or None for cell in actor(i)])
+    _actors_sheet(book, rows)
     book.save(path)
 
 
