@@ -19,6 +19,7 @@ import importlib.metadata
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -174,7 +175,7 @@ def build(
         staged = stage_dumps(with_inferred(text), outdir, in_order=True)
         del text
         try:
-            outcome = gate()
+            outcome = gate.result()
         except BaseException:
             discard_dumps(staged)
             raise
@@ -190,30 +191,22 @@ def build(
     return False, []
 
 
-def _in_thread(work: Callable[[], T]) -> Callable[[], T]:
-    """Start `work` on a daemon thread; the returned function waits for its result or error.
+def _in_thread(work: Callable[[], T]) -> Future[T]:
+    """`work` started on a daemon thread; its Future gives its result or raises its error.
 
-    A daemon thread: interrupted (Ctrl-C), esskg exits without waiting for the validator.
+    A daemon thread, not an executor's: interrupted (Ctrl-C), esskg exits without waiting for
+    the validator.
     """
-    outcome: list = []
+    future: Future[T] = Future()
 
     def run() -> None:
         try:
-            outcome.append((True, work()))
+            future.set_result(work())
         except BaseException as e:  # handed to the caller, which raises it
-            outcome.append((False, e))
+            future.set_exception(e)
 
-    thread = threading.Thread(target=run, name="esskg-gate", daemon=True)
-    thread.start()
-
-    def wait() -> T:
-        thread.join()
-        ok, value = outcome[0]
-        if not ok:
-            raise value
-        return value
-
-    return wait
+    threading.Thread(target=run, name="esskg-gate", daemon=True).start()
+    return future
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
