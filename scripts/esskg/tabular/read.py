@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import csv
 import ctypes
-import ctypes.util
 import io
 import logging
 import re
@@ -163,9 +162,9 @@ def _give_back_freed_memory() -> None:
     """Return to the system what parsing the sheets freed. fastexcel parses with the C library's
     allocator, which keeps freed memory for itself (an arena per thread); polars, converting
     next, allocates with its own and cannot reuse it: 1M rows peaked at 1.07 GB, 0.84 GB with
-    this. glibc only (malloc_trim); elsewhere nothing is done."""
-    libc = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    this. glibc only (malloc_trim, found among the symbols the process has loaded); elsewhere
+    nothing is done."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     if trim is not None:
         trim(0)
 
