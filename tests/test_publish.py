@@ -491,6 +491,22 @@ def test_a_gate_passed_on_the_same_inputs_is_not_run_again(
     assert len(validations) == 3
 
 
+def test_a_damaged_gate_record_is_validated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A record that does not parse (damaged, edited) is not a verdict: the gate runs again,
+    # and the release is the one a fresh publish makes.
+    root = _project_copy(tmp_path)
+    validations = _validations(monkeypatch)
+    first = publish(tmp_path / "a", root=root)
+    [record] = (root / ".esskg").glob("gate-*.ttl")
+    record.write_text("garbage <<\n", encoding="utf-8")
+    second = publish(tmp_path / "b", root=root)
+    assert len(validations) == 2
+    assert _tree(second) == _tree(first)
+    assert record.read_bytes() == (first / "validation-report.ttl").read_bytes()
+
+
 def test_a_recorded_gate_does_not_let_changed_data_through(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -133,13 +133,20 @@ def record_gate(layout: Project, engine: str, digest: str, gate: GateOutcome) ->
 
 def recorded_gate(layout: Project, engine: str, digest: str) -> bytes | None:
     """The report of a gate passed on the inputs, shapes, engine and code `digest` (taken before
-    the data was read) names, if they are still the same now that it is read; else None."""
+    the data was read) names, if they are still the same now that it is read; else None.
+
+    A record that does not read back as Turtle (damaged on disk, edited by hand) is None too:
+    the gate then runs again and records its report anew.
+    """
     if gate_digest(layout, engine) != digest:
         return None
     try:
-        return (store_home(layout) / f"{_GATE_PREFIX}{digest}.ttl").read_bytes()
-    except OSError:
+        report = (store_home(layout) / f"{_GATE_PREFIX}{digest}.ttl").read_bytes()
+        for _ in ox.parse(report, format=ox.RdfFormat.TURTLE):
+            pass
+    except (OSError, SyntaxError):
         return None
+    return report
 
 
 def build(
